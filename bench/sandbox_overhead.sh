@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Sandbox entry overhead: median wall time of `true` in a warm stage, three ways, in one run:
+#   xbuild sandbox run -- true                        (mount/pid/ipc/uts/net namespaces, overlay, /dev, /proc, /tmp)
+#   unshare -mpf --mount-proc chroot ROOT /bin/true   (the plain baseline the issue names)
+#   unshare -mpfniu --mount-proc chroot ROOT true     (the baseline with the same namespaces as xbuild)
+#   podman run --runtime runc of the same rootfs imported as an image
+# Prints the medians and the ratios. Usage: bench/sandbox_overhead.sh [RUNS] (default 51).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+XBUILD=${XBUILD:-build/xbuild}
+RUNS=${1:-51}
+PODMAN_RUNS=$(( RUNS < 21 ? RUNS : 21 ))
+export XBUILD_CACHE=${XBUILD_CACHE:-$PWD/build/bench-cache}
+
+"$XBUILD" sandbox run -- true  # build (or reuse) the stage
+root=$(ls -td "$XBUILD_CACHE"/rootfs/*/ | while read -r d; do
+    grep -q '"kind": "runtime"' "$d/stage.json" && grep -q "\"arch\": \"$(dpkg --print-architecture)\"" "$d/stage.json" &&
+        grep -q '"packages": \[' "$d/stage.json" && echo "$d" && break; done)root
+[[ -x $root/usr/bin/true ]] || { echo "no warm stage found in $XBUILD_CACHE" >&2; exit 1; }
+
+# median_ms RUNS CMD...: runs CMD RUNS times (after one warm-up), prints the median in ms.
+median_ms() {
+    local runs=$1
+    shift
+    "$@" >/dev/null 2>&1
+    # $EPOCHREALTIME (bash 5) costs no fork, unlike $(date).
+    local times=() i start end
+    for ((i = 0; i < runs; i++)); do
+        start=${EPOCHREALTIME/./}
+        "$@" >/dev/null 2>&1
+        end=${EPOCHREALTIME/./}
+        times+=($((end - start)))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1e3}'
+}
+
+xb=$(median_ms "$RUNS" "$XBUILD" sandbox run -- true)
+plain=$(median_ms "$RUNS" unshare -mpf --mount-proc chroot "$root" /bin/true)
+same=$(median_ms "$RUNS" unshare -mpfniu --mount-proc chroot "$root" /bin/true)
+
+podman_ms=""
+if command -v podman >/dev/null; then
+    image=localhost/xbuild-bench-rootfs:latest
+    tar -C "$root" -c . | podman import -q - "$image" >/dev/null
+    podman_ms=$(median_ms "$PODMAN_RUNS" podman run --rm --runtime runc --network none \
+        --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "$image" /bin/true)
+    podman rmi -f "$image" >/dev/null 2>&1 || true
+fi
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo "sandbox entry, median of $RUNS runs of 'true' in a warm trixie runtime stage:"
+printf '  %-52s %8s ms\n' "xbuild sandbox run -- true" "$xb"
+printf '  %-52s %8s ms\n' "unshare -mpf --mount-proc chroot (plain)" "$plain"
+printf '  %-52s %8s ms\n' "unshare -mpfniu --mount-proc chroot (same namespaces)" "$same"
+[[ -n $podman_ms ]] && printf '  %-52s %8s ms  (%d runs)\n' "podman run --runtime runc" "$podman_ms" "$PODMAN_RUNS"
+echo "ratio xbuild / plain unshare+chroot:           $(ratio "$xb" "$plain")x  (target <= 1.5x)"
+echo "ratio xbuild / unshare+chroot, same namespaces: $(ratio "$xb" "$same")x"
+[[ -n $podman_ms ]] && echo "ratio podman / xbuild:                          $(ratio "$podman_ms" "$xb")x  (target >= 10x)"
+exit 0

@@ -1,0 +1,61 @@
+#include "builder/core/arch.hpp"
+
+#include <sys/utsname.h>
+
+#include <array>
+
+#include "builder/core/error.hpp"
+
+namespace xbuild {
+
+namespace {
+
+// e_machine values from elf.h: EM_X86_64 62, EM_AARCH64 183, EM_ARM 40, EM_386 3,
+// EM_RISCV 243, EM_PPC64 21, EM_S390 22.
+constexpr std::array<Arch, 7> k_archs{{
+    {"amd64", "x86_64", "x86_64-linux-gnu", "x64", "x86_64", "amd64", "", 62, 64, true},
+    {"arm64", "aarch64", "aarch64-linux-gnu", "arm64", "aarch64", "arm64", "v8", 183, 64, true},
+    {"armhf", "armv7l", "arm-linux-gnueabihf", "arm", "arm", "arm", "v7", 40, 32, true},
+    {"i386", "i686", "i686-linux-gnu", "ia32", "i386", "386", "", 3, 32, true},
+    {"riscv64", "riscv64", "riscv64-linux-gnu", "riscv64", "riscv64", "riscv64", "", 243, 64, true},
+    {"ppc64el", "ppc64le", "powerpc64le-linux-gnu", "ppc64", "ppc64le", "ppc64le", "", 21, 64, true},
+    {"s390x", "s390x", "s390x-linux-gnu", "s390x", "s390x", "s390x", "", 22, 64, false},
+}};
+
+}  // namespace
+
+std::span<const Arch> all_archs() {
+    return k_archs;
+}
+
+std::string known_arch_names() {
+    std::string names;
+    for (const Arch& arch : k_archs) {
+        if (!names.empty()) names += ", ";
+        names += arch.debian;
+    }
+    return names;
+}
+
+const Arch& arch_from_name(std::string_view name) {
+    for (const Arch& arch : k_archs) {
+        if (name == arch.debian || name == arch.uname || name == arch.node || name == arch.gnu_triplet)
+            return arch;
+    }
+    if (name == "x86-64" || name == "i686" || name == "x86") {
+        return name == "x86-64" ? k_archs[0] : k_archs[3];
+    }
+    fail("unknown architecture '{}' (known: {}; x86_64, aarch64, x64 also accepted)", name,
+         known_arch_names());
+}
+
+const Arch& host_arch() {
+    static const Arch& host = []() -> const Arch& {
+        utsname info{};
+        ::uname(&info);
+        return arch_from_name(info.machine);
+    }();
+    return host;
+}
+
+}  // namespace xbuild

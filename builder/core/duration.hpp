@@ -1,0 +1,15 @@
+#pragma once
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace xbuild {
+
+// "90s", "15m", "12h", "7d", "2w" (a bare number is days); throws Error otherwise.
+std::chrono::seconds parse_duration(std::string_view text);
+// 1.2s, 340ms, 3m05s: for progress lines.
+std::string format_elapsed(std::chrono::nanoseconds elapsed);
+// 512B, 3.4K, 12.0M, 1.5G
+std::string format_bytes(unsigned long long bytes);
+
+}  // namespace xbuild

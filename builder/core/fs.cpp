@@ -1,0 +1,156 @@
+#include "builder/core/fs.hpp"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fd.hpp"
+
+namespace xbuild {
+
+std::string errno_text(int error_number) {
+    char buffer[256];
+    return strerror_r(error_number, buffer, sizeof buffer);
+}
+
+}  // namespace xbuild
+
+namespace xbuild::fs {
+
+std::string read_file(const stdfs::path& path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) fail("failed to open {}: {}", path.string(), errno_text(errno));
+    std::string content;
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail("failed to read {}: {}", path.string(), errno_text(errno));
+        }
+        if (n == 0) break;
+        content.append(buffer, static_cast<size_t>(n));
+    }
+    return content;
+}
+
+void write_file_atomic(const stdfs::path& path, std::string_view content, unsigned mode) {
+    stdfs::path temp = path;
+    temp += ".tmp-" + std::to_string(::getpid());
+    {
+        Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+        if (!fd) fail("failed to create {}: {}", temp.string(), errno_text(errno));
+        const char* data = content.data();
+        size_t left = content.size();
+        while (left > 0) {
+            ssize_t n = ::write(fd.get(), data, left);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                int saved = errno;
+                ::unlink(temp.c_str());
+                fail("failed to write {}: {}", temp.string(), errno_text(saved));
+            }
+            data += n;
+            left -= static_cast<size_t>(n);
+        }
+    }
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+        int saved = errno;
+        ::unlink(temp.c_str());
+        fail("failed to rename {} to {}: {}", temp.string(), path.string(), errno_text(saved));
+    }
+}
+
+void make_dirs(const stdfs::path& path) {
+    std::error_code error;
+    stdfs::create_directories(path, error);
+    if (error) fail("failed to create directory {}: {}", path.string(), error.message());
+}
+
+namespace {
+
+int remove_entry(const char* path, const struct stat* st, int type, struct FTW*) {
+    if (type == FTW_DP) {
+        if (::rmdir(path) != 0 && errno != ENOENT) return errno;
+        return 0;
+    }
+    (void)st;
+    if (::unlink(path) != 0 && errno != ENOENT) return errno;
+    return 0;
+}
+
+// Read-only directories (0555 in rootfs trees) block unlinking their entries.
+int make_dirs_writable(const char* path, const struct stat* st, int type, struct FTW*) {
+    if (type == FTW_D && (st->st_mode & S_IWUSR) == 0) ::chmod(path, (st->st_mode & 07777) | S_IRWXU);
+    return 0;
+}
+
+}  // namespace
+
+void remove_tree(const stdfs::path& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return;
+        fail("failed to remove {}: {}", path.string(), errno_text(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+            fail("failed to remove {}: {}", path.string(), errno_text(errno));
+        return;
+    }
+    ::nftw(path.c_str(), make_dirs_writable, 64, FTW_PHYS | FTW_MOUNT);
+    int result = ::nftw(path.c_str(), remove_entry, 64, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
+    if (result != 0) {
+        int error = result > 0 ? result : errno;
+        fail("failed to remove {}: {}", path.string(), errno_text(error));
+    }
+}
+
+namespace {
+thread_local std::uint64_t g_tree_bytes = 0;
+int add_size(const char*, const struct stat* st, int type, struct FTW*) {
+    if (type == FTW_F && S_ISREG(st->st_mode)) g_tree_bytes += static_cast<std::uint64_t>(st->st_size);
+    return 0;
+}
+}  // namespace
+
+std::uint64_t tree_size(const stdfs::path& path) {
+    g_tree_bytes = 0;
+    ::nftw(path.c_str(), add_size, 64, FTW_PHYS | FTW_MOUNT);
+    return g_tree_bytes;
+}
+
+bool is_writable_dir(const stdfs::path& dir) {
+    return ::access(dir.c_str(), W_OK | X_OK) == 0;
+}
+
+stdfs::path home_dir() {
+    if (const char* home = std::getenv("HOME"); home && *home) return home;
+    if (const passwd* entry = ::getpwuid(::getuid()); entry && entry->pw_dir) return entry->pw_dir;
+    return "/";
+}
+
+TempDir::TempDir(const stdfs::path& parent, std::string_view prefix) {
+    std::string pattern = (parent / prefix).string() + "XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr)
+        fail("failed to create a temporary directory in {}: {}", parent.string(), errno_text(errno));
+    m_path = pattern;
+}
+
+TempDir::~TempDir() {
+    if (m_path.empty()) return;
+    try {
+        remove_tree(m_path);
+    } catch (const Error&) {
+        // Destructors must not throw; a leftover temp dir is reported by `xbuild cache ls`.
+    }
+}
+
+}  // namespace xbuild::fs

@@ -1,0 +1,44 @@
+#pragma once
+// File-system helpers with xbuild::Error messages that name the path.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace xbuild::fs {
+
+namespace stdfs = std::filesystem;
+
+std::string read_file(const stdfs::path& path);
+// Writes to "<path>.tmp-<pid>" then renames over path: readers see the old or the new file.
+void write_file_atomic(const stdfs::path& path, std::string_view content, unsigned mode = 0644);
+void make_dirs(const stdfs::path& path);
+// Removes a tree without following symlinks or crossing mount points; makes read-only
+// directories writable first (rootfs trees have them). Missing path is not an error.
+void remove_tree(const stdfs::path& path);
+// Apparent size in bytes of the regular files below path (symlinks not followed).
+std::uint64_t tree_size(const stdfs::path& path);
+// True when the current user may create entries in dir (which must exist).
+bool is_writable_dir(const stdfs::path& dir);
+// "$HOME" or the passwd entry's home directory.
+stdfs::path home_dir();
+
+// A directory removed with its contents when the owner goes out of scope, unless released.
+class TempDir {
+  public:
+    // Creates "<parent>/<prefix>XXXXXX".
+    TempDir(const stdfs::path& parent, std::string_view prefix);
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    TempDir(TempDir&& other) noexcept : m_path(std::move(other.m_path)) { other.m_path.clear(); }
+    ~TempDir();
+
+    const stdfs::path& path() const { return m_path; }
+    // Keeps the directory on disk (after it was renamed into place, say).
+    void release() { m_path.clear(); }
+
+  private:
+    stdfs::path m_path;
+};
+
+}  // namespace xbuild::fs

@@ -1,0 +1,38 @@
+#include "builder/core/log.hpp"
+
+#include <cstdio>
+
+#include "builder/core/duration.hpp"
+
+namespace xbuild {
+
+void Reporter::info(const std::string& message) const {
+    if (m_verbosity == Verbosity::quiet) return;
+    std::fprintf(stderr, "xbuild: %s\n", message.c_str());
+}
+
+void Reporter::verbose(const std::string& message) const {
+    if (m_verbosity != Verbosity::verbose) return;
+    std::fprintf(stderr, "xbuild: %s\n", message.c_str());
+}
+
+Step::Step(const Reporter& reporter, std::string what)
+    : m_reporter(reporter), m_what(std::move(what)), m_start(std::chrono::steady_clock::now()) {
+    m_reporter.info(m_what + " ...");
+}
+
+void Step::done() {
+    if (m_finished) return;
+    m_finished = true;
+    m_reporter.info(
+        fmt::format("{}: done in {}", m_what, format_elapsed(std::chrono::steady_clock::now() - m_start)));
+}
+
+Step::~Step() {
+    // Unfinished: an exception is on its way to the front end, which prints the error.
+    if (!m_finished)
+        m_reporter.verbose(fmt::format("{}: failed after {}", m_what,
+                                       format_elapsed(std::chrono::steady_clock::now() - m_start)));
+}
+
+}  // namespace xbuild

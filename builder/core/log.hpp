@@ -1,0 +1,41 @@
+#pragma once
+// User-facing progress: one line per step on stderr, with how long it took.
+#include <chrono>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace xbuild {
+
+enum class Verbosity { quiet, normal, verbose };
+
+class Reporter {
+  public:
+    explicit Reporter(Verbosity verbosity = Verbosity::normal) : m_verbosity(verbosity) {}
+    Verbosity verbosity() const { return m_verbosity; }
+
+    // "xbuild: <message>"
+    void info(const std::string& message) const;
+    void verbose(const std::string& message) const;
+
+  private:
+    Verbosity m_verbosity;
+};
+
+// Prints "xbuild: <what> ..." now and "xbuild: <what>: done in 1.2s" when done() is called.
+class Step {
+  public:
+    Step(const Reporter& reporter, std::string what);
+    ~Step();
+    Step(const Step&) = delete;
+    Step& operator=(const Step&) = delete;
+    void done();
+
+  private:
+    const Reporter& m_reporter;
+    std::string m_what;
+    std::chrono::steady_clock::time_point m_start;
+    bool m_finished = false;
+};
+
+}  // namespace xbuild

@@ -1,0 +1,175 @@
+#include "builder/core/process.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fd.hpp"
+#include "builder/core/fs.hpp"
+
+extern char** environ;
+
+namespace xbuild::process {
+
+namespace {
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+    std::vector<char*> out;
+    out.reserve(strings.size() + 1);
+    for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+int wait_exit_code(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) fail("waitpid failed: {}", errno_text(errno));
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 1;
+}
+
+std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
+    std::vector<std::string> env;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        std::string_view text(*entry);
+        bool overridden = false;
+        for (const std::string& e : extra) {
+            auto eq = e.find('=');
+            if (text.substr(0, eq + 1) == std::string_view(e).substr(0, eq + 1)) overridden = true;
+        }
+        if (!overridden) env.emplace_back(text);
+    }
+    env.insert(env.end(), extra.begin(), extra.end());
+    return env;
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+            posix_spawn_file_actions_t* actions) {
+    if (argv.empty()) throw Error("internal error: empty command");
+    auto program = find_program(argv[0]);
+    if (!program) fail("'{}' was not found in PATH (run `xbuild doctor` to see what is missing)", argv[0]);
+    auto args = c_strings(argv);
+    auto envp = c_strings(env);
+    pid_t pid = 0;
+    int error = ::posix_spawn(&pid, program->c_str(), actions, nullptr, args.data(), envp.data());
+    if (error != 0) fail("failed to run {}: {}", argv[0], errno_text(error));
+    return pid;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> find_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) {
+        if (::access(name.c_str(), X_OK) == 0) return std::filesystem::path(name);
+        return std::nullopt;
+    }
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+    while (!dirs.empty()) {
+        auto colon = dirs.find(':');
+        std::string_view dir = dirs.substr(0, colon);
+        std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : std::string(dir)) / name;
+        struct stat st;
+        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            ::access(candidate.c_str(), X_OK) == 0)
+            return candidate;
+        if (colon == std::string_view::npos) break;
+        dirs.remove_prefix(colon + 1);
+    }
+    return std::nullopt;
+}
+
+Result run(const std::vector<std::string>& argv, const RunOptions& options) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (!options.log_file.empty()) {
+        int flags = O_WRONLY | O_CREAT | (options.append_log ? O_APPEND : O_TRUNC);
+        posix_spawn_file_actions_addopen(&actions, 1, options.log_file.c_str(), flags, 0644);
+        posix_spawn_file_actions_adddup2(&actions, 1, 2);
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    }
+    pid_t pid;
+    try {
+        pid = spawn(argv, merged_environment(options.extra_env), &actions);
+    } catch (...) {
+        posix_spawn_file_actions_destroy(&actions);
+        throw;
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    return Result{wait_exit_code(pid)};
+}
+
+std::string capture(const std::vector<std::string>& argv) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) fail("pipe failed: {}", errno_text(errno));
+    Fd read_end(fds[0]), write_end(fds[1]);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
+    pid_t pid;
+    try {
+        pid = spawn(argv, merged_environment({}), &actions);
+    } catch (...) {
+        posix_spawn_file_actions_destroy(&actions);
+        throw;
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    write_end.reset();
+    std::string output;
+    char buffer[8192];
+    for (;;) {
+        ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        output.append(buffer, static_cast<size_t>(n));
+    }
+    int code = wait_exit_code(pid);
+    if (code != 0) fail("{} failed with exit code {}", quote_command(argv), code);
+    return output;
+}
+
+std::string shell_quote(const std::string& word) {
+    std::string quoted = "'";
+    for (char c : word) {
+        if (c == '\'')
+            quoted += "'\\''";
+        else
+            quoted += c;
+    }
+    return quoted + "'";
+}
+
+std::string quote_command(const std::vector<std::string>& argv) {
+    std::string text;
+    for (const std::string& word : argv) {
+        if (!text.empty()) text += ' ';
+        bool plain = !word.empty() && word.find_first_of(" \t\n'\"\\$`;&|<>*?()[]{}") == std::string::npos;
+        text += plain ? word : shell_quote(word);
+    }
+    return text;
+}
+
+std::string tail_lines(const std::filesystem::path& file, int n) {
+    std::string text;
+    try {
+        text = fs::read_file(file);
+    } catch (const Error&) {
+        return {};
+    }
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    size_t pos = text.size();
+    for (int i = 0; i < n && pos != std::string::npos && pos > 0; ++i) pos = text.rfind('\n', pos - 1);
+    return pos == std::string::npos ? text : text.substr(pos + 1);
+}
+
+}  // namespace xbuild::process

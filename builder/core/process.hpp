@@ -1,0 +1,37 @@
+#pragma once
+// Running host programs (mmdebstrap, dpkg-query, ...) with their output captured.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xbuild::process {
+
+struct RunOptions {
+    // Where stdout and stderr go; empty: inherited from xbuild.
+    std::filesystem::path log_file;
+    // Appended to the log (when set) instead of truncating it.
+    bool append_log = false;
+    // Extra "KEY=VALUE" entries on top of xbuild's environment.
+    std::vector<std::string> extra_env;
+};
+
+struct Result {
+    int exit_code = 0;  // 128+N when killed by signal N
+    bool ok() const { return exit_code == 0; }
+};
+
+// Runs argv (argv[0] looked up in PATH) and waits. Throws Error when it cannot start.
+Result run(const std::vector<std::string>& argv, const RunOptions& options = {});
+// Runs argv and returns its stdout; throws Error naming the command if it fails.
+std::string capture(const std::vector<std::string>& argv);
+// PATH lookup; nullopt when not found or not executable.
+std::optional<std::filesystem::path> find_program(const std::string& name);
+// "a 'b c'" for logs and messages.
+std::string quote_command(const std::vector<std::string>& argv);
+// Single-quoted for sh -c.
+std::string shell_quote(const std::string& word);
+// The last n lines of a text file, for failure messages.
+std::string tail_lines(const std::filesystem::path& file, int n);
+
+}  // namespace xbuild::process

@@ -1,0 +1,58 @@
+#pragma once
+// The parent side of a sandbox run: starts the helper process and waits for it.
+//
+// The helper is a re-exec of the xbuild binary (like bazel's linux-sandbox): safe from
+// multithreaded hosts (the Python and Node bindings), since nothing here clones or mounts.
+// The CLI, which is single-threaded, may instead fork and run the same helper code in the
+// child: that skips one exec of the binary, about 1.7 ms of the ~6 ms a sandbox entry costs
+// on the CI machines (see bench/sandbox_overhead.sh).
+#include <signal.h>
+#include <sys/types.h>
+
+#include <filesystem>
+
+#include "builder/sandbox/spec.hpp"
+
+namespace xbuild::sandbox {
+
+// The argv[1] that makes the xbuild binary act as the helper.
+inline constexpr const char* k_helper_command = "__sandbox-helper";
+
+enum class Launch {
+    reexec,  // posix_spawn the xbuild binary: any host process
+    fork,    // fork the caller: only from a single-threaded process (the CLI)
+};
+
+class SandboxProcess {
+  public:
+    // Starts the helper; returns once CMD was exec'd inside the sandbox. Throws Error
+    // with the helper's message when the sandbox could not be set up or CMD not started.
+    // helper_exe is the xbuild binary (used with Launch::reexec).
+    SandboxProcess(const SandboxSpec& spec, Launch launch, const std::filesystem::path& helper_exe);
+    SandboxProcess(const SandboxProcess&) = delete;
+    SandboxProcess& operator=(const SandboxProcess&) = delete;
+    ~SandboxProcess();
+
+    // CMD's exit status (128+N when killed by signal N).
+    int wait();
+    // Kills everything in the sandbox.
+    void terminate();
+    // What terminate() does, for an async-signal-safe handler: kill(pid, signal).
+    pid_t kill_pid() const { return m_pid; }
+    int kill_signal() const { return m_launch == Launch::fork ? SIGKILL : SIGTERM; }
+
+  private:
+    Launch m_launch;
+    pid_t m_pid = -1;  // the sandbox's init (fork) or the helper (reexec)
+};
+
+// Helper entry point: argv after k_helper_command. Returns the process exit status.
+int helper_main(int argc, char** argv);
+// Clones the sandbox's init (PID 1 of new namespaces) from the current single-threaded
+// process and returns its pid; init reports setup errors on error_fd, then runs CMD and
+// exits with its status. Killing init with SIGKILL kills everything inside.
+pid_t start_init(const SandboxSpec& spec, int error_fd);
+// The helper's work: start_init, then wait, killing the sandbox on SIGINT/SIGTERM/SIGHUP.
+int run_helper(const SandboxSpec& spec, int error_fd);
+
+}  // namespace xbuild::sandbox

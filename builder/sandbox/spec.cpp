@@ -1,0 +1,90 @@
+#include "builder/sandbox/spec.hpp"
+
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "builder/core/error.hpp"
+
+namespace xbuild::sandbox {
+
+std::string to_json(const SandboxSpec& spec) {
+    nlohmann::json binds = nlohmann::json::array();
+    for (const BindMount& bind : spec.binds)
+        binds.push_back({{"source", bind.source}, {"target", bind.target}, {"ro", bind.read_only}});
+    nlohmann::json extra = nlohmann::json::array();
+    for (const auto& file : spec.extra_files) extra.push_back(file.string());
+    nlohmann::json json = {
+        {"rootfs", spec.rootfs}, {"mount_point", spec.mount_point},
+        {"binds", binds},        {"network", spec.network},
+        {"env", spec.env},       {"workdir", spec.workdir},
+        {"argv", spec.argv},     {"hostname", spec.hostname},
+        {"extra_files", extra},
+    };
+    return json.dump();
+}
+
+SandboxSpec spec_from_json(const std::string& text) {
+    SandboxSpec spec;
+    try {
+        auto json = nlohmann::json::parse(text);
+        spec.rootfs = json.at("rootfs").get<std::string>();
+        spec.mount_point = json.at("mount_point").get<std::string>();
+        for (const auto& bind : json.at("binds"))
+            spec.binds.push_back({bind.at("source").get<std::string>(), bind.at("target").get<std::string>(),
+                                  bind.at("ro").get<bool>()});
+        spec.network = json.at("network").get<bool>();
+        spec.env = json.at("env").get<std::vector<std::string>>();
+        spec.workdir = json.at("workdir").get<std::string>();
+        spec.argv = json.at("argv").get<std::vector<std::string>>();
+        spec.hostname = json.at("hostname").get<std::string>();
+        for (const auto& file : json.at("extra_files"))
+            spec.extra_files.emplace_back(file.get<std::string>());
+    } catch (const nlohmann::json::exception& error) {
+        fail("invalid sandbox spec: {}", error.what());
+    }
+    return spec;
+}
+
+BindMount parse_bind(const std::string& text) {
+    BindMount bind;
+    std::string rest = text;
+    if (rest.size() > 3 && rest.compare(rest.size() - 3, 3, ":ro") == 0) {
+        bind.read_only = true;
+        rest.resize(rest.size() - 3);
+    } else if (rest.size() > 3 && rest.compare(rest.size() - 3, 3, ":rw") == 0) {
+        rest.resize(rest.size() - 3);
+    }
+    auto colon = rest.find(':');
+    std::string source = rest.substr(0, colon);
+    std::string target = colon == std::string::npos ? source : rest.substr(colon + 1);
+    if (source.empty()) fail("invalid --bind '{}': expected SRC[:DST][:ro]", text);
+    std::error_code error;
+    auto absolute = std::filesystem::canonical(source, error);
+    if (error) fail("invalid --bind '{}': {}: {}", text, source, error.message());
+    if (target.empty() || target[0] != '/')
+        fail("invalid --bind '{}': the target must be an absolute path", text);
+    bind.source = absolute;
+    bind.target = std::filesystem::path(target).lexically_normal();
+    return bind;
+}
+
+std::vector<std::string> sandbox_environment(const std::vector<std::string>& overrides) {
+    std::vector<std::string> env{
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME=/root",
+        "LANG=C.UTF-8",
+        "LC_ALL=C.UTF-8",
+    };
+    if (const char* term = std::getenv("TERM"); term && *term) env.push_back(std::string("TERM=") + term);
+    for (const std::string& entry : overrides) {
+        auto eq = entry.find('=');
+        if (eq == std::string::npos || eq == 0) fail("invalid --env '{}': expected KEY=VALUE", entry);
+        std::string prefix = entry.substr(0, eq + 1);
+        std::erase_if(env, [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+        env.push_back(entry);
+    }
+    return env;
+}
+
+}  // namespace xbuild::sandbox

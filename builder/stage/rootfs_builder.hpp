@@ -1,0 +1,26 @@
+#pragma once
+// Makes a stage's rootfs with mmdebstrap (it runs maintainer scripts correctly, and
+// handles multiarch and foreign architectures).
+#include <filesystem>
+#include <string>
+
+#include "builder/core/log.hpp"
+#include "builder/stage/stage.hpp"
+
+namespace xbuild::stage {
+
+struct RootfsBuild {
+    std::filesystem::path root;      // the tree to create (must not exist)
+    std::filesystem::path manifest;  // "package<TAB>arch<TAB>version" lines, sorted
+    std::filesystem::path log;       // mmdebstrap's full output
+};
+
+// mmdebstrap --mode for the current user and stage kind. Throws Error when the stage
+// cannot be built by this user (a toolchain stage needs root or /etc/subuid ranges).
+std::string mmdebstrap_mode(StageKind kind);
+
+// Builds spec's rootfs at out.root. On failure throws Error with the first apt error
+// ("unknown package 'x' ...") and leaves cleaning up to the caller.
+void build_rootfs(const StageSpec& spec, const std::string& variant, const RootfsBuild& out);
+
+}  // namespace xbuild::stage

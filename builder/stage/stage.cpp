@@ -1,0 +1,59 @@
+#include "builder/stage/stage.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "builder/core/error.hpp"
+#include "builder/core/hash.hpp"
+
+namespace xbuild::stage {
+
+namespace {
+// Bumped whenever the way a rootfs is made changes (mmdebstrap options, usrmerge, ...),
+// so old cache entries are not mistaken for new ones.
+constexpr int k_rootfs_format = 1;
+}  // namespace
+
+std::string_view kind_name(StageKind kind) {
+    return kind == StageKind::toolchain ? "toolchain" : "runtime";
+}
+
+StageKind kind_from_name(std::string_view name) {
+    if (name == "toolchain") return StageKind::toolchain;
+    if (name == "runtime") return StageKind::runtime;
+    fail("unknown stage kind '{}' (expected toolchain or runtime)", name);
+}
+
+const std::vector<std::string>& known_suites() {
+    static const std::vector<std::string> suites{"bullseye", "bookworm", "trixie", "sid"};
+    return suites;
+}
+
+void check_suite(std::string_view suite) {
+    const auto& suites = known_suites();
+    if (std::find(suites.begin(), suites.end(), suite) == suites.end())
+        fail("unknown suite '{}' (known: {})", suite, fmt::join(suites, ", "));
+}
+
+void StageSpec::normalize() {
+    std::sort(packages.begin(), packages.end());
+    packages.erase(std::unique(packages.begin(), packages.end()), packages.end());
+}
+
+std::string StageSpec::key() const {
+    StageSpec copy = *this;
+    copy.normalize();
+    std::string canonical = fmt::format(
+        "xbuild-rootfs {}\nsuite {}\narch {}\ntarget {}\nkind {}\nmirror {}\n", k_rootfs_format, copy.suite,
+        arch->debian, target ? target->debian : arch->debian, kind_name(kind), mirror);
+    for (const std::string& package : copy.packages) canonical += "package " + package + "\n";
+    return hash::sha256_hex(canonical).substr(0, 24);
+}
+
+std::string StageSpec::describe() const {
+    if (cross()) return fmt::format("{}/{}→{} {}", suite, arch->debian, target->debian, kind_name(kind));
+    return fmt::format("{}/{} {}", suite, arch->debian, kind_name(kind));
+}
+
+}  // namespace xbuild::stage

@@ -1,0 +1,41 @@
+#pragma once
+// A stage is the rootfs one step of the flow runs in: (suite, rootfs arch, target arch,
+// kind, packages, mirror). Its key is a digest of all of these, so any change of input
+// gives a new cache entry and an unchanged input reuses the old one.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "builder/core/arch.hpp"
+
+namespace xbuild::stage {
+
+enum class StageKind { toolchain, runtime };
+
+std::string_view kind_name(StageKind kind);
+StageKind kind_from_name(std::string_view name);  // throws Error
+
+// bullseye, bookworm, trixie, sid
+const std::vector<std::string>& known_suites();
+// Throws Error naming the known suites.
+void check_suite(std::string_view suite);
+inline constexpr std::string_view k_default_suite = "trixie";
+
+struct StageSpec {
+    std::string suite = std::string(k_default_suite);
+    const Arch* arch = nullptr;    // the rootfs arch: what its binaries are
+    const Arch* target = nullptr;  // toolchain only: the extra multiarch architecture (may equal arch)
+    StageKind kind = StageKind::runtime;
+    std::vector<std::string> packages;  // full list, base packages included
+    std::string mirror;
+
+    // Sorted, de-duplicated packages.
+    void normalize();
+    // Hex digest naming the cache entry (first 24 hex digits of SHA-256 of the canonical text).
+    std::string key() const;
+    // "trixie/arm64 runtime" or "trixie/amd64→arm64 toolchain"
+    std::string describe() const;
+    bool cross() const { return target != nullptr && target != arch; }
+};
+
+}  // namespace xbuild::stage

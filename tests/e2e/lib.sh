@@ -1,0 +1,77 @@
+# Shared helpers of the end-to-end tests (sourced). Set by ctest: XBUILD (the binary),
+# XBUILD_CACHE (the rootfs cache shared by all tests), XBUILD_TEST_TMP (scratch space).
+set -euo pipefail
+
+: "${XBUILD:?run through ctest (XBUILD unset)}"
+: "${XBUILD_CACHE:?}"
+: "${XBUILD_TEST_TMP:=/tmp/xbuild-test-tmp}"
+export XBUILD_CACHE
+mkdir -p "$XBUILD_TEST_TMP" "$XBUILD_CACHE"
+chmod 755 "$XBUILD_TEST_TMP"
+
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "$XBUILD_TEST_TMP/$TEST_NAME.XXXXXX")
+chmod 755 "$WORK"
+cleanup_hooks=()
+on_exit() {
+    local hook
+    for hook in "${cleanup_hooks[@]}"; do eval "$hook" || true; done
+    rm -rf "$WORK"
+}
+trap on_exit EXIT
+
+fail() {
+    echo "FAIL [$TEST_NAME]: $*" >&2
+    exit 1
+}
+pass() { echo "ok   [$TEST_NAME]: $*"; }
+
+# expect_eq ACTUAL EXPECTED WHAT
+expect_eq() {
+    [[ "$1" == "$2" ]] || fail "$3: expected '$2', got '$1'"
+    pass "$3"
+}
+
+# expect_contains HAYSTACK NEEDLE WHAT
+expect_contains() {
+    [[ "$1" == *"$2"* ]] || fail "$3: '$2' not in: $1"
+    pass "$3"
+}
+
+# run_err VAR_OUT VAR_ERR VAR_CODE CMD...: runs CMD capturing stdout, stderr and exit code.
+run_capture() {
+    local out_file="$WORK/.out" err_file="$WORK/.err" code=0
+    "$@" >"$out_file" 2>"$err_file" || code=$?
+    OUT=$(cat "$out_file")
+    ERR=$(cat "$err_file")
+    CODE=$code
+}
+
+# expect_error WHAT NEEDLE CMD...: CMD must exit non-zero and print exactly one error line,
+# "xbuild: error: ..." containing NEEDLE (progress lines such as "xbuild: building ..." may
+# precede it). The error line is left in ERR.
+expect_error() {
+    local what=$1 needle=$2
+    shift 2
+    run_capture "$@"
+    [[ $CODE -ne 0 ]] || fail "$what: exit code 0 (stdout: $OUT)"
+    local errors
+    errors=$(printf '%s\n' "$ERR" | grep -c '^xbuild: error: ' || true)
+    [[ $errors -eq 1 ]] || fail "$what: expected one 'xbuild: error:' line, got $errors: $ERR"
+    local others
+    others=$(printf '%s\n' "$ERR" | grep -v '^xbuild: ' | grep -c . || true)
+    [[ $others -eq 0 ]] || fail "$what: unexpected stderr output: $ERR"
+    ERR=$(printf '%s\n' "$ERR" | grep '^xbuild: error: ')
+    [[ "$ERR" == *"$needle"* ]] || fail "$what: '$needle' not in: $ERR"
+    pass "$what -> $ERR"
+}
+
+# Number of complete and partial rootfs entries in a cache directory.
+cache_entries() {
+    local dir=${1:-$XBUILD_CACHE}
+    find "$dir/rootfs" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+host_deb_arch() { dpkg --print-architecture; }
+foreign_arch() { if [[ $(host_deb_arch) == amd64 ]]; then echo arm64; else echo amd64; fi; }
+uname_of() { case $1 in amd64) echo x86_64 ;; arm64) echo aarch64 ;; *) echo "$1" ;; esac; }
