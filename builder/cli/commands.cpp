@@ -17,11 +17,17 @@
 #include "builder/core/error.hpp"
 #include "builder/core/log.hpp"
 #include "builder/doctor/doctor.hpp"
+#include "builder/elf/resolver.hpp"
 #include "builder/sandbox/binfmt.hpp"
 #include "builder/sandbox/launcher.hpp"
 #include "builder/stage/apt_sources.hpp"
+#include "builder/stage/layer.hpp"
 #include "builder/stage/recipes.hpp"
 #include "builder/stage/rootfs_cache.hpp"
+#include "python/inspect.hpp"
+#include "python/repair.hpp"
+#include "python/wheel_name.hpp"
+#include "python/wheels.hpp"
 
 namespace xbuild::cli {
 
@@ -132,20 +138,24 @@ int sandbox_run(const GlobalOptions& global, const SandboxRunOptions& options) {
     spec.mirror = stage::resolve_mirror(global.mirror);
     auto recipe = stage::base_recipe(spec.kind, *spec.arch, spec.target);
     spec.packages = recipe.packages;
-    for (const std::string& package : options.packages) {
-        if (package.empty() || package.find_first_of(" \t'\"$`\\;") != std::string::npos)
-            fail("invalid package name '{}'", package);
-        spec.packages.push_back(package);
-    }
+    for (const std::string& package : options.packages) stage::check_package_name(package);
+    // Toolchain stages have apt: extra packages become a cached layer over the base stage.
+    // Runtime stages are extract-only: extra packages make a rootfs of their own.
+    const bool layered = spec.kind == stage::StageKind::toolchain;
+    if (!layered) spec.packages.insert(spec.packages.end(), options.packages.begin(), options.packages.end());
     spec.normalize();
-    auto entry = cache.ensure(spec, recipe.variant, reporter);
+    auto base = cache.ensure(spec, recipe.variant, reporter);
+    sandbox::Launcher launcher{sandbox::Launch::fork, self_exe()};
+    auto top = layered
+                   ? stage::ensure_layer(cache, {base, spec.describe(), options.packages}, launcher, reporter)
+                   : base;
 
-    sandbox.rootfs = entry.root;
+    sandbox.layers = stage::layer_stack(base, top);
     sandbox.mount_point = cache.mount_point();
     sandbox.network = options.network;
     sandbox.workdir = options.workdir;
     sandbox.argv = options.command;
-    sandbox::SandboxProcess process(sandbox, sandbox::Launch::fork, self_exe());
+    sandbox::SandboxProcess process(sandbox, launcher.launch, launcher.helper_exe);
     KillOnSignal kill_on_signal(process);
     int code = process.wait();
     return g_received != 0 ? 128 + g_received : code;
@@ -192,6 +202,99 @@ int doctor_command(const GlobalOptions& global, const std::vector<std::string>& 
     return doctor::print_report(checks) ? 0 : 1;
 }
 
+// ---- xbuild wheels ----
+
+struct WheelsCliOptions {
+    std::string source = ".";
+    std::vector<std::string> archs;
+    std::vector<std::string> pythons;
+    bool emulate = false;
+    std::string output = "wheelhouse";
+    bool keep_going = false;
+    bool json = false;
+};
+
+int wheels_command(const GlobalOptions& global, const WheelsCliOptions& options) {
+    Reporter reporter = global.reporter();
+    stage::RootfsCache cache(global.cache());
+    python::StageContext context{
+        cache, {sandbox::Launch::fork, self_exe()}, stage::resolve_mirror(global.mirror), reporter};
+    python::WheelsOptions wheels;
+    wheels.source = options.source;
+    wheels.overrides = {options.archs, options.pythons};
+    wheels.emulate = options.emulate;
+    wheels.output_dir = std::filesystem::absolute(options.output);
+    wheels.keep_going = options.keep_going;
+    auto outcomes = python::build_wheels(context, wheels);
+    if (options.json) std::puts(python::outcomes_json(outcomes).c_str());
+    int failed = 0;
+    for (const auto& outcome : outcomes) failed += outcome.ok ? 0 : 1;
+    if (failed > 0)
+        fail("{} of {} build ids failed (logs: {})", failed, outcomes.size(),
+             outcomes.front().log.parent_path().string());
+    return 0;
+}
+
+// ---- xbuild repair / inspect ----
+
+struct RepairCliOptions {
+    std::vector<std::string> wheels;
+    std::string output = "wheelhouse";
+    std::string plat;
+    bool strip = false;
+    std::string suite = std::string(stage::k_default_suite);
+    std::vector<std::string> packages;
+};
+
+const Arch& arch_of_platform_tag(const std::string& platform_tag, const std::string& wheel) {
+    std::string first = platform_tag.substr(0, platform_tag.find('.'));
+    for (const Arch& arch : all_archs()) {
+        std::string suffix = "_" + std::string(arch.uname);
+        if (first.size() > suffix.size() && first.ends_with(suffix)) return arch;
+    }
+    fail("{}: platform tag '{}' names no Linux architecture xbuild knows", wheel, platform_tag);
+}
+
+int repair_command(const GlobalOptions& global, const RepairCliOptions& options) {
+    Reporter reporter = global.reporter();
+    stage::check_suite(options.suite);
+    stage::RootfsCache cache(global.cache());
+    const std::string mirror = stage::resolve_mirror(global.mirror);
+    for (const std::string& wheel : options.wheels) {
+        auto name = python::parse_wheel_name(std::filesystem::path(wheel).filename().string());
+        const Arch& arch = arch_of_platform_tag(name.platform_tag, wheel);
+        // The libraries to graft come from a stage of the wheel's arch (extract-only: nothing
+        // runs), never from the host.
+        stage::StageSpec spec;
+        spec.suite = options.suite;
+        spec.arch = &arch;
+        spec.kind = stage::StageKind::runtime;
+        spec.mirror = mirror;
+        auto recipe = stage::base_recipe(spec.kind, arch, nullptr);
+        spec.packages = recipe.packages;
+        for (const std::string& package : options.packages) stage::check_package_name(package);
+        spec.packages.insert(spec.packages.end(), options.packages.begin(), options.packages.end());
+        spec.normalize();
+        auto entry = cache.ensure(spec, recipe.variant, reporter);
+        elf::LibraryResolver resolver({entry.root}, arch);
+        python::RepairOptions repair{options.plat, options.strip, 315532800};
+        if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch)
+            repair.source_date_epoch = std::atoll(epoch);
+        auto result =
+            python::repair_wheel(wheel, arch, resolver, std::filesystem::absolute(options.output), repair);
+        for (const auto& graft : result.grafted)
+            reporter.info(fmt::format("grafted {} as {}", graft.stage_path, graft.new_name));
+        std::puts(result.wheel.c_str());
+    }
+    return 0;
+}
+
+int inspect_command(const std::string& file, bool json) {
+    auto output = python::inspect_file(file);
+    std::fputs((json ? output.json + "\n" : output.text).c_str(), stdout);
+    return 0;
+}
+
 // ---- the table ----
 
 struct State {
@@ -199,6 +302,10 @@ struct State {
     SandboxRunOptions sandbox_run;
     std::string prune_older_than;
     std::vector<std::string> doctor_archs;
+    WheelsCliOptions wheels;
+    RepairCliOptions repair;
+    std::string inspect_file;
+    bool inspect_json = false;
     std::function<int()> action;
 };
 
@@ -229,6 +336,47 @@ const CommandEntry k_commands[] = {
          // CMD is everything after "--", split off before CLI11 parses (see run()).
          command.callback(
              [&state] { state.action = [&state] { return sandbox_run(state.global, state.sandbox_run); }; });
+     }},
+    {nullptr, "wheels", "Build, repair and test wheels for every arch and Python",
+     [](CLI::App& command, State& state) {
+         auto& o = state.wheels;
+         command.add_option("source", o.source, "project directory or sdist (.tar.gz)")
+             ->capture_default_str();
+         command
+             .add_option("--arch", o.archs,
+                         "x86_64,arm64,... (default: [tool.xbuild] archs, else the host's)")
+             ->delimiter(',');
+         command
+             .add_option("--python", o.pythons, "3.9,3.11,3.13 (default: [tool.xbuild] python, else 3.13)")
+             ->delimiter(',');
+         command.add_flag("--emulate", o.emulate, "compile in a target-arch toolchain stage under qemu");
+         command.add_option("-o,--output", o.output, "wheelhouse directory")->capture_default_str();
+         command.add_flag("--keep-going", o.keep_going, "build the other build ids after a failure");
+         command.add_flag("--json", o.json, "print the outcomes as JSON on stdout");
+         command.callback(
+             [&state] { state.action = [&state] { return wheels_command(state.global, state.wheels); }; });
+     }},
+    {nullptr, "repair", "Graft external libraries into wheels and give them honest manylinux tags",
+     [](CLI::App& command, State& state) {
+         auto& o = state.repair;
+         command.add_option("wheels", o.wheels, "wheels to repair")->required();
+         command.add_option("-w,--wheel-dir", o.output, "output directory")->capture_default_str();
+         command.add_option("--plat", o.plat, "require this policy or tag (e.g. manylinux_2_28_aarch64)");
+         command.add_flag("--strip", o.strip, "strip the ELF files with the target's strip");
+         command.add_option("--suite", o.suite, "Debian suite of the stage the libraries come from")
+             ->capture_default_str();
+         command.add_option("--packages", o.packages, "Debian packages providing the libraries to graft")
+             ->delimiter(',');
+         command.callback(
+             [&state] { state.action = [&state] { return repair_command(state.global, state.repair); }; });
+     }},
+    {nullptr, "inspect", "Show a wheel's or ELF file's arch, needed libraries and possible tag",
+     [](CLI::App& command, State& state) {
+         command.add_option("file", state.inspect_file, "wheel (.whl) or ELF file (.so, .node)")->required();
+         command.add_flag("--json", state.inspect_json, "JSON output");
+         command.callback([&state] {
+             state.action = [&state] { return inspect_command(state.inspect_file, state.inspect_json); };
+         });
      }},
     {nullptr, "cache", "Inspect and prune the stage rootfs cache", nullptr},
     {"cache", "ls", "List cached stage rootfs trees",

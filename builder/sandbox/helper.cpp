@@ -121,12 +121,17 @@ std::string find_in_path(const std::string& program, const std::vector<std::stri
     return {};
 }
 
-[[noreturn]] void exec_command(const SandboxSpec& spec) {
+[[noreturn]] void exec_command(const SandboxSpec& spec, int log_fd) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(sig, SIG_DFL);
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die_errno("exec", "PR_SET_NO_NEW_PRIVS");
+    if (log_fd >= 0) {
+        int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0)
+            die_errno("exec", "redirecting output to the log");
+    }
     // Stray fds of the host process: only stdio (and the error pipe, closed by exec) remain.
     const int report_fd = error_fd();
     if (report_fd > 3) ::syscall(SYS_close_range, 3u, static_cast<unsigned>(report_fd - 1), 0u);
@@ -166,6 +171,12 @@ std::string find_in_path(const std::string& program, const std::vector<std::stri
     step_dev(root_fd.get(), user_namespace);
     step_tmp(root_fd.get());
     step_resolv_conf(spec, root_fd.get());
+    // Opened on the host before pivot_root; CMD gets it as stdout and stderr.
+    int log_fd = -1;
+    if (!spec.log_file.empty()) {
+        log_fd = ::open(spec.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (log_fd < 0) die_errno("log", "opening " + spec.log_file.string());
+    }
     root_fd.reset();
     step_pivot_root(new_root);
     if (!spec.network) step_loopback();
@@ -173,7 +184,8 @@ std::string find_in_path(const std::string& program, const std::vector<std::stri
 
     pid_t command = ::fork();
     if (command < 0) die_errno("exec", "fork");
-    if (command == 0) exec_command(spec);
+    if (command == 0) exec_command(spec, log_fd);
+    if (log_fd >= 0) ::close(log_fd);
     ::close(error_fd());
     set_error_fd(-1);
     // PID 1 of the namespace: forward signals to CMD, reap orphans, exit with CMD's status

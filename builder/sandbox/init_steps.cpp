@@ -138,13 +138,19 @@ std::filesystem::path step_overlay(const SandboxSpec& spec, bool user_namespace)
     for (const char* dir : {"upper", "work", "root"}) {
         if (::mkdir((scratch / dir).c_str(), 0755) != 0) die_errno("scratch tmpfs", "mkdir");
     }
-    std::string options = "lowerdir=" + escape_overlay_path(spec.rootfs.string()) +
-                          ",upperdir=" + escape_overlay_path((scratch / "upper").string()) +
-                          ",workdir=" + escape_overlay_path((scratch / "work").string());
+    if (spec.layers.empty()) die("overlay", "no rootfs layer given");
+    std::string lower;
+    for (const auto& layer : spec.layers)
+        lower += (lower.empty() ? "" : ":") + escape_overlay_path(layer.string());
+    const bool persistent = !spec.upper_dir.empty();
+    auto upper = persistent ? spec.upper_dir : scratch / "upper";
+    auto work = persistent ? spec.work_dir : scratch / "work";
+    std::string options = "lowerdir=" + lower + ",upperdir=" + escape_overlay_path(upper.string()) +
+                          ",workdir=" + escape_overlay_path(work.string());
     if (user_namespace) options += ",userxattr";
     auto root = scratch / "root";
     if (::mount("overlay", root.c_str(), "overlay", 0, options.c_str()) != 0)
-        die_errno("overlay", "mounting overlayfs over " + spec.rootfs.string());
+        die_errno("overlay", "mounting overlayfs over " + spec.layers.back().string());
     return root;
 }
 

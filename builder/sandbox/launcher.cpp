@@ -101,6 +101,11 @@ int SandboxProcess::wait() {
     return 1;
 }
 
+int run_sandbox(const SandboxSpec& spec, const Launcher& launcher) {
+    SandboxProcess process(spec, launcher.launch, launcher.helper_exe);
+    return process.wait();
+}
+
 void SandboxProcess::terminate() {
     if (m_pid > 0) ::kill(m_pid, kill_signal());
 }

@@ -23,6 +23,13 @@ enum class Launch {
     fork,    // fork the caller: only from a single-threaded process (the CLI)
 };
 
+// How a library caller starts sandboxes: front ends fill this in (the CLI: fork and its
+// own binary; the bindings: reexec and the installed xbuild binary).
+struct Launcher {
+    Launch launch = Launch::reexec;
+    std::filesystem::path helper_exe;
+};
+
 class SandboxProcess {
   public:
     // Starts the helper; returns once CMD was exec'd inside the sandbox. Throws Error
@@ -45,6 +52,9 @@ class SandboxProcess {
     Launch m_launch;
     pid_t m_pid = -1;  // the sandbox's init (fork) or the helper (reexec)
 };
+
+// Runs spec to completion and returns CMD's exit status (setup errors are thrown).
+int run_sandbox(const SandboxSpec& spec, const Launcher& launcher);
 
 // Helper entry point: argv after k_helper_command. Returns the process exit status.
 int helper_main(int argc, char** argv);

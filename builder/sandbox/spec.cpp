@@ -15,11 +15,12 @@ std::string to_json(const SandboxSpec& spec) {
     nlohmann::json extra = nlohmann::json::array();
     for (const auto& file : spec.extra_files) extra.push_back(file.string());
     nlohmann::json json = {
-        {"rootfs", spec.rootfs}, {"mount_point", spec.mount_point},
-        {"binds", binds},        {"network", spec.network},
-        {"env", spec.env},       {"workdir", spec.workdir},
-        {"argv", spec.argv},     {"hostname", spec.hostname},
-        {"extra_files", extra},
+        {"layers", spec.layers},       {"mount_point", spec.mount_point},
+        {"upper_dir", spec.upper_dir}, {"work_dir", spec.work_dir},
+        {"log_file", spec.log_file},   {"binds", binds},
+        {"network", spec.network},     {"env", spec.env},
+        {"workdir", spec.workdir},     {"argv", spec.argv},
+        {"hostname", spec.hostname},   {"extra_files", extra},
     };
     return json.dump();
 }
@@ -28,7 +29,10 @@ SandboxSpec spec_from_json(const std::string& text) {
     SandboxSpec spec;
     try {
         auto json = nlohmann::json::parse(text);
-        spec.rootfs = json.at("rootfs").get<std::string>();
+        for (const auto& layer : json.at("layers")) spec.layers.emplace_back(layer.get<std::string>());
+        spec.upper_dir = json.at("upper_dir").get<std::string>();
+        spec.work_dir = json.at("work_dir").get<std::string>();
+        spec.log_file = json.at("log_file").get<std::string>();
         spec.mount_point = json.at("mount_point").get<std::string>();
         for (const auto& bind : json.at("binds"))
             spec.binds.push_back({bind.at("source").get<std::string>(), bind.at("target").get<std::string>(),

@@ -13,14 +13,22 @@ struct BindMount {
 };
 
 struct SandboxSpec {
-    std::filesystem::path rootfs;       // read-only lower layer (a cache entry's root/)
+    // Read-only lower layers, topmost first (a stage layer over its base cache entry's root/).
+    std::vector<std::filesystem::path> layers;
     std::filesystem::path mount_point;  // empty host directory for the private tmpfs
+    // Empty: writes go to a tmpfs and vanish with the sandbox. Set (with work_dir on the same
+    // file system): writes are kept there, which is how a stage layer is built.
+    std::filesystem::path upper_dir;
+    std::filesystem::path work_dir;
     std::vector<BindMount> binds;
     bool network = false;          // share the host's network (and its resolv.conf)
     std::vector<std::string> env;  // full environment, KEY=VALUE
     std::filesystem::path workdir = "/";
     std::vector<std::string> argv;
     std::string hostname = "xbuild";
+    // Empty: CMD inherits xbuild's stdio. Set: stdin is /dev/null and stdout and stderr are
+    // appended to this host file (build logs).
+    std::filesystem::path log_file;
     // Bound at the same path inside, for qemu binfmt entries without the F flag.
     std::vector<std::filesystem::path> extra_files;
 };

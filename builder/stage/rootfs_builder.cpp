@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <regex>
 
 #include <fmt/format.h>
@@ -35,8 +36,31 @@ bool has_subid_range(const char* file) {
     return false;
 }
 
-// The first "E: ..." line of apt/mmdebstrap, turned into a sentence about the stage.
-[[noreturn]] void fail_from_log(const StageSpec& spec, const std::filesystem::path& log, int exit_code) {
+// ca-certificates' maintainer script builds /etc/ssl/certs/ca-certificates.crt; an
+// extract-only tree never runs it, and clients such as trixie's pip refuse to start
+// without the bundle. Concatenating the shipped certificates is what update-ca-certificates does
+// for a fresh install.
+void make_ca_bundle(const std::filesystem::path& root) {
+    auto source = root / "usr/share/ca-certificates";
+    auto bundle = root / "etc/ssl/certs/ca-certificates.crt";
+    std::error_code error;
+    if (!std::filesystem::exists(source) || std::filesystem::exists(bundle)) return;
+    std::vector<std::filesystem::path> certs;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(source, error))
+        if (entry.path().extension() == ".crt") certs.push_back(entry.path());
+    std::sort(certs.begin(), certs.end());
+    std::string content;
+    for (const auto& cert : certs) {
+        content += fs::read_file(cert);
+        if (!content.empty() && content.back() != '\n') content += '\n';
+    }
+    fs::make_dirs(bundle.parent_path());
+    fs::write_file_atomic(bundle, content);
+}
+
+}  // namespace
+
+void fail_from_apt_log(const std::string& what, const std::filesystem::path& log, int exit_code) {
     std::string text;
     try {
         text = fs::read_file(log);
@@ -47,7 +71,7 @@ bool has_subid_range(const char* file) {
     std::smatch match;
     if (std::regex_search(text, match, unknown))
         fail("unknown package '{}' in {} (not in the suite's archive for this architecture)", match[1].str(),
-             spec.describe());
+             what);
     std::string first_error;
     for (size_t start = 0; start < text.size();) {
         size_t end = text.find('\n', start);
@@ -58,11 +82,9 @@ bool has_subid_range(const char* file) {
             break;
         }
     }
-    if (first_error.empty()) first_error = fmt::format("mmdebstrap exited with code {}", exit_code);
-    fail("building the {} rootfs failed: {}", spec.describe(), first_error);
+    if (first_error.empty()) first_error = fmt::format("exit code {}", exit_code);
+    fail("building {} failed: {}", what, first_error);
 }
-
-}  // namespace
 
 std::string mmdebstrap_mode(StageKind kind) {
     if (::geteuid() == 0) return "root";
@@ -105,8 +127,11 @@ void build_rootfs(const StageSpec& spec, const std::string& variant, const Rootf
 
     fs::write_file_atomic(out.log, "$ " + process::quote_command(argv) + "\n");
     auto result = process::run(argv, {.log_file = out.log, .append_log = true});
-    if (!result.ok()) fail_from_log(spec, out.log, result.exit_code);
-    if (variant == "extract") merge_usr(out.root);
+    if (!result.ok()) fail_from_apt_log(spec.describe(), out.log, result.exit_code);
+    if (variant == "extract") {
+        merge_usr(out.root);
+        make_ca_bundle(out.root);
+    }
 }
 
 }  // namespace xbuild::stage

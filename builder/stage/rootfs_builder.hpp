@@ -19,6 +19,10 @@ struct RootfsBuild {
 // cannot be built by this user (a toolchain stage needs root or /etc/subuid ranges).
 std::string mmdebstrap_mode(StageKind kind);
 
+// Throws Error from the first apt error in log: "unknown package 'x' in <what> ..." or
+// "building <what> failed: <first E: line>".
+[[noreturn]] void fail_from_apt_log(const std::string& what, const std::filesystem::path& log, int exit_code);
+
 // Builds spec's rootfs at out.root. On failure throws Error with the first apt error
 // ("unknown package 'x' ...") and leaves cleaning up to the caller.
 void build_rootfs(const StageSpec& spec, const std::string& variant, const RootfsBuild& out);

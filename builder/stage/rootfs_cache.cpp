@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -91,13 +92,13 @@ std::optional<CacheEntry> RootfsCache::find(const std::string& key) const {
     return CacheEntry{key, dir, dir / "root", false};
 }
 
-CacheEntry RootfsCache::ensure(const StageSpec& spec, const std::string& variant, const Reporter& reporter) {
-    const std::string key = spec.key();
+CacheEntry RootfsCache::ensure_entry(const std::string& key, const std::string& what,
+                                     const BuildFunction& build, const Reporter& reporter) {
     if (auto hit = find(key)) {
         touch(hit->dir);
         return *hit;
     }
-    KeyLock lock(m_dir / "locks" / (key + ".lock"), reporter, spec.describe());
+    KeyLock lock(m_dir / "locks" / (key + ".lock"), reporter, what);
     if (auto hit = find(key)) {  // built by the process we waited for
         touch(hit->dir);
         return *hit;
@@ -107,44 +108,52 @@ CacheEntry RootfsCache::ensure(const StageSpec& spec, const std::string& variant
         if (entry.path().filename().string().rfind(".build-" + key, 0) == 0) fs::remove_tree(entry.path());
     }
 
-    Step step(reporter,
-              fmt::format("building rootfs {} ({} packages)", spec.describe(), spec.packages.size()));
+    Step step(reporter, "building " + what);
     fs::TempDir temp(m_dir / "rootfs", ".build-" + key + "-");
-    RootfsBuild out{temp.path() / "root", temp.path() / "packages.tsv", temp.path() / "mmdebstrap.log"};
+    nlohmann::json info;
     try {
-        build_rootfs(spec, variant, out);
+        info = build(temp.path());
     } catch (const Error& error) {
         // Keep the log outside the cache so that a failed build leaves nothing in it.
-        stdfs::path kept = stdfs::temp_directory_path() / fmt::format("xbuild-rootfs-{}.log", key);
+        stdfs::path kept = stdfs::temp_directory_path() / fmt::format("xbuild-stage-{}.log", key);
         std::error_code ignored;
-        stdfs::copy_file(out.log, kept, stdfs::copy_options::overwrite_existing, ignored);
+        stdfs::copy_file(temp.path() / "build.log", kept, stdfs::copy_options::overwrite_existing, ignored);
         lock.remove();
         std::string message = error.what();
         if (!ignored) message += " (log: " + kept.string() + ")";
         throw Error(message);
     }
-    std::uint64_t bytes = fs::tree_size(out.root);
-    nlohmann::json info = {
-        {"key", key},
-        {"suite", spec.suite},
-        {"arch", std::string(spec.arch->debian)},
-        {"target", std::string(spec.target ? spec.target->debian : spec.arch->debian)},
-        {"kind", std::string(kind_name(spec.kind))},
-        {"variant", variant},
-        {"mirror", spec.mirror},
-        {"packages", spec.packages},
-        {"bytes", bytes},
-        {"created", static_cast<long long>(::time(nullptr))},
-        {"description", spec.describe()},
-    };
+    std::uint64_t bytes = fs::tree_size(temp.path() / "root");
+    info["key"] = key;
+    info["bytes"] = bytes;
+    info["created"] = static_cast<long long>(::time(nullptr));
     fs::write_file_atomic(temp.path() / "stage.json", info.dump(2) + "\n");
     stdfs::path final_dir = m_dir / "rootfs" / key;
     if (::rename(temp.path().c_str(), final_dir.c_str()) != 0)
-        fail("failed to move the built rootfs to {}: {}", final_dir.string(), errno_text(errno));
+        fail("failed to move the built stage to {}: {}", final_dir.string(), errno_text(errno));
     temp.release();
     lock.remove();
     step.done();
     return CacheEntry{key, final_dir, final_dir / "root", true};
+}
+
+CacheEntry RootfsCache::ensure(const StageSpec& spec, const std::string& variant, const Reporter& reporter) {
+    auto build = [&](const stdfs::path& temp) {
+        build_rootfs(spec, variant, {temp / "root", temp / "packages.tsv", temp / "build.log"});
+        return nlohmann::json{
+            {"suite", spec.suite},
+            {"arch", std::string(spec.arch->debian)},
+            {"target", std::string(spec.target ? spec.target->debian : spec.arch->debian)},
+            {"kind", std::string(kind_name(spec.kind))},
+            {"variant", variant},
+            {"mirror", spec.mirror},
+            {"packages", spec.packages},
+            {"description", spec.describe()},
+        };
+    };
+    return ensure_entry(spec.key(),
+                        fmt::format("rootfs {} ({} packages)", spec.describe(), spec.packages.size()), build,
+                        reporter);
 }
 
 std::vector<CacheListing> RootfsCache::list() const {
@@ -159,6 +168,7 @@ std::vector<CacheListing> RootfsCache::list() const {
             auto info = nlohmann::json::parse(fs::read_file(entry.path() / "stage.json"));
             item.description = info.value("description", "");
             item.bytes = info.value("bytes", std::uint64_t{0});
+            item.base = info.value("base", "");
         } catch (const std::exception&) {
             item.description = "(unreadable stage.json)";
         }
@@ -178,8 +188,15 @@ std::pair<int, std::uint64_t> RootfsCache::prune(std::optional<std::chrono::seco
     int removed = 0;
     std::uint64_t freed = 0;
     auto now = std::chrono::system_clock::now();
-    for (const CacheListing& item : list()) {
-        if (older_than && now - item.last_used < *older_than) continue;
+    std::vector<std::string> removed_keys;
+    auto listing = list();
+    // Layers after bases, so that a layer whose base goes goes too.
+    std::stable_partition(listing.begin(), listing.end(),
+                          [](const CacheListing& item) { return item.base.empty(); });
+    for (const CacheListing& item : listing) {
+        bool base_removed = !item.base.empty() && std::find(removed_keys.begin(), removed_keys.end(),
+                                                            item.base) != removed_keys.end();
+        if (!base_removed && older_than && now - item.last_used < *older_than) continue;
         KeyLock lock(m_dir / "locks" / (item.key + ".lock"), reporter, item.description);
         stdfs::path dir = m_dir / "rootfs" / item.key;
         // Renamed first, so no reader ever sees a half-removed entry as complete.
@@ -192,6 +209,7 @@ std::pair<int, std::uint64_t> RootfsCache::prune(std::optional<std::chrono::seco
             fmt::format("removed {} {} ({})", item.key, item.description, format_bytes(item.bytes)));
         ++removed;
         freed += item.bytes;
+        removed_keys.push_back(item.key);
     }
     // Partial builds whose builder is gone: their key lock is free.
     std::error_code error;

@@ -15,6 +15,10 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
 #include "builder/core/log.hpp"
 #include "builder/stage/stage.hpp"
 
@@ -32,6 +36,7 @@ struct CacheEntry {
 struct CacheListing {
     std::string key;
     std::string description;  // "trixie/arm64 runtime"
+    std::string base;         // layers: the key of the entry below
     std::size_t package_count = 0;
     std::uint64_t bytes = 0;
     std::chrono::system_clock::time_point last_used;
@@ -52,6 +57,15 @@ class RootfsCache {
     CacheEntry ensure(const StageSpec& spec, const std::string& variant, const Reporter& reporter);
     // The entry if it is complete, without building.
     std::optional<CacheEntry> find(const std::string& key) const;
+
+    // Fills a temporary entry directory: TEMP/root (the tree), optionally TEMP/packages.tsv,
+    // and TEMP/build.log; returns the facts stored in stage.json ("description" shown by ls,
+    // "base" naming the entry a layer sits on). Throws Error to abandon the build.
+    using BuildFunction = std::function<nlohmann::json(const std::filesystem::path& temp)>;
+    // The generic build-once protocol: lock, build in a temp dir, rename into place; on
+    // failure nothing stays in the cache and the log is copied to /tmp.
+    CacheEntry ensure_entry(const std::string& key, const std::string& what, const BuildFunction& build,
+                            const Reporter& reporter);
 
     std::vector<CacheListing> list() const;
     // Removes entries unused for longer than older_than (all when nullopt) and stale

@@ -1,6 +1,7 @@
 #include "builder/stage/stage.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -34,6 +35,23 @@ void check_suite(std::string_view suite) {
     const auto& suites = known_suites();
     if (std::find(suites.begin(), suites.end(), suite) == suites.end())
         fail("unknown suite '{}' (known: {})", suite, fmt::join(suites, ", "));
+}
+
+void check_package_name(std::string_view name) {
+    auto colon = name.find(':');
+    std::string_view package = name.substr(0, colon);
+    bool ok = package.size() >= 2 && std::isalnum(static_cast<unsigned char>(package[0]));
+    for (char c : package)
+        ok = ok && (std::islower(static_cast<unsigned char>(c)) ||
+                    std::isdigit(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.');
+    if (colon != std::string_view::npos) {
+        std::string_view arch = name.substr(colon + 1);
+        ok = ok && !arch.empty();
+        for (char c : arch)
+            ok = ok &&
+                 (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)));
+    }
+    if (!ok) fail("invalid package name '{}' (expected a Debian package name, optionally with :arch)", name);
 }
 
 void StageSpec::normalize() {

@@ -20,6 +20,9 @@ const std::vector<std::string>& known_suites();
 // Throws Error naming the known suites.
 void check_suite(std::string_view suite);
 inline constexpr std::string_view k_default_suite = "trixie";
+// A Debian package name, optionally with ":arch"; throws Error for anything else (these
+// names reach apt command lines).
+void check_package_name(std::string_view name);
 
 struct StageSpec {
     std::string suite = std::string(k_default_suite);

@@ -6,6 +6,9 @@ set -euo pipefail
 : "${XBUILD_CACHE:?}"
 : "${XBUILD_TEST_TMP:=/tmp/xbuild-test-tmp}"
 export XBUILD_CACHE
+# The independent validators are Debian's (python3 with the wheel module, readelf), not
+# whatever a version manager put first in PATH.
+export PATH="/usr/bin:/usr/sbin:$PATH"
 mkdir -p "$XBUILD_TEST_TMP" "$XBUILD_CACHE"
 chmod 755 "$XBUILD_TEST_TMP"
 

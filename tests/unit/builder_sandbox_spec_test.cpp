@@ -11,7 +11,9 @@ using namespace xbuild::sandbox;
 TEST_SUITE("spec") {
     TEST_CASE("JSON round trip keeps every field") {
         SandboxSpec spec;
-        spec.rootfs = "/cache/rootfs/abc/root";
+        spec.layers = {"/cache/layers/def/upper", "/cache/rootfs/abc/root"};
+        spec.upper_dir = "/cache/layers/.build-x/upper";
+        spec.work_dir = "/cache/layers/.build-x/work";
         spec.mount_point = "/cache/mnt";
         spec.binds = {{"/src", "/work", false}, {"/etc/hosts", "/etc/hosts", true}};
         spec.network = true;
@@ -20,7 +22,9 @@ TEST_SUITE("spec") {
         spec.argv = {"sh", "-c", "echo \"$A\""};
         spec.extra_files = {"/usr/libexec/qemu-binfmt/aarch64-binfmt-P"};
         SandboxSpec back = spec_from_json(to_json(spec));
-        CHECK(back.rootfs == spec.rootfs);
+        CHECK(back.layers == spec.layers);
+        CHECK(back.upper_dir == spec.upper_dir);
+        CHECK(back.work_dir == spec.work_dir);
         CHECK(back.mount_point == spec.mount_point);
         REQUIRE(back.binds.size() == 2);
         CHECK(back.binds[1].target == "/etc/hosts");

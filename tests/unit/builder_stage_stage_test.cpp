@@ -50,6 +50,16 @@ TEST_SUITE("stage") {
         CHECK(s.key() != base);
     }
 
+    TEST_CASE("package names") {
+        check_package_name("libyaml-dev");
+        check_package_name("libyaml-dev:arm64");
+        check_package_name("g++");
+        CHECK_THROWS_AS(check_package_name("x; rm -rf /"), Error);
+        CHECK_THROWS_AS(check_package_name("Foo"), Error);
+        CHECK_THROWS_AS(check_package_name("foo:"), Error);
+        CHECK_THROWS_AS(check_package_name(""), Error);
+    }
+
     TEST_CASE("descriptions and suites") {
         CHECK(sample().describe() == "trixie/amd64→arm64 toolchain");
         check_suite("bookworm");

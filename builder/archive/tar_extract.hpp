@@ -1,0 +1,17 @@
+#pragma once
+// Safe extraction of source archives (sdists, upstream tarballs, npm packs).
+#include <filesystem>
+
+namespace xbuild::archive {
+
+// Extracts a .tar, .tar.gz, .tgz, .tar.xz or .tar.bz2 into dest (which must exist).
+// Refuses, naming the archive and the entry, anything that would write outside dest:
+// absolute paths, "..", symlinks or hard links whose target leaves the tree, device
+// nodes and fifos. On error, dest may hold a partial tree: callers extract into a
+// temporary directory.
+void extract_tar(const std::filesystem::path& archive, const std::filesystem::path& dest);
+
+// The single top-level directory of an extracted tree (sdists have one), else dest itself.
+std::filesystem::path single_top_dir(const std::filesystem::path& dest);
+
+}  // namespace xbuild::archive

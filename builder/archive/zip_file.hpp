@@ -1,0 +1,120 @@
+#pragma once
+// Zip files held in memory: read safely (hostile input is refused, never extracted) into a list of
+// entries, and written reproducibly from one. libarchive does the (de)compression; the central
+// directory is parsed here too, because libarchive hides some of what it holds (NUL bytes in names).
+//
+// Note: inside namespace xbuild (and with `using namespace xbuild`), `archive` names this namespace;
+// libarchive's handle type must be spelled `::archive` there.
+#include <archive.h>
+#include <archive_entry.h>
+#include <locale.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <new>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// Defined in libarchive_shim.cpp, which tells why. The reference below, emitted by every file that
+// includes this header, makes the linker take that definition from libxbuild_core.a before it reaches
+// libarchive.a, whose own definition would link libxml2 and ICU into the program.
+extern "C" void __archive_write_entry_filetype_unsupported(::archive* a, archive_entry* entry,
+                                                           const char* format);
+
+namespace xbuild::archive {
+
+[[gnu::used]] inline constexpr auto* k_libarchive_shim = &__archive_write_entry_filetype_unsupported;
+
+// Move-only owner of a libarchive handle; throws std::bad_alloc when given none.
+template <class T, auto Free>
+class Handle {
+  public:
+    explicit Handle(T* handle) : m_handle(handle) {
+        if (!m_handle) throw std::bad_alloc();
+    }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    Handle(Handle&& other) noexcept : m_handle(std::exchange(other.m_handle, nullptr)) {}
+    Handle& operator=(Handle&& other) noexcept {
+        std::swap(m_handle, other.m_handle);
+        return *this;
+    }
+    ~Handle() {
+        if (m_handle) Free(m_handle);
+    }
+    T* get() const { return m_handle; }
+
+  private:
+    T* m_handle;
+};
+using ReadArchive = Handle<::archive, archive_read_free>;
+using WriteArchive = Handle<::archive, archive_write_free>;
+using ArchiveEntry = Handle<archive_entry, archive_entry_free>;
+
+// libarchive converts entry names between UTF-8 and the locale's charset, which fails for non-ASCII
+// names in the C locale. A C.UTF-8 locale for this thread only (uselocale) leaves the host process alone.
+class Utf8Locale {
+  public:
+    Utf8Locale() : m_locale(newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{})) {
+        if (m_locale) m_previous = uselocale(m_locale);
+    }
+    Utf8Locale(const Utf8Locale&) = delete;
+    Utf8Locale& operator=(const Utf8Locale&) = delete;
+    ~Utf8Locale() {
+        if (!m_locale) return;
+        uselocale(m_previous);
+        freelocale(m_locale);
+    }
+
+  private:
+    locale_t m_locale;
+    locale_t m_previous = locale_t{};
+};
+
+// libarchive's message for the last error on a, or "unknown libarchive error".
+std::string error_text(::archive* a);
+
+struct ZipEntry {
+    std::string path;  // relative, '/'-separated, no "." or ".." components
+    std::string data;
+    unsigned mode = 0644;  // 0644 or 0755 (the executable bit is kept)
+};
+
+// An entry to write, as views into data that the caller keeps alive.
+struct ZipEntryView {
+    std::string_view path;
+    std::string_view data;
+    unsigned mode = 0644;  // only the executable bits count: written as 0755 or 0644
+};
+
+// Zip-bomb bounds of read_zip.
+struct ZipLimits {
+    std::size_t max_entries = 100'000;
+    std::uint64_t max_bytes = std::uint64_t{4} << 30;  // total uncompressed size
+};
+
+// Refuses an entry name that could write outside the extraction directory or mean two things:
+// empty, NUL or control characters, backslashes, absolute, invalid UTF-8, ".." ("escapes the
+// <noun>"), empty or "." components. Throws Error "<label>: entry '<path>' <why>".
+void check_entry_path(std::string_view label, std::string_view path, std::string_view noun = "archive");
+
+// Reads every file of a zip. Throws Error naming the file (and the entry) for a file that is not a
+// zip, a truncated or corrupt zip, encrypted entries, entry names refused by check_entry_path (as
+// stored in the central directory, and as libarchive reads them from the local headers: they must
+// agree), symlinks, hardlinks and other non-regular entries, duplicate names, a name that is both a
+// file and a directory, or more than the limits. Directory entries are skipped; modes are 0644 or
+// 0755. `noun` is passed to check_entry_path.
+std::vector<ZipEntry> read_zip(const std::filesystem::path& file, const ZipLimits& limits = {},
+                               std::string_view noun = "archive");
+
+// Writes entries, in their order, as a reproducible zip: deflate, every timestamp source_date_epoch
+// (clamped to the zip range 1980..2107, zip DOS times in UTC), modes 0755 or 0644. Names are checked
+// with check_entry_path and must be unique. Written to "<file>.tmp-<pid>" and renamed into place.
+void write_zip(const std::filesystem::path& file, std::span<const ZipEntryView> entries,
+               long long source_date_epoch);
+
+}  // namespace xbuild::archive

@@ -1,0 +1,21 @@
+#pragma once
+// Small text helpers shared by the parsers of line-based formats (wheel METADATA, WHEEL, RECORD)
+// and by messages that quote untrusted names.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xbuild::text {
+
+// The text with control characters (below 0x20, and 0x7f) written as "\x0a": names from untrusted
+// input stay on one line in messages.
+std::string printable(std::string_view text);
+
+// The lines of text without their "\n" or "\r\n"; a last line without a newline counts, a final
+// newline does not start an empty line.
+std::vector<std::string_view> lines(std::string_view text);
+
+// The text without leading and trailing spaces and tabs.
+std::string_view trim(std::string_view text);
+
+}  // namespace xbuild::text

@@ -1,0 +1,56 @@
+#pragma once
+// The dynamic symbol table and the GNU symbol-versioning tables (.gnu.version,
+// .gnu.version_r, .gnu.version_d) of an ELF image. elf_file.cpp finds them, through the
+// section headers or the dynamic section; this part reads them, bounds-checked.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "builder/elf/byte_reader.hpp"
+#include "builder/elf/elf_file.hpp"
+
+namespace xbuild::elf {
+
+// A string table's file range.
+struct StringTable {
+    std::uint64_t offset = 0;
+    std::uint64_t size = 0;
+};
+
+struct SymbolTable {
+    std::uint64_t offset = 0;
+    std::uint64_t count = 0;  // entries, the null symbol included
+    StringTable strings;
+};
+
+// A chain of Verneed or Verdef entries.
+struct VersionTable {
+    std::uint64_t offset = 0;
+    std::uint64_t count = 0;  // entries; 0 when unknown: follow the chain to its end
+    StringTable strings;
+};
+
+struct SymbolTables {
+    bool wide = false;  // ELF64 symbol entries
+    std::optional<SymbolTable> symbols;
+    std::optional<std::uint64_t> versym_offset;  // one 16-bit entry per symbol
+    std::optional<VersionTable> needs;
+    std::optional<VersionTable> definitions;
+};
+
+// The NUL-terminated string at index in table; what names it in errors.
+std::string string_in_table(const ByteReader& reader, const StringTable& table, std::uint64_t index,
+                            std::string_view what);
+
+// Fills info.version_needs, info.version_definitions and info.dynamic_symbols.
+void read_symbols_and_versions(const ByteReader& reader, const SymbolTables& tables, ElfInfo& info);
+
+// The number of symbol table entries (the null symbol included) that a DT_HASH table at
+// offset covers: the symbol count of a file without section headers.
+std::uint64_t sysv_hash_symbol_count(const ByteReader& reader, std::uint64_t offset);
+// The same from a DT_GNU_HASH table; nullopt when it hashes no symbol at all, since its header
+// then does not tell how many unhashed (undefined) symbols precede.
+std::optional<std::uint64_t> gnu_hash_symbol_count(const ByteReader& reader, std::uint64_t offset, bool wide);
+
+}  // namespace xbuild::elf

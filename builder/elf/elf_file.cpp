@@ -1,0 +1,369 @@
+#include "builder/elf/elf_file.hpp"
+
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/elf/byte_reader.hpp"
+#include "builder/elf/dynamic_symbols.hpp"
+
+namespace xbuild::elf {
+
+namespace {
+
+constexpr std::uint32_t k_pt_load = 1;
+constexpr std::uint32_t k_pt_dynamic = 2;
+constexpr std::uint32_t k_pt_interp = 3;
+constexpr std::uint32_t k_sht_dynsym = 11;
+constexpr std::uint32_t k_sht_gnu_verdef = 0x6ffffffd;
+constexpr std::uint32_t k_sht_gnu_verneed = 0x6ffffffe;
+constexpr std::uint32_t k_sht_gnu_versym = 0x6fffffff;
+constexpr std::uint16_t k_pn_xnum = 0xffff;  // e_phnum escape: the count is in section 0's sh_info
+
+enum DynamicTag : std::uint64_t {
+    dt_null = 0,
+    dt_needed = 1,
+    dt_hash = 4,
+    dt_strtab = 5,
+    dt_symtab = 6,
+    dt_strsz = 10,
+    dt_syment = 11,
+    dt_soname = 14,
+    dt_rpath = 15,
+    dt_runpath = 29,
+    dt_gnu_hash = 0x6ffffef5,
+    dt_versym = 0x6ffffff0,
+    dt_verdef = 0x6ffffffc,
+    dt_verdefnum = 0x6ffffffd,
+    dt_verneed = 0x6ffffffe,
+    dt_verneednum = 0x6fffffff,
+};
+
+struct Segment {
+    std::uint32_t type = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t address = 0;
+    std::uint64_t file_size = 0;
+};
+
+struct Section {
+    std::uint32_t type = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t size = 0;
+    std::uint32_t link = 0;
+    std::uint32_t info = 0;
+};
+
+// The dynamic section's entries used here; addresses are still virtual addresses.
+struct Dynamic {
+    std::vector<std::uint64_t> needed;
+    std::optional<std::uint64_t> soname, rpath, runpath;
+    std::optional<std::uint64_t> strtab, strsz, symtab, syment, hash, gnu_hash;
+    std::optional<std::uint64_t> versym, verneed, verneednum, verdef, verdefnum;
+};
+
+// The single-valued dynamic entries read here, and where they go.
+constexpr std::pair<std::uint64_t, std::optional<std::uint64_t> Dynamic::*> k_dynamic_fields[] = {
+    {dt_soname, &Dynamic::soname}, {dt_rpath, &Dynamic::rpath},        {dt_runpath, &Dynamic::runpath},
+    {dt_strtab, &Dynamic::strtab}, {dt_strsz, &Dynamic::strsz},        {dt_symtab, &Dynamic::symtab},
+    {dt_syment, &Dynamic::syment}, {dt_hash, &Dynamic::hash},          {dt_gnu_hash, &Dynamic::gnu_hash},
+    {dt_versym, &Dynamic::versym}, {dt_verneed, &Dynamic::verneed},    {dt_verneednum, &Dynamic::verneednum},
+    {dt_verdef, &Dynamic::verdef}, {dt_verdefnum, &Dynamic::verdefnum}};
+
+std::vector<std::string> split_paths(const std::string& text) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find(':', start);
+        if (end == std::string::npos) end = text.size();
+        if (end > start) parts.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return parts;
+}
+
+class Parser {
+  public:
+    Parser(std::string_view bytes, std::string_view name, bool wide, bool little_endian)
+        : m_reader(bytes, little_endian, name), m_wide(wide) {}
+
+    void parse(ElfInfo& info) {
+        read_header(info);
+        read_segments();
+        read_sections();
+        read_interpreter(info);
+        read_dynamic();
+        resolve_dynamic_strings(info);
+        read_symbols_and_versions(m_reader,
+                                  m_sections.empty() ? tables_from_dynamic() : tables_from_sections(), info);
+    }
+
+  private:
+    std::string_view name() const { return m_reader.name(); }
+    std::uint64_t word(std::uint64_t offset, std::string_view what) const {
+        return m_reader.word(offset, m_wide, what);
+    }
+
+    // Checks that count entries of entry_size bytes at offset lie inside the file.
+    void require_table(std::uint64_t offset, std::uint64_t count, std::uint64_t entry_size,
+                       std::string_view what) const {
+        const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+        m_reader.require(offset, count > max / entry_size ? max : count * entry_size, what);
+    }
+
+    void read_header(ElfInfo& info) {
+        m_reader.require(0, m_wide ? 64 : 52, "ELF header");
+        info.type = m_reader.u16(16, "ELF header");
+        info.machine = m_reader.u16(18, "ELF header");
+        m_phoff = word(m_wide ? 32 : 28, "ELF header");
+        m_shoff = word(m_wide ? 40 : 32, "ELF header");
+        m_phentsize = m_reader.u16(m_wide ? 54 : 42, "ELF header");
+        m_phnum = m_reader.u16(m_wide ? 56 : 44, "ELF header");
+        m_shentsize = m_reader.u16(m_wide ? 58 : 46, "ELF header");
+        m_shnum = m_reader.u16(m_wide ? 60 : 48, "ELF header");
+    }
+
+    Section read_section(std::uint64_t offset) const {
+        Section section;
+        section.type = m_reader.u32(offset + 4, "section header");
+        section.offset = word(offset + (m_wide ? 24 : 16), "section header");
+        section.size = word(offset + (m_wide ? 32 : 20), "section header");
+        section.link = m_reader.u32(offset + (m_wide ? 40 : 24), "section header");
+        section.info = m_reader.u32(offset + (m_wide ? 44 : 28), "section header");
+        return section;
+    }
+
+    void read_sections() {
+        if (m_shoff == 0) return;
+        const std::uint64_t min_size = m_wide ? 64 : 40;
+        if (m_shentsize < min_size)
+            fail("{}: corrupt ELF: e_shentsize {} is smaller than a section header ({} bytes)", name(),
+                 m_shentsize, min_size);
+        // Section 0 holds the real counts when they do not fit in the ELF header.
+        m_reader.require(m_shoff, m_shentsize, "section header table");
+        Section first = read_section(m_shoff);
+        std::uint64_t count = m_shnum != 0 ? m_shnum : first.size;
+        require_table(m_shoff, count, m_shentsize, "section header table");
+        m_sections.reserve(count);
+        for (std::uint64_t i = 0; i < count; ++i)
+            m_sections.push_back(read_section(m_shoff + i * m_shentsize));
+    }
+
+    void read_segments() {
+        std::uint64_t count = m_phnum;
+        if (count == k_pn_xnum && m_shoff != 0) {
+            m_reader.require(m_shoff, m_wide ? 64 : 40, "section header table");
+            count = read_section(m_shoff).info;
+        }
+        if (count == 0) return;
+        const std::uint64_t min_size = m_wide ? 56 : 32;
+        if (m_phentsize < min_size)
+            fail("{}: corrupt ELF: e_phentsize {} is smaller than a program header ({} bytes)", name(),
+                 m_phentsize, min_size);
+        require_table(m_phoff, count, m_phentsize, "program header table");
+        for (std::uint64_t i = 0; i < count; ++i) {
+            std::uint64_t entry = m_phoff + i * m_phentsize;
+            Segment segment;
+            segment.type = m_reader.u32(entry, "program header");
+            segment.offset = word(entry + (m_wide ? 8 : 4), "program header");
+            segment.address = word(entry + (m_wide ? 16 : 8), "program header");
+            segment.file_size = word(entry + (m_wide ? 32 : 16), "program header");
+            m_segments.push_back(segment);
+        }
+    }
+
+    const Segment* find_segment(std::uint32_t type) const {
+        for (const Segment& segment : m_segments)
+            if (segment.type == type) return &segment;
+        return nullptr;
+    }
+
+    void read_interpreter(ElfInfo& info) const {
+        const Segment* interp = find_segment(k_pt_interp);
+        if (interp == nullptr) return;
+        m_reader.require(interp->offset, interp->file_size, "PT_INTERP segment");
+        info.interpreter =
+            m_reader.string_at(interp->offset, interp->offset + interp->file_size, "PT_INTERP");
+    }
+
+    void read_dynamic() {
+        const Segment* dynamic = find_segment(k_pt_dynamic);
+        if (dynamic == nullptr) return;
+        m_reader.require(dynamic->offset, dynamic->file_size, "PT_DYNAMIC segment");
+        const std::uint64_t entry_size = m_wide ? 16 : 8;
+        for (std::uint64_t i = 0; i < dynamic->file_size / entry_size; ++i) {
+            std::uint64_t entry = dynamic->offset + i * entry_size;
+            std::uint64_t tag = word(entry, "dynamic entry");
+            std::uint64_t value = word(entry + entry_size / 2, "dynamic entry");
+            if (tag == dt_null) return;
+            if (tag == dt_needed) m_dynamic.needed.push_back(value);
+            for (auto [field_tag, field] : k_dynamic_fields)
+                if (tag == field_tag) m_dynamic.*field = value;
+        }
+    }
+
+    // The file offset of a virtual address, through the PT_LOAD segment that maps it.
+    std::uint64_t to_offset(std::uint64_t address, std::string_view what) const {
+        for (const Segment& segment : m_segments) {
+            if (segment.type != k_pt_load || address < segment.address) continue;
+            std::uint64_t delta = address - segment.address;
+            if (delta < segment.file_size) return saturating_add(segment.offset, delta);
+        }
+        fail("{}: corrupt ELF: {} address {:#x} is in no loadable segment", name(), what, address);
+    }
+
+    StringTable dynamic_strings() const {
+        if (!m_dynamic.strtab) fail("{}: corrupt ELF: the dynamic section has no DT_STRTAB", name());
+        StringTable table;
+        table.offset = to_offset(*m_dynamic.strtab, "DT_STRTAB");
+        if (table.offset > m_reader.size())
+            fail("{}: truncated ELF: DT_STRTAB starts at byte {} of {}", name(), table.offset,
+                 m_reader.size());
+        table.size = m_dynamic.strsz ? *m_dynamic.strsz : m_reader.size() - table.offset;
+        m_reader.require(table.offset, table.size, "dynamic string table (DT_STRSZ)");
+        return table;
+    }
+
+    void resolve_dynamic_strings(ElfInfo& info) const {
+        if (m_dynamic.needed.empty() && !m_dynamic.soname && !m_dynamic.rpath && !m_dynamic.runpath) return;
+        StringTable strings = dynamic_strings();
+        for (std::uint64_t index : m_dynamic.needed)
+            info.needed.push_back(string_in_table(m_reader, strings, index, "DT_NEEDED"));
+        if (m_dynamic.soname)
+            info.soname = string_in_table(m_reader, strings, *m_dynamic.soname, "DT_SONAME");
+        if (m_dynamic.rpath)
+            info.rpath = split_paths(string_in_table(m_reader, strings, *m_dynamic.rpath, "DT_RPATH"));
+        if (m_dynamic.runpath)
+            info.runpath = split_paths(string_in_table(m_reader, strings, *m_dynamic.runpath, "DT_RUNPATH"));
+    }
+
+    StringTable section_strings(std::uint32_t link, std::string_view what) const {
+        if (link >= m_sections.size())
+            fail("{}: corrupt ELF: {} links to section {} of {}", name(), what, link, m_sections.size());
+        const Section& section = m_sections[link];
+        m_reader.require(section.offset, section.size, "string table section");
+        return {section.offset, section.size};
+    }
+
+    SymbolTables tables_from_sections() const {
+        SymbolTables tables;
+        tables.wide = m_wide;
+        for (const Section& section : m_sections) {
+            switch (section.type) {
+                case k_sht_dynsym:
+                    if (!tables.symbols)
+                        tables.symbols = SymbolTable{section.offset, section.size / (m_wide ? 24 : 16),
+                                                     section_strings(section.link, ".dynsym")};
+                    break;
+                case k_sht_gnu_versym:
+                    if (!tables.versym_offset) tables.versym_offset = section.offset;
+                    break;
+                case k_sht_gnu_verneed:
+                    if (!tables.needs)
+                        tables.needs = VersionTable{section.offset, section.info,
+                                                    section_strings(section.link, ".gnu.version_r")};
+                    break;
+                case k_sht_gnu_verdef:
+                    if (!tables.definitions)
+                        tables.definitions = VersionTable{section.offset, section.info,
+                                                          section_strings(section.link, ".gnu.version_d")};
+                    break;
+                default:
+                    break;
+            }
+        }
+        // Sections that were stripped down to a few: fall back to the dynamic section.
+        if (!tables.symbols && m_dynamic.symtab) return tables_from_dynamic();
+        return tables;
+    }
+
+    std::uint64_t dynamic_symbol_count() const {
+        if (m_dynamic.hash) return sysv_hash_symbol_count(m_reader, to_offset(*m_dynamic.hash, "DT_HASH"));
+        if (m_dynamic.gnu_hash) {
+            auto count =
+                gnu_hash_symbol_count(m_reader, to_offset(*m_dynamic.gnu_hash, "DT_GNU_HASH"), m_wide);
+            if (count) return *count;
+        }
+        // No usable hash table: the symbol table ends where the next dynamic table starts (in
+        // practice .dynstr or .gnu.version follows .dynsym).
+        std::uint64_t end = 0;
+        for (const auto& table : {m_dynamic.strtab, m_dynamic.versym, m_dynamic.verneed, m_dynamic.verdef,
+                                  m_dynamic.gnu_hash, m_dynamic.hash})
+            if (table && *table > *m_dynamic.symtab && (end == 0 || *table < end)) end = *table;
+        return end == 0 ? 0 : (end - *m_dynamic.symtab) / (m_wide ? 24 : 16);
+    }
+
+    SymbolTables tables_from_dynamic() const {
+        SymbolTables tables;
+        tables.wide = m_wide;
+        if (!m_dynamic.symtab && !m_dynamic.verneed && !m_dynamic.verdef) return tables;
+        StringTable strings = dynamic_strings();
+        if (m_dynamic.symtab) {
+            const std::uint64_t entry_size = m_wide ? 24 : 16;
+            if (m_dynamic.syment && *m_dynamic.syment != entry_size)
+                fail("{}: corrupt ELF: DT_SYMENT is {}, not {}", name(), *m_dynamic.syment, entry_size);
+            tables.symbols =
+                SymbolTable{to_offset(*m_dynamic.symtab, "DT_SYMTAB"), dynamic_symbol_count(), strings};
+        }
+        if (m_dynamic.versym) tables.versym_offset = to_offset(*m_dynamic.versym, "DT_VERSYM");
+        if (m_dynamic.verneed)
+            tables.needs = VersionTable{to_offset(*m_dynamic.verneed, "DT_VERNEED"),
+                                        m_dynamic.verneednum.value_or(0), strings};
+        if (m_dynamic.verdef)
+            tables.definitions = VersionTable{to_offset(*m_dynamic.verdef, "DT_VERDEF"),
+                                              m_dynamic.verdefnum.value_or(0), strings};
+        return tables;
+    }
+
+    ByteReader m_reader;
+    bool m_wide;
+    std::uint64_t m_phoff = 0;
+    std::uint64_t m_shoff = 0;
+    std::uint16_t m_phentsize = 0;
+    std::uint16_t m_phnum = 0;
+    std::uint16_t m_shentsize = 0;
+    std::uint16_t m_shnum = 0;
+    std::vector<Segment> m_segments;
+    std::vector<Section> m_sections;
+    Dynamic m_dynamic;
+};
+
+}  // namespace
+
+std::vector<std::string> ElfInfo::undefined_versioned() const {
+    std::vector<std::string> result;
+    for (const Symbol& symbol : dynamic_symbols)
+        if (!symbol.defined && !symbol.version.empty()) result.push_back(symbol.name + "@" + symbol.version);
+    return result;
+}
+
+bool is_elf(std::string_view bytes) {
+    return bytes.starts_with("\177ELF");
+}
+
+ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors) {
+    if (!is_elf(bytes)) fail("{}: not an ELF file", name_for_errors);
+    ByteReader ident(bytes, true, name_for_errors);
+    ident.require(0, 16, "ELF identification");
+    ElfInfo info;
+    std::uint8_t elf_class = ident.u8(4, "ELF identification");
+    std::uint8_t encoding = ident.u8(5, "ELF identification");
+    if (elf_class != 1 && elf_class != 2)
+        fail("{}: corrupt ELF: unknown class {} (1: 32-bit, 2: 64-bit)", name_for_errors, elf_class);
+    if (encoding != 1 && encoding != 2)
+        fail("{}: corrupt ELF: unknown data encoding {} (1: little endian, 2: big endian)", name_for_errors,
+             encoding);
+    info.elf_class = elf_class == 2 ? 64 : 32;
+    info.little_endian = encoding == 1;
+    Parser(bytes, name_for_errors, elf_class == 2, info.little_endian).parse(info);
+    return info;
+}
+
+ElfInfo read_elf(const std::filesystem::path& path) {
+    std::string bytes = fs::read_file(path);
+    return parse_elf(bytes, path.string());
+}
+
+}  // namespace xbuild::elf

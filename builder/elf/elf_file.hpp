@@ -1,0 +1,61 @@
+#pragma once
+// What xbuild needs to know about an ELF file (an executable, a shared library, a Python
+// extension): class, byte order, machine, interpreter, the dynamic section's NEEDED / SONAME /
+// RPATH / RUNPATH, the symbol versions it needs and defines, and its dynamic symbols.
+//
+// The reader is bounds-checked throughout: malformed or truncated input gives xbuild::Error
+// naming the file and what is wrong, never a crash. The dynamic section is found through
+// PT_DYNAMIC and its addresses are mapped to file offsets through PT_LOAD, so stripped files
+// without section headers work; .dynsym and the .gnu.version* tables come from the section
+// headers when there are any, else from DT_SYMTAB / DT_VERSYM / DT_VERNEED / DT_VERDEF (the
+// symbol count from DT_HASH, else DT_GNU_HASH, else where the next dynamic table starts).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xbuild::elf {
+
+// e_type values.
+inline constexpr std::uint16_t et_rel = 1;
+inline constexpr std::uint16_t et_exec = 2;
+inline constexpr std::uint16_t et_dyn = 3;
+
+// One DT_VERNEED entry: "libc.so.6" -> {"GLIBC_2.17", "GLIBC_2.34"}, versions in file order.
+struct VersionNeed {
+    std::string file;
+    std::vector<std::string> versions;
+};
+
+struct Symbol {
+    std::string name;
+    std::string version;   // "" when unversioned (or local)
+    bool defined = false;  // st_shndx != SHN_UNDEF
+};
+
+struct ElfInfo {
+    int elf_class = 0;  // 32 or 64
+    bool little_endian = true;
+    std::uint16_t machine = 0;                     // e_machine
+    std::uint16_t type = 0;                        // e_type (et_exec, et_dyn, ...)
+    std::string interpreter;                       // PT_INTERP, "" if none
+    std::vector<std::string> needed;               // DT_NEEDED in order
+    std::string soname;                            // DT_SONAME, "" if none
+    std::vector<std::string> rpath, runpath;       // DT_RPATH / DT_RUNPATH split on ':'
+    std::vector<VersionNeed> version_needs;        // .gnu.version_r / DT_VERNEED
+    std::vector<std::string> version_definitions;  // .gnu.version_d / DT_VERDEF, without the base entry
+    std::vector<Symbol> dynamic_symbols;           // .dynsym without the null symbol, in table order
+
+    // "memcpy@GLIBC_2.14" for every undefined symbol that carries a version, in table order.
+    std::vector<std::string> undefined_versioned() const;
+};
+
+// True when bytes start with the ELF magic "\x7fELF".
+bool is_elf(std::string_view bytes);
+// Parses an ELF image; name_for_errors starts every error message.
+ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors);
+// Reads and parses a file; errors name the path.
+ElfInfo read_elf(const std::filesystem::path& path);
+
+}  // namespace xbuild::elf

@@ -1,0 +1,148 @@
+#include "builder/elf/resolver.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fd.hpp"
+
+namespace xbuild::elf {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> split_path(const std::string& path) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t end = path.find('/', start);
+        std::string part = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (!part.empty() && part != ".") parts.push_back(part);
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return parts;
+}
+
+bool is_whiteout(const struct stat& st) {
+    return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
+}
+
+// Machine and class from the ELF header, without parsing the rest.
+bool elf_matches(const stdfs::path& file, const Arch& arch) {
+    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    unsigned char header[20];
+    if (!fd || ::read(fd.get(), header, sizeof header) != static_cast<ssize_t>(sizeof header)) return false;
+    if (header[0] != 0x7f || header[1] != 'E' || header[2] != 'L' || header[3] != 'F') return false;
+    int elf_class = header[4] == 2 ? 64 : header[4] == 1 ? 32 : 0;
+    bool little = header[5] == 1;
+    unsigned machine = little ? header[18] | (header[19] << 8) : (header[18] << 8) | header[19];
+    return elf_class == arch.elf_class && little == arch.little_endian && machine == arch.elf_machine;
+}
+
+}  // namespace
+
+LibraryResolver::LibraryResolver(std::vector<stdfs::path> layers, const Arch& arch)
+    : m_layers(std::move(layers)), m_arch(arch) {
+    const std::string triplet(arch.gnu_triplet);
+    std::vector<std::string> dirs;
+    // ld.so.conf and its includes (Debian: include /etc/ld.so.conf.d/*.conf).
+    std::vector<std::string> confs;
+    for (const auto& layer : m_layers) {
+        std::error_code error;
+        for (const auto& entry : stdfs::directory_iterator(layer / "etc/ld.so.conf.d", error)) {
+            std::string name = entry.path().filename();
+            if (name.ends_with(".conf") && std::find(confs.begin(), confs.end(), name) == confs.end())
+                confs.push_back(name);
+        }
+    }
+    std::sort(confs.begin(), confs.end());
+    for (const std::string& conf : confs) {
+        auto file = host_path("/etc/ld.so.conf.d/" + conf);
+        if (!file) continue;
+        std::ifstream in(*file);
+        std::string line;
+        while (std::getline(in, line)) {
+            line = line.substr(0, line.find('#'));
+            line.erase(0, line.find_first_not_of(" \t"));
+            line.erase(line.find_last_not_of(" \t\r") + 1);
+            if (!line.empty() && line[0] == '/') dirs.push_back(line);
+        }
+    }
+    for (std::string dir :
+         {"/lib/" + triplet, "/usr/lib/" + triplet, std::string("/lib"), std::string("/usr/lib")})
+        dirs.push_back(dir);
+    if (arch.elf_class == 64) {
+        dirs.push_back("/lib64");
+        dirs.push_back("/usr/lib64");
+    }
+    for (const std::string& dir : dirs)
+        if (std::find(m_dirs.begin(), m_dirs.end(), dir) == m_dirs.end()) m_dirs.push_back(dir);
+}
+
+std::optional<stdfs::path> LibraryResolver::host_path(const std::string& stage_path) const {
+    std::vector<std::string> pending = split_path(stage_path);
+    std::reverse(pending.begin(), pending.end());
+    std::vector<std::string> resolved;  // components of the resolved stage path so far
+    int hops = 0;
+    while (!pending.empty()) {
+        std::string name = pending.back();
+        pending.pop_back();
+        if (name == "..") {
+            if (!resolved.empty()) resolved.pop_back();
+            continue;
+        }
+        resolved.push_back(name);
+        std::string current;
+        for (const auto& part : resolved) current += "/" + part;
+        // The topmost layer that has the entry decides (a whiteout hides the lower ones).
+        std::optional<stdfs::path> found;
+        struct stat st {};
+        for (const auto& layer : m_layers) {
+            stdfs::path candidate = layer / current.substr(1);
+            if (::lstat(candidate.c_str(), &st) != 0) continue;
+            if (is_whiteout(st)) return std::nullopt;
+            found = candidate;
+            break;
+        }
+        if (!found) return std::nullopt;
+        if (S_ISLNK(st.st_mode)) {
+            if (++hops > 40) return std::nullopt;
+            std::string target = stdfs::read_symlink(*found).string();
+            resolved.pop_back();
+            if (!target.empty() && target[0] == '/') resolved.clear();
+            auto parts = split_path(target);
+            for (auto it = parts.rbegin(); it != parts.rend(); ++it) pending.push_back(*it);
+            continue;
+        }
+        if (pending.empty()) return found;
+        if (!S_ISDIR(st.st_mode)) return std::nullopt;
+    }
+    return m_layers.empty() ? std::nullopt : std::optional<stdfs::path>(m_layers.back());
+}
+
+std::optional<ResolvedLibrary> LibraryResolver::find(const std::string& soname,
+                                                     const std::vector<std::string>& rpath_dirs) const {
+    if (soname.find('/') != std::string::npos) {
+        auto file = host_path(soname);
+        if (file && elf_matches(*file, m_arch)) return ResolvedLibrary{*file, soname};
+        return std::nullopt;
+    }
+    std::vector<std::string> dirs = rpath_dirs;
+    dirs.insert(dirs.end(), m_dirs.begin(), m_dirs.end());
+    for (const std::string& dir : dirs) {
+        std::string stage_path = (dir.ends_with('/') ? dir : dir + "/") + soname;
+        auto file = host_path(stage_path);
+        if (file && stdfs::is_regular_file(*file) && elf_matches(*file, m_arch))
+            return ResolvedLibrary{*file, stage_path};
+    }
+    return std::nullopt;
+}
+
+}  // namespace xbuild::elf

@@ -1,0 +1,80 @@
+#include "builder/stage/layer.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/hash.hpp"
+#include "builder/core/process.hpp"
+#include "builder/stage/rootfs_builder.hpp"
+
+namespace xbuild::stage {
+
+namespace stdfs = std::filesystem;
+
+std::string layer_key(const LayerRequest& request) {
+    std::vector<std::string> packages = request.packages;
+    std::sort(packages.begin(), packages.end());
+    packages.erase(std::unique(packages.begin(), packages.end()), packages.end());
+    std::string canonical = "xbuild-layer 1\nbase " + request.base.key + "\n";
+    for (const std::string& package : packages) canonical += "package " + package + "\n";
+    return hash::sha256_hex(canonical).substr(0, 24);
+}
+
+std::vector<stdfs::path> layer_stack(const CacheEntry& base, const CacheEntry& top) {
+    if (top.key == base.key) return {base.root};
+    return {top.root, base.root};
+}
+
+CacheEntry ensure_layer(RootfsCache& cache, LayerRequest request, const sandbox::Launcher& launcher,
+                        const Reporter& reporter) {
+    std::sort(request.packages.begin(), request.packages.end());
+    request.packages.erase(std::unique(request.packages.begin(), request.packages.end()),
+                           request.packages.end());
+    if (request.packages.empty()) return request.base;
+    for (const std::string& package : request.packages) check_package_name(package);
+    const std::string description =
+        fmt::format("{} + {}", request.base_description, fmt::join(request.packages, " "));
+
+    auto build = [&](const stdfs::path& temp) {
+        fs::make_dirs(temp / "root");
+        fs::make_dirs(temp / "work");
+        fs::make_dirs(temp / "out");
+        // Lists are fetched fresh (the base's may be stale or cleaned) and dropped after.
+        std::string script = fmt::format(
+            "set -e; apt-get -o APT::Sandbox::User=root -qq update; "
+            "DEBIAN_FRONTEND=noninteractive apt-get -o APT::Sandbox::User=root -y -q "
+            "--no-install-recommends install {}; "
+            "dpkg-query -W --showformat='${{Package}}\\t${{Architecture}}\\t${{Version}}\\n' "
+            "| LC_ALL=C sort > /xbuild-out/packages.tsv; apt-get clean; rm -rf /var/lib/apt/lists/*",
+            fmt::join(request.packages, " "));
+        sandbox::SandboxSpec spec;
+        spec.layers = {request.base.root};
+        spec.mount_point = cache.mount_point();
+        spec.upper_dir = temp / "root";
+        spec.work_dir = temp / "work";
+        spec.network = true;
+        spec.binds = {{temp / "out", "/xbuild-out", false}};
+        spec.env = sandbox::sandbox_environment({});
+        spec.argv = {"sh", "-c", script};
+        spec.log_file = temp / "build.log";
+        fs::write_file_atomic(spec.log_file, "$ " + script + "\n");
+        int code = sandbox::run_sandbox(spec, launcher);
+        if (code != 0) fail_from_apt_log(description, spec.log_file, code);
+        stdfs::rename(temp / "out" / "packages.tsv", temp / "packages.tsv");
+        fs::remove_tree(temp / "work");
+        fs::remove_tree(temp / "out");
+        ::rmdir((temp / "root" / "xbuild-out").c_str());  // the bind's mount point
+        return nlohmann::json{{"kind", "layer"},
+                              {"base", request.base.key},
+                              {"packages", request.packages},
+                              {"description", description}};
+    };
+    return cache.ensure_entry(layer_key(request), "layer " + description, build, reporter);
+}
+
+}  // namespace xbuild::stage

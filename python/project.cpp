@@ -1,0 +1,182 @@
+#include "python/project.hpp"
+
+#include <cstdlib>
+
+#include <toml++/toml.h>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+
+namespace xbuild::python {
+
+namespace stdfs = std::filesystem;
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> items;
+    std::string current;
+    for (char c : text) {
+        if (c == ',' || c == ' ' || c == '\t' || c == '\n') {
+            if (!current.empty()) items.push_back(current);
+            current.clear();
+        } else {
+            current += c;
+        }
+    }
+    if (!current.empty()) items.push_back(current);
+    return items;
+}
+
+namespace {
+
+// A string or an array of strings (cibuildwheel accepts both for list options).
+std::vector<std::string> string_list(const toml::node& node, const std::string& where) {
+    if (auto text = node.value<std::string>()) return split_list(*text);
+    const toml::array* array = node.as_array();
+    if (array == nullptr) fail("{}: must be a string or an array of strings", where);
+    std::vector<std::string> items;
+    for (const toml::node& item : *array) {
+        auto value = item.value<std::string>();
+        if (!value) fail("{}: must be an array of strings", where);
+        items.push_back(*value);
+    }
+    return items;
+}
+
+std::string string_value(const toml::node& node, const std::string& where) {
+    auto value = node.value<std::string>();
+    if (!value) fail("{}: must be a string", where);
+    return *value;
+}
+
+void read_tool_table(const toml::table& tool, const std::string& file, WheelConfig& config) {
+    for (const auto& [key_node, node] : tool) {
+        std::string key(key_node.str());
+        std::string where = file + ": [tool.xbuild] " + key;
+        if (key == "archs")
+            config.archs = string_list(node, where);
+        else if (key == "python")
+            config.pythons = string_list(node, where);
+        else if (key == "build-packages")
+            config.build_packages = string_list(node, where);
+        else if (key == "test-command")
+            config.test_command = string_value(node, where);
+        else if (key == "test-requires")
+            config.test_requires = string_list(node, where);
+        else if (key == "before-build")
+            config.before_build = string_value(node, where);
+        else if (key == "skip")
+            config.skip = string_list(node, where);
+        else if (key == "environment") {
+            const toml::table* table = node.as_table();
+            if (table == nullptr) fail("{}: must be a table of strings", where);
+            for (const auto& [name, value] : *table)
+                config.environment.push_back(std::string(name.str()) + "=" +
+                                             string_value(value, where + "." + std::string(name.str())));
+        } else if (key == "requirement-packages") {
+            const toml::table* table = node.as_table();
+            if (table == nullptr) fail("{}: must be a table of package lists", where);
+            for (const auto& [name, value] : *table)
+                config.requirement_packages[std::string(name.str())] =
+                    string_list(value, where + "." + std::string(name.str()));
+        } else if (key == "wheels" || key == "prebuild" || key == "image") {
+            // Sections of other commands.
+        } else {
+            fail(
+                "{}: unknown key (known: archs, python, build-packages, test-command, test-requires, "
+                "before-build, environment, skip, requirement-packages)",
+                where);
+        }
+    }
+}
+
+std::string setup_cfg_name(const stdfs::path& dir) {
+    std::string text;
+    try {
+        text = fs::read_file(dir / "setup.cfg");
+    } catch (const Error&) {
+        return {};
+    }
+    bool in_metadata = false;
+    for (size_t start = 0; start < text.size();) {
+        size_t end = text.find('\n', start);
+        std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        start = end == std::string::npos ? text.size() : end + 1;
+        if (!line.empty() && line[0] == '[') in_metadata = line.rfind("[metadata]", 0) == 0;
+        if (in_metadata && line.rfind("name", 0) == 0) {
+            auto eq = line.find('=');
+            if (eq == std::string::npos) continue;
+            std::string value = line.substr(eq + 1);
+            value.erase(0, value.find_first_not_of(" \t"));
+            value.erase(value.find_last_not_of(" \t\r") + 1);
+            return value;
+        }
+    }
+    return {};
+}
+
+void apply_environment(WheelConfig& config) {
+    auto env = [](const char* name) -> std::optional<std::string> {
+        const char* value = std::getenv(name);
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+    };
+    if (auto v = env("XBUILD_ARCHS")) config.archs = split_list(*v);
+    if (auto v = env("XBUILD_PYTHON")) config.pythons = split_list(*v);
+    if (auto v = env("XBUILD_BUILD_PACKAGES")) config.build_packages = split_list(*v);
+    if (auto v = env("XBUILD_TEST_COMMAND")) config.test_command = *v;
+    if (auto v = env("XBUILD_TEST_REQUIRES")) config.test_requires = split_list(*v);
+    if (auto v = env("XBUILD_BEFORE_BUILD")) config.before_build = *v;
+    if (auto v = env("XBUILD_SKIP")) config.skip = split_list(*v);
+    if (auto v = env("XBUILD_ENVIRONMENT")) {
+        config.environment.clear();
+        for (const std::string& item : split_list(*v)) {
+            if (item.find('=') == std::string::npos) fail("XBUILD_ENVIRONMENT: '{}' is not KEY=VALUE", item);
+            config.environment.push_back(item);
+        }
+    }
+}
+
+}  // namespace
+
+PythonProject load_project(const stdfs::path& dir, const WheelOverrides& overrides) {
+    PythonProject project;
+    project.dir = dir;
+    project.origin = dir;
+    const stdfs::path pyproject = dir / "pyproject.toml";
+    const bool has_pyproject = stdfs::exists(pyproject);
+    const bool has_setup_py = stdfs::exists(dir / "setup.py");
+    if (!has_pyproject && !has_setup_py)
+        fail("{}: no pyproject.toml or setup.py (not a Python project)", dir.string());
+    // PEP 517's fallback for projects without [build-system].
+    project.build_requires = {"setuptools>=40.8.0", "wheel"};
+    project.build_backend = "setuptools.build_meta:__legacy__";
+    if (has_pyproject) {
+        toml::table root;
+        try {
+            root = toml::parse_file(pyproject.string());
+        } catch (const toml::parse_error& error) {
+            fail("{}:{}: {}", pyproject.string(), error.source().begin.line, error.description());
+        }
+        if (const toml::table* build_system = root["build-system"].as_table()) {
+            if (const toml::node* requires_node = build_system->get("requires"))
+                project.build_requires =
+                    string_list(*requires_node, pyproject.string() + ": [build-system] requires");
+            if (const toml::node* backend = build_system->get("build-backend"))
+                project.build_backend =
+                    string_value(*backend, pyproject.string() + ": [build-system] build-backend");
+        } else if (!has_setup_py) {
+            fail("{}: no [build-system] table and no setup.py: cannot tell how to build", pyproject.string());
+        }
+        if (auto name = root["project"]["name"].value<std::string>()) project.name = *name;
+        if (const toml::table* tool = root["tool"]["xbuild"].as_table())
+            read_tool_table(*tool, pyproject.string(), project.config);
+    }
+    if (project.name.empty()) project.name = setup_cfg_name(dir);
+    if (project.name.empty()) project.name = stdfs::absolute(dir).lexically_normal().filename().string();
+    if (!overrides.archs.empty()) project.config.archs = overrides.archs;
+    if (!overrides.pythons.empty()) project.config.pythons = overrides.pythons;
+    apply_environment(project.config);
+    return project;
+}
+
+}  // namespace xbuild::python

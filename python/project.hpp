@@ -1,0 +1,48 @@
+#pragma once
+// A Python project as `xbuild wheels` sees it: pyproject.toml's [build-system], [project]
+// and [tool.xbuild], with XBUILD_* environment variables and command-line options on top.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xbuild::python {
+
+struct WheelConfig {
+    std::vector<std::string> archs;           // empty: the host arch
+    std::vector<std::string> pythons;         // "3.13"; empty: the default suite's
+    std::vector<std::string> build_packages;  // Debian packages for the toolchain stage
+    std::string test_command;                 // empty: import every top-level module
+    std::vector<std::string> test_requires;   // Debian packages for the test stage
+    std::string before_build;                 // shell command run in the source dir first
+    std::vector<std::string> environment;     // KEY=VALUE for the build
+    std::vector<std::string> skip;            // build-id selectors: "cp39-*", "*-aarch64"
+    std::map<std::string, std::vector<std::string>> requirement_packages;  // name → Debian packages
+};
+
+struct PythonProject {
+    std::filesystem::path dir;     // the source tree (an extracted sdist for .tar.gz input)
+    std::filesystem::path origin;  // what the user named (directory or sdist)
+    std::string name;              // [project].name, setup.cfg's name, or the directory's name
+    std::vector<std::string> build_requires;
+    std::string build_backend;
+    WheelConfig config;
+};
+
+struct WheelOverrides {  // the command line
+    std::vector<std::string> archs;
+    std::vector<std::string> pythons;
+};
+
+// Reads dir/pyproject.toml (and falls back to setup.py's legacy defaults). Precedence:
+// config < command line < XBUILD_* environment (XBUILD_ARCHS, XBUILD_PYTHON,
+// XBUILD_BUILD_PACKAGES, XBUILD_TEST_COMMAND, XBUILD_TEST_REQUIRES, XBUILD_BEFORE_BUILD,
+// XBUILD_ENVIRONMENT, XBUILD_SKIP). Throws Error naming the file and key on bad input,
+// or the directory when it is not a Python project.
+PythonProject load_project(const std::filesystem::path& dir, const WheelOverrides& overrides);
+
+// "a,b c" → {"a","b","c"}
+std::vector<std::string> split_list(const std::string& text);
+
+}  // namespace xbuild::python

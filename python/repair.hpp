@@ -1,0 +1,43 @@
+#pragma once
+// auditwheel's job for any arch: libraries outside the manylinux policy are grafted into the
+// wheel (resolved inside the TARGET stage, not the host), dependents are patched to find them
+// ($ORIGIN-relative RUNPATH, hashed sonames), and the wheel gets its honest platform tag.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "builder/core/arch.hpp"
+#include "builder/elf/resolver.hpp"
+
+namespace xbuild::python {
+
+struct RepairOptions {
+    std::string plat;  // "" (the lowest policy possible) or a policy/tag the wheel must meet
+    bool strip = false;
+    long long source_date_epoch = 315532800;
+};
+
+struct GraftedLibrary {
+    std::string soname;      // libyaml-0.so.2
+    std::string new_name;    // libyaml-0-1a2b3c4d.so.2
+    std::string stage_path;  // /usr/lib/aarch64-linux-gnu/libyaml-0.so.2
+};
+
+struct RepairResult {
+    std::filesystem::path wheel;  // written into out_dir
+    std::string policy;           // manylinux_2_17
+    std::string platform_tag;     // manylinux_2_17_aarch64.manylinux2014_aarch64
+    std::vector<GraftedLibrary> grafted;
+};
+
+// Repairs wheel for arch with libraries from resolver's stage and writes the result into
+// out_dir. Throws Error naming the wheel and the blocking file/symbol/library when the wheel
+// cannot be repaired or cannot meet options.plat.
+RepairResult repair_wheel(const std::filesystem::path& wheel, const Arch& arch,
+                          const elf::LibraryResolver& resolver, const std::filesystem::path& out_dir,
+                          const RepairOptions& options);
+
+// "libyaml-0.so.2" + content → "libyaml-0-1a2b3c4d.so.2" (auditwheel's scheme: unique per content).
+std::string hashed_soname(const std::string& soname, std::string_view content);
+
+}  // namespace xbuild::python

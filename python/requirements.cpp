@@ -1,0 +1,226 @@
+#include "python/requirements.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "builder/core/error.hpp"
+#include "python/python_recipes.hpp"
+#include "python/wheel_name.hpp"
+
+namespace xbuild::python {
+
+Requirement parse_requirement(std::string_view text) {
+    size_t i = 0;
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    size_t start = i;
+    while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '-' ||
+                               text[i] == '_' || text[i] == '.'))
+        ++i;
+    if (i == start) fail("invalid requirement '{}': no project name", text);
+    Requirement requirement{normalize_name(text.substr(start, i - start)), ""};
+    if (auto semicolon = text.find(';', i); semicolon != std::string_view::npos) {
+        std::string_view marker = text.substr(semicolon + 1);
+        while (!marker.empty() && std::isspace(static_cast<unsigned char>(marker.front())))
+            marker.remove_prefix(1);
+        while (!marker.empty() && std::isspace(static_cast<unsigned char>(marker.back())))
+            marker.remove_suffix(1);
+        requirement.marker = marker;
+    }
+    return requirement;
+}
+
+namespace {
+
+// A small recursive-descent evaluator over tokens of a PEP 508 marker.
+class MarkerParser {
+  public:
+    MarkerParser(std::string_view text, const MarkerEnvironment& env) : m_text(text), m_env(env) {}
+
+    bool parse() {
+        bool value = parse_or();
+        skip_space();
+        if (m_pos != m_text.size()) error("unexpected text");
+        return value;
+    }
+
+  private:
+    [[noreturn]] void error(std::string_view what) const {
+        fail("cannot evaluate marker '{}': {} at column {}", m_text, what, m_pos + 1);
+    }
+    void skip_space() {
+        while (m_pos < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[m_pos]))) ++m_pos;
+    }
+    bool keyword(std::string_view word) {
+        skip_space();
+        if (m_text.substr(m_pos, word.size()) != word) return false;
+        size_t end = m_pos + word.size();
+        if (end < m_text.size() &&
+            (std::isalnum(static_cast<unsigned char>(m_text[end])) || m_text[end] == '_'))
+            return false;
+        m_pos = end;
+        return true;
+    }
+    bool parse_or() {
+        bool value = parse_and();
+        while (keyword("or")) value = parse_and() || value;
+        return value;
+    }
+    bool parse_and() {
+        bool value = parse_atom();
+        while (keyword("and")) value = parse_atom() && value;
+        return value;
+    }
+    bool parse_atom() {
+        skip_space();
+        if (m_pos < m_text.size() && m_text[m_pos] == '(') {
+            ++m_pos;
+            bool value = parse_or();
+            skip_space();
+            if (m_pos >= m_text.size() || m_text[m_pos] != ')') error("missing ')'");
+            ++m_pos;
+            return value;
+        }
+        std::string left = operand();
+        std::string op = comparison();
+        std::string right = operand();
+        return compare(left, op, right);
+    }
+    std::string operand() {
+        skip_space();
+        if (m_pos < m_text.size() && (m_text[m_pos] == '"' || m_text[m_pos] == '\'')) {
+            char quote = m_text[m_pos++];
+            size_t end = m_text.find(quote, m_pos);
+            if (end == std::string_view::npos) error("unterminated string");
+            std::string value(m_text.substr(m_pos, end - m_pos));
+            m_pos = end + 1;
+            return value;
+        }
+        size_t start = m_pos;
+        while (m_pos < m_text.size() &&
+               (std::isalnum(static_cast<unsigned char>(m_text[m_pos])) || m_text[m_pos] == '_'))
+            ++m_pos;
+        std::string name(m_text.substr(start, m_pos - start));
+        if (name == "python_version") return m_env.python_version;
+        if (name == "python_full_version") return m_env.python_version + ".0";
+        if (name == "platform_machine") return m_env.platform_machine;
+        if (name == "sys_platform") return "linux";
+        if (name == "os_name") return "posix";
+        if (name == "platform_system") return "Linux";
+        if (name == "implementation_name") return "cpython";
+        if (name == "platform_python_implementation") return "CPython";
+        m_pos = start;
+        error(name.empty() ? "expected a value" : "unsupported variable '" + name + "'");
+    }
+    std::string comparison() {
+        skip_space();
+        for (std::string_view op : {"===", "==", "!=", "<=", ">=", "~=", "<", ">"}) {
+            if (m_text.substr(m_pos, op.size()) == op) {
+                m_pos += op.size();
+                return std::string(op);
+            }
+        }
+        if (keyword("not")) {
+            if (!keyword("in")) error("expected 'in' after 'not'");
+            return "not in";
+        }
+        if (keyword("in")) return "in";
+        error("expected a comparison");
+    }
+    static std::vector<int> version_parts(const std::string& text) {
+        std::vector<int> parts;
+        int value = 0;
+        bool digits = false;
+        for (char c : text) {
+            if (std::isdigit(static_cast<unsigned char>(c))) {
+                value = value * 10 + (c - '0');
+                digits = true;
+            } else if (c == '.') {
+                parts.push_back(value);
+                value = 0;
+                digits = false;
+            } else {
+                break;
+            }
+        }
+        if (digits) parts.push_back(value);
+        return parts;
+    }
+    static bool is_version(const std::string& text) {
+        return !text.empty() && std::isdigit(static_cast<unsigned char>(text[0]));
+    }
+    bool compare(const std::string& left, const std::string& op, const std::string& right) const {
+        if (op == "in") return right.find(left) != std::string::npos;
+        if (op == "not in") return right.find(left) == std::string::npos;
+        if (is_version(left) && is_version(right)) {
+            auto a = version_parts(left), b = version_parts(right);
+            size_t n = std::max(a.size(), b.size());
+            a.resize(n), b.resize(n);
+            if (op == "==" || op == "===") return a == b;
+            if (op == "!=") return a != b;
+            if (op == "<") return a < b;
+            if (op == "<=") return a <= b;
+            if (op == ">") return a > b;
+            if (op == ">=") return a >= b;
+            if (op == "~=") {
+                auto prefix = version_parts(right);
+                if (prefix.size() < 2) return a >= b;
+                prefix.pop_back();
+                return a >= b && std::equal(prefix.begin(), prefix.end(), a.begin());
+            }
+        }
+        if (op == "==" || op == "===") return left == right;
+        if (op == "!=") return left != right;
+        fail("cannot evaluate marker '{}': '{}' needs versions on both sides", m_text, op);
+    }
+
+    std::string_view m_text;
+    const MarkerEnvironment& m_env;
+    size_t m_pos = 0;
+};
+
+}  // namespace
+
+bool evaluate_marker(std::string_view marker, const MarkerEnvironment& env) {
+    if (marker.empty()) return true;
+    return MarkerParser(marker, env).parse();
+}
+
+std::vector<std::string> debian_packages_for(
+    const std::vector<std::string>& requires_list, const MarkerEnvironment& env,
+    std::string_view target_debian_arch, const std::map<std::string, std::vector<std::string>>& project_map,
+    const std::string& pyproject) {
+    const toml::table* table = python_recipes()["requirements"].as_table();
+    std::vector<std::string> packages;
+    for (const std::string& text : requires_list) {
+        Requirement requirement = parse_requirement(text);
+        if (!evaluate_marker(requirement.marker, env)) continue;
+        std::vector<std::string> mapped;
+        bool found = false;
+        for (const auto& [name, list] : project_map) {
+            if (normalize_name(name) == requirement.name) {
+                mapped = list;
+                found = true;
+            }
+        }
+        if (!found && table) {
+            if (const toml::array* array = table->get_as<toml::array>(requirement.name)) {
+                found = true;
+                for (const toml::node& item : *array) mapped.push_back(item.value_or(std::string()));
+            }
+        }
+        if (!found)
+            fail(
+                "{}: build requirement '{}' has no Debian package mapping (PyPI is not used); add it to "
+                "[tool.xbuild.requirement-packages], e.g. {} = [\"python3-{}\"]",
+                pyproject, text, requirement.name, requirement.name);
+        for (const std::string& package : mapped) {
+            if (!package.empty())
+                packages.push_back(expand_placeholders(package, env.python_version, target_debian_arch));
+        }
+    }
+    std::sort(packages.begin(), packages.end());
+    packages.erase(std::unique(packages.begin(), packages.end()), packages.end());
+    return packages;
+}
+
+}  // namespace xbuild::python

@@ -1,0 +1,38 @@
+#pragma once
+// [build-system] requires → Debian packages of the toolchain stage. PyPI is not used: the
+// suite's packages provide the build tools (recipes/python.toml [requirements], extended by
+// the project's [tool.xbuild.requirement-packages]).
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xbuild::python {
+
+struct Requirement {
+    std::string name;    // normalized: "setuptools-scm"
+    std::string marker;  // after ';', trimmed
+};
+
+// PEP 508: name, optional [extras], version specifiers, optional "; marker".
+// Throws Error for a string without a valid name.
+Requirement parse_requirement(std::string_view text);
+
+struct MarkerEnvironment {
+    std::string python_version;    // "3.13"
+    std::string platform_machine;  // "aarch64" (the target's)
+};
+// Evaluates the common marker forms: comparisons of python_version, python_full_version,
+// platform_machine, sys_platform, os_name, platform_system, implementation_name and
+// platform_python_implementation, joined by "and"/"or", with parentheses.
+// Throws Error for anything else.
+bool evaluate_marker(std::string_view marker, const MarkerEnvironment& env);
+
+// Debian packages for the requirements that apply to env. "{target}" in a mapping is the
+// target's Debian arch. An unmapped requirement is an Error naming it and the config key.
+std::vector<std::string> debian_packages_for(
+    const std::vector<std::string>& requires_list, const MarkerEnvironment& env,
+    std::string_view target_debian_arch, const std::map<std::string, std::vector<std::string>>& project_map,
+    const std::string& pyproject);
+
+}  // namespace xbuild::python

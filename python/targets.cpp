@@ -1,0 +1,77 @@
+#include "python/targets.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+
+#include "builder/core/error.hpp"
+#include "builder/stage/stage.hpp"
+#include "python/python_recipes.hpp"
+
+namespace xbuild::python {
+
+std::string WheelTarget::cp_tag() const {
+    std::string tag = "cp";
+    for (char c : python)
+        if (c != '.') tag += c;
+    return tag;
+}
+
+std::string WheelTarget::build_id() const {
+    return cp_tag() + "-manylinux_" + std::string(arch->uname);
+}
+
+std::string suite_for_python(std::string_view python) {
+    const auto& root = python_recipes();
+    const toml::table* suites = root["suites"].as_table();
+    std::string known;
+    if (suites) {
+        for (const auto& [version, suite] : *suites) {
+            if (version.str() == python) return suite.value_or(std::string());
+            known += (known.empty() ? "" : ", ") + std::string(version.str());
+        }
+    }
+    fail("unsupported Python '{}' (known: {}; each comes from the Debian suite that ships it)", python,
+         known);
+}
+
+std::string default_python() {
+    const auto& root = python_recipes();
+    if (const toml::table* suites = root["suites"].as_table()) {
+        for (const auto& [version, suite] : *suites) {
+            if (suite.value_or(std::string()) == stage::k_default_suite) return std::string(version.str());
+        }
+    }
+    fail("recipes/python.toml: no Python for the default suite {}", stage::k_default_suite);
+}
+
+bool matches_selector(std::string_view build_id, std::string_view selector) {
+    return ::fnmatch(std::string(selector).c_str(), std::string(build_id).c_str(), 0) == 0;
+}
+
+std::vector<WheelTarget> plan_targets(const WheelConfig& config, bool emulate) {
+    std::vector<const Arch*> archs;
+    for (const std::string& name : config.archs) {
+        const Arch* arch = &arch_from_name(name);
+        if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
+    }
+    if (archs.empty()) archs.push_back(&host_arch());
+    std::vector<std::string> pythons = config.pythons;
+    if (pythons.empty()) pythons.push_back(default_python());
+    std::vector<WheelTarget> targets;
+    for (const std::string& python : pythons) {
+        std::string suite = suite_for_python(python);
+        for (const Arch* arch : archs) {
+            WheelTarget target{arch, python, suite, emulate && arch != &host_arch()};
+            bool skipped = std::any_of(
+                config.skip.begin(), config.skip.end(),
+                [&](const std::string& selector) { return matches_selector(target.build_id(), selector); });
+            if (!skipped) targets.push_back(target);
+        }
+    }
+    if (targets.empty())
+        fail("nothing to build: every build id is skipped (skip = {})", fmt::join(config.skip, ", "));
+    return targets;
+}
+
+}  // namespace xbuild::python

@@ -1,0 +1,31 @@
+#pragma once
+// The plan of `xbuild wheels`: one target per (arch × Python), each with its build id.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "builder/core/arch.hpp"
+#include "python/project.hpp"
+
+namespace xbuild::python {
+
+struct WheelTarget {
+    const Arch* arch;
+    std::string python;            // "3.13"
+    std::string suite;             // "trixie": the suite that ships that Python
+    bool emulate;                  // toolchain stage in a target-arch rootfs under qemu
+    std::string cp_tag() const;    // "cp313"
+    std::string build_id() const;  // "cp313-manylinux_aarch64" (cibuildwheel's identifiers)
+};
+
+// X.Y → the Debian suite that ships it (recipes/python.toml [suites]); Error for others.
+std::string suite_for_python(std::string_view python);
+// The Python of the default suite.
+std::string default_python();
+// fnmatch-style selector ("cp39-*", "*-aarch64", "cp313-manylinux_x86_64") against a build id.
+bool matches_selector(std::string_view build_id, std::string_view selector);
+// archs × pythons from the config (host arch / default Python when empty), minus skip.
+// Errors name unknown archs and Pythons.
+std::vector<WheelTarget> plan_targets(const WheelConfig& config, bool emulate);
+
+}  // namespace xbuild::python

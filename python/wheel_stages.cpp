@@ -1,0 +1,126 @@
+#include "python/wheel_stages.hpp"
+
+#include <fmt/format.h>
+
+#include "builder/core/error.hpp"
+#include "builder/core/hash.hpp"
+#include "builder/sandbox/binfmt.hpp"
+#include "builder/sandbox/spec.hpp"
+#include "builder/stage/layer.hpp"
+#include "builder/stage/recipes.hpp"
+#include "builder/stage/rootfs_builder.hpp"
+#include "python/python_recipes.hpp"
+#include "python/requirements.hpp"
+
+namespace xbuild::python {
+
+namespace {
+
+void add_binfmt(const Arch& arch, PreparedStage& stage) {
+    auto binfmt = sandbox::require_binfmt(arch);
+    if (&arch != &host_arch() && !binfmt.fix_binary) stage.extra_files.push_back(binfmt.interpreter);
+}
+
+}  // namespace
+
+PreparedStage prepare_toolchain(const StageContext& context, const PythonProject& project,
+                                const WheelTarget& target, const Arch* multiarch) {
+    stage::StageSpec spec;
+    spec.suite = target.suite;
+    spec.kind = stage::StageKind::toolchain;
+    spec.mirror = context.mirror;
+    // Cross: host-arch rootfs with the target as a multiarch architecture. Emulate: the
+    // whole stage in the target arch under qemu.
+    spec.arch = target.emulate ? target.arch : &host_arch();
+    spec.target = target.emulate ? target.arch : multiarch ? multiarch : target.arch;
+    const bool cross = target.arch != spec.arch;
+    PreparedStage prepared;
+    if (spec.arch != &host_arch()) add_binfmt(*spec.arch, prepared);
+
+    auto recipe = stage::base_recipe(spec.kind, *spec.arch, spec.target);
+    spec.packages = recipe.packages;
+    auto python_packages = recipe_strings("toolchain", "packages", target.python, target.arch->debian);
+    spec.packages.insert(spec.packages.end(), python_packages.begin(), python_packages.end());
+    if (spec.cross()) {
+        auto cross_packages =
+            recipe_strings("toolchain", "cross-packages", target.python, spec.target->debian);
+        spec.packages.insert(spec.packages.end(), cross_packages.begin(), cross_packages.end());
+    }
+    spec.normalize();
+    auto base = context.cache.ensure(spec, recipe.variant, context.reporter);
+
+    MarkerEnvironment marker_env{target.python, std::string(target.arch->uname)};
+    std::vector<std::string> extra =
+        debian_packages_for(project.build_requires, marker_env, target.arch->debian,
+                            project.config.requirement_packages, (project.dir / "pyproject.toml").string());
+    for (std::string package : project.config.build_packages) {
+        // Libraries to link against must be the target's.
+        if (cross && package.find(':') == std::string::npos)
+            package += ":" + std::string(target.arch->debian);
+        extra.push_back(package);
+    }
+    auto top = stage::ensure_layer(context.cache, {base, spec.describe(), extra}, context.launcher,
+                                   context.reporter);
+    prepared.layers = stage::layer_stack(base, top);
+    prepared.key = top.key;
+    prepared.description = spec.describe();
+    prepared.base_root = base.root;
+    prepared.base_key = base.key;
+    return prepared;
+}
+
+PreparedStage prepare_test_stage(const StageContext& context, const PythonProject& project,
+                                 const WheelTarget& target, const PreparedStage& toolchain) {
+    stage::StageSpec spec;
+    spec.suite = target.suite;
+    spec.kind = stage::StageKind::runtime;
+    spec.mirror = context.mirror;
+    spec.arch = target.arch;
+    PreparedStage prepared;
+    add_binfmt(*spec.arch, prepared);
+    auto recipe = stage::base_recipe(spec.kind, *spec.arch, nullptr);
+    spec.packages = recipe.packages;
+    auto runtime_packages = recipe_strings("runtime", "packages", target.python, target.arch->debian);
+    spec.packages.insert(spec.packages.end(), runtime_packages.begin(), runtime_packages.end());
+    spec.packages.insert(spec.packages.end(), project.config.test_requires.begin(),
+                         project.config.test_requires.end());
+    for (const std::string& package : spec.packages) stage::check_package_name(package);
+    spec.normalize();
+
+    // The tree and its .pyc files are one cache entry, keyed by both stages.
+    const std::string key =
+        hash::sha256_hex("xbuild-python-runtime 1\n" + spec.key() + "\n" + toolchain.base_key).substr(0, 24);
+    auto build = [&](const std::filesystem::path& temp) {
+        stage::build_rootfs(spec, recipe.variant, {temp / "root", temp / "packages.tsv", temp / "build.log"});
+        const std::string version = target.python;
+        std::string script = fmt::format(
+            "python{0} -m compileall -q -j0 -s /rt -p / /rt/usr/lib/python{0} "
+            "/rt/usr/lib/python3/dist-packages "
+            ">/dev/null 2>&1 || python{0} -m compileall -q -s /rt -p / /rt/usr/lib/python{0} "
+            "/rt/usr/lib/python3/dist-packages",
+            version);
+        sandbox::SandboxSpec compile;
+        compile.layers = {toolchain.base_root};
+        compile.mount_point = context.cache.mount_point();
+        compile.binds = {{temp / "root", "/rt", false}};
+        compile.extra_files = toolchain.extra_files;
+        compile.env = sandbox::sandbox_environment({});
+        compile.argv = {"sh", "-c", script};
+        compile.log_file = temp / "build.log";
+        int code = sandbox::run_sandbox(compile, context.launcher);
+        if (code != 0) fail("byte-compiling the Python of {} failed (exit {})", spec.describe(), code);
+        return nlohmann::json{{"kind", "runtime"},
+                              {"suite", spec.suite},
+                              {"arch", std::string(spec.arch->debian)},
+                              {"packages", spec.packages},
+                              {"description", spec.describe() + " (python, compiled)"}};
+    };
+    auto entry = context.cache.ensure_entry(
+        key, fmt::format("rootfs {} with compiled Python", spec.describe()), build, context.reporter);
+    prepared.layers = {entry.root};
+    prepared.key = entry.key;
+    prepared.description = spec.describe();
+    return prepared;
+}
+
+}  // namespace xbuild::python

@@ -1,0 +1,218 @@
+#include "python/wheels.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "builder/archive/tar_extract.hpp"
+#include "builder/core/duration.hpp"
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/hash.hpp"
+#include "builder/core/process.hpp"
+#include "builder/core/tree_digest.hpp"
+#include "builder/elf/resolver.hpp"
+#include "python/repair.hpp"
+#include "python/wheel_build.hpp"
+#include "python/wheel_check.hpp"
+#include "python/wheel_test.hpp"
+
+namespace xbuild::python {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+bool is_sdist(const stdfs::path& path) {
+    std::string name = path.filename().string();
+    for (const char* suffix : {".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".tar"})
+        if (name.size() > std::strlen(suffix) &&
+            name.compare(name.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
+            return true;
+    return false;
+}
+
+// SOURCE_DATE_EPOCH, else the project's last commit time, else 1980-01-01 (the zip epoch).
+long long source_date_epoch(const stdfs::path& dir) {
+    if (const char* env = std::getenv("SOURCE_DATE_EPOCH"); env && *env) return std::atoll(env);
+    if (stdfs::exists(dir / ".git") && process::find_program("git")) {
+        try {
+            std::string out = process::capture({"git", "-C", dir.string(), "log", "-1", "--format=%ct"});
+            if (!out.empty()) return std::atoll(out.c_str());
+        } catch (const Error&) {
+        }
+    }
+    return 315532800;
+}
+
+// Copies src to dest through a temporary name in dest's directory: the wheelhouse never
+// holds a half-written wheel.
+void place_atomically(const stdfs::path& src, const stdfs::path& dest) {
+    stdfs::path temp = dest;
+    temp += ".tmp-" + std::to_string(::getpid());
+    std::error_code error;
+    stdfs::copy_file(src, temp, stdfs::copy_options::overwrite_existing, error);
+    if (!error) stdfs::rename(temp, dest, error);
+    if (error) {
+        stdfs::remove(temp);
+        fail("failed to write {}: {}", dest.string(), error.message());
+    }
+}
+
+// The xbuild binary that builds, repairs and tests is an input of every cached wheel too: a
+// new build of xbuild does not reuse an old one's results. (Size and mtime: hashing the binary
+// would cost ~40 ms per run.)
+std::string binary_identity() {
+    struct stat st {};
+    if (::stat("/proc/self/exe", &st) != 0) return "unknown";
+    return fmt::format("{}:{}.{}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+}  // namespace
+
+std::vector<WheelOutcome> build_wheels(const StageContext& context, const WheelsOptions& options) {
+    const auto& cache = context.cache;
+    if (!stdfs::exists(options.source)) fail("{}: no such file or directory", options.source.string());
+    fs::make_dirs(cache.dir() / "work");
+    std::optional<fs::TempDir> sdist_dir;
+    stdfs::path project_dir = options.source;
+    std::string source_key;
+    if (stdfs::is_regular_file(options.source)) {
+        if (!is_sdist(options.source))
+            fail("{}: not a project directory or an sdist (.tar.gz)", options.source.string());
+        sdist_dir.emplace(cache.dir() / "work", "sdist-");
+        archive::extract_tar(options.source, sdist_dir->path());
+        project_dir = archive::single_top_dir(sdist_dir->path());
+        hash::Sha256 hasher;
+        hasher.update(fs::read_file(options.source));
+        source_key = "sdist " + hasher.hex_digest();
+    } else {
+        source_key = "tree " + fs::tree_digest(options.source, {options.output_dir});
+    }
+    PythonProject project = load_project(project_dir, options.overrides);
+    project.origin = options.source;
+    auto targets = plan_targets(project.config, options.emulate);
+    const long long epoch = source_date_epoch(project_dir);
+    fs::make_dirs(options.output_dir);
+    const stdfs::path logs = cache.dir() / "logs" / project.name;
+    fs::make_dirs(logs);
+
+    context.reporter.info(fmt::format("{}: {} build ids: {}", project.name, targets.size(), [&] {
+        std::string ids;
+        for (const auto& t : targets) ids += (ids.empty() ? "" : ", ") + t.build_id();
+        return ids;
+    }()));
+    // One toolchain base serves the plan's native and cross builds: the first foreign arch
+    // is its multiarch architecture.
+    const Arch* multiarch = nullptr;
+    for (const WheelTarget& target : targets)
+        if (!multiarch && target.arch != &host_arch() && !target.emulate) multiarch = target.arch;
+    std::vector<WheelOutcome> outcomes;
+    for (const WheelTarget& target : targets) {
+        WheelOutcome outcome;
+        outcome.build_id = target.build_id();
+        outcome.log = logs / (target.build_id() + (target.emulate ? "-emulate" : "") + ".log");
+        auto start = std::chrono::steady_clock::now();
+        try {
+            const Arch* stage_multiarch = target.arch != &host_arch() ? target.arch : multiarch;
+            auto toolchain = prepare_toolchain(context, project, target, stage_multiarch);
+            auto runtime = prepare_test_stage(context, project, target, toolchain);
+            std::string test_command = project.config.test_command;
+            // Everything that decides the result is in the key: an unchanged rerun does no work.
+            hash::Sha256 key;
+            key.update(fmt::format("xbuild-wheel 1 {} {}\n{}\n{} {} {}\n", XBUILD_VERSION, binary_identity(),
+                                   source_key, toolchain.key, runtime.key, target.build_id()));
+            key.update(fmt::format("{}\n{}\n{}\n{}\n", target.emulate, project.config.before_build,
+                                   test_command, fmt::join(project.config.environment, "\n")));
+            key.update(fmt::format("epoch {}\n", epoch));
+            stdfs::path cached_dir = cache.dir() / "wheels" / key.hex_digest().substr(0, 32);
+            stdfs::path cached_wheel;
+            if (stdfs::exists(cached_dir / "tested")) {
+                for (const auto& entry : stdfs::directory_iterator(cached_dir))
+                    if (entry.path().extension() == ".whl") cached_wheel = entry.path();
+            }
+            if (cached_wheel.empty()) {
+                fs::TempDir work(cache.dir() / "work", target.build_id() + "-");
+                Step build_step(context.reporter,
+                                fmt::format("{}: building in {}", target.build_id(), toolchain.description));
+                auto raw =
+                    build_wheel(context, {project, target, toolchain, work.path(), outcome.log, epoch});
+                build_step.done();
+                auto checked = check_wheel(raw, *target.arch);
+                if (test_command.empty()) test_command = default_test_command(checked.top_level_modules);
+                // Repair against the TARGET's libraries: those of the toolchain stage it was built in.
+                Step repair_step(context.reporter, fmt::format("{}: repairing", target.build_id()));
+                elf::LibraryResolver resolver(toolchain.layers, *target.arch);
+                auto repaired =
+                    repair_wheel(raw, *target.arch, resolver, work.path() / "final", {"", false, epoch});
+                repair_step.done();
+                for (const auto& graft : repaired.grafted)
+                    context.reporter.info(fmt::format("{}: grafted {} as {}", target.build_id(),
+                                                      graft.stage_path, graft.new_name));
+                const stdfs::path final_wheel = repaired.wheel;
+                Step test_step(context.reporter,
+                               fmt::format("{}: testing in {}", target.build_id(), runtime.description));
+                test_wheel(context, {project, target, runtime, final_wheel, test_command, outcome.log});
+                test_step.done();
+                // Into the cache (atomically), then the wheelhouse.
+                fs::TempDir staged(cache.dir() / "work", "cache-");
+                stdfs::copy_file(final_wheel, staged.path() / final_wheel.filename());
+                fs::write_file_atomic(staged.path() / "tested", target.build_id() + "\n");
+                fs::make_dirs(cached_dir.parent_path());
+                fs::remove_tree(cached_dir);
+                stdfs::rename(staged.path(), cached_dir);
+                staged.release();
+                cached_wheel = cached_dir / final_wheel.filename();
+            } else {
+                outcome.cached = true;
+                context.reporter.info(fmt::format("{}: unchanged, {} from the cache", target.build_id(),
+                                                  cached_wheel.filename().string()));
+            }
+            outcome.wheel = options.output_dir / cached_wheel.filename();
+            place_atomically(cached_wheel, outcome.wheel);
+            outcome.ok = true;
+        } catch (const Error& error) {
+            outcome.error = error.what();
+        }
+        outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (!outcome.ok) {
+            context.reporter.info(fmt::format("{}: FAILED: {}", outcome.build_id, outcome.error));
+            if (stdfs::exists(outcome.log)) {
+                std::fprintf(stderr, "---- last 30 lines of %s ----\n%s\n----\n", outcome.log.c_str(),
+                             process::tail_lines(outcome.log, 30).c_str());
+            }
+        } else {
+            context.reporter.info(
+                fmt::format("{}: {} ({})", outcome.build_id, outcome.wheel.string(),
+                            format_elapsed(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::duration<double>(outcome.seconds)))));
+        }
+        outcomes.push_back(outcome);
+        if (!outcome.ok && !options.keep_going) break;
+    }
+    return outcomes;
+}
+
+std::string outcomes_json(const std::vector<WheelOutcome>& outcomes) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const auto& outcome : outcomes) {
+        nlohmann::json item = {{"build_id", outcome.build_id},
+                               {"ok", outcome.ok},
+                               {"cached", outcome.cached},
+                               {"seconds", outcome.seconds},
+                               {"log", outcome.log.string()}};
+        if (outcome.ok)
+            item["wheel"] = outcome.wheel.string();
+        else
+            item["error"] = outcome.error;
+        array.push_back(item);
+    }
+    return array.dump(2);
+}
+
+}  // namespace xbuild::python

@@ -1,0 +1,36 @@
+#pragma once
+// `xbuild wheels`: plan → per target: toolchain stage → build → check → test stage → wheelhouse.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "python/project.hpp"
+#include "python/wheel_stages.hpp"
+
+namespace xbuild::python {
+
+struct WheelsOptions {
+    std::filesystem::path source;  // project directory or sdist (.tar.gz)
+    WheelOverrides overrides;
+    bool emulate = false;
+    std::filesystem::path output_dir;  // the wheelhouse
+    bool keep_going = false;
+};
+
+struct WheelOutcome {
+    std::string build_id;
+    bool ok = false;
+    bool cached = false;
+    std::filesystem::path wheel;  // in the wheelhouse
+    std::string error;
+    std::filesystem::path log;
+    double seconds = 0;
+};
+
+// Builds every target; outcomes in plan order. Without keep_going, stops at the first
+// failure. A failed target writes nothing to the wheelhouse.
+std::vector<WheelOutcome> build_wheels(const StageContext& context, const WheelsOptions& options);
+// The JSON form of --json.
+std::string outcomes_json(const std::vector<WheelOutcome>& outcomes);
+
+}  // namespace xbuild::python

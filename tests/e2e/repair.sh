@@ -1,0 +1,77 @@
+# xbuild repair / inspect: grafting, honest tags, reproducibility, and hostile input refused.
+source "$(dirname "$0")/lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+
+# A raw wheel as a build backend makes it (linux_ tag, needs the system libyaml), built in a
+# toolchain sandbox by pip itself.
+mkdir -p "$WORK/raw"
+"$XBUILD" sandbox run --kind toolchain --target arm64 \
+    --packages python3-pip,python3-setuptools,libpython3.13-dev:arm64,libyaml-dev:arm64 \
+    --bind "$root/recipes/samples/yaml-sample:/s:ro" --bind "$WORK/raw:/out" \
+    --env _PYTHON_HOST_PLATFORM=linux-aarch64 --env _PYTHON_SYSCONFIGDATA_NAME=_sysconfigdata__aarch64-linux-gnu -- \
+    sh -c 'cp -r /s /tmp/src && cd /tmp/src && python3 -m pip wheel -q --no-deps --no-build-isolation --no-index -w /out .'
+raw=$(ls "$WORK"/raw/*.whl)
+expect_contains "$raw" "linux_aarch64.whl" "the raw wheel is tagged linux_aarch64"
+expect_contains "$("$XBUILD" inspect "$raw")" "libyaml-0.so.2               external (to graft)" "inspect marks libyaml external"
+
+export SOURCE_DATE_EPOCH=1700000000
+"$XBUILD" repair "$raw" --packages libyaml-0-2 -w "$WORK/a" >/dev/null
+"$XBUILD" repair "$raw" --packages libyaml-0-2 -w "$WORK/b" >/dev/null
+a=$(ls "$WORK"/a/*.whl)
+expect_contains "$a" "manylinux_2_17_aarch64.manylinux2014_aarch64.whl" "repaired arm64 wheel is manylinux_2_17"
+cmp "$a" "$WORK/b/$(basename "$a")" || fail "two repairs of the same wheel differ"
+pass "repairing twice gives byte-identical wheels"
+python3 -m wheel unpack -d "$WORK/unpacked" "$a" >/dev/null || fail "wheel unpack rejects the repaired wheel"
+pass "wheel unpack accepts the repaired wheel (RECORD hashes)"
+so=$(find "$WORK/unpacked" -name '_yamlcount*.so')
+lib=$(find "$WORK/unpacked" -name 'libyaml-0-*.so.2')
+[[ -n $so && -n $lib ]] || fail "the repaired wheel lacks the module or the grafted library"
+expect_contains "$(readelf -d "$so")" "Library runpath: [\$ORIGIN/../xbuild_yaml_sample.libs]" "the module finds the graft through \$ORIGIN"
+expect_contains "$(readelf -d "$so")" "Shared library: [$(basename "$lib")]" "the module needs the hashed soname"
+expect_contains "$(readelf -d "$lib")" "Library soname: [$(basename "$lib")]" "the graft carries the hashed soname"
+
+# It imports and works in a clean arm64 Python without libyaml (pip installs it).
+out=$("$XBUILD" sandbox run --arch arm64 --packages python3,python3-pip,ca-certificates --bind "$WORK/a:/w:ro" --env HOME=/tmp -- \
+    python3 -c "import subprocess,sys; subprocess.check_call([sys.executable,'-m','pip','install','-q','--no-index','--no-deps','--break-system-packages','--root-user-action=ignore','$(ls "$WORK"/a/*.whl | sed "s#$WORK/a#/w#")']); import os; os.chdir('/tmp'); import xbuild_yaml_sample.selftest" 2>&1)
+expect_contains "$out" "ok on aarch64" "the repaired wheel imports and works in an arm64 runtime without libyaml"
+code=0
+"$XBUILD" sandbox run --arch arm64 --packages python3 -- python3 -c 'import ctypes.util; import sys; sys.exit(0 if ctypes.util.find_library("yaml") is None else 1)' || code=$?
+expect_eq "$code" 0 "that runtime stage really has no libyaml"
+
+# --plat: a tag the wheel cannot meet is refused, naming the reason.
+expect_error "--plat too old" "cannot be tagged manylinux_2_5" "$XBUILD" repair "$raw" --packages libyaml-0-2 --plat manylinux_2_5 -w "$WORK/c"
+expect_error "missing library" "needs libyaml-0.so.2, which is not in the policy and was not found" "$XBUILD" repair "$raw" -w "$WORK/c"
+[[ ! -e $WORK/c ]] || [[ -z $(ls -A "$WORK/c") ]] || fail "a refused repair left files in $WORK/c"
+pass "refused repairs leave nothing behind"
+
+# Hostile or wrong input.
+python3 - "$raw" "$WORK/bad" <<'PY'
+import sys, zipfile, os
+raw, bad = sys.argv[1], sys.argv[2]
+os.makedirs(bad, exist_ok=True)
+src = zipfile.ZipFile(raw)
+names = src.namelist()
+so = [n for n in names if n.endswith('.so')][0]
+def rewrite(out, mutate):
+    with zipfile.ZipFile(out, 'w') as z:
+        for n in names:
+            data = src.read(n)
+            n2, data2 = mutate(n, data)
+            z.writestr(n2, data2)
+# an x86_64 ELF in an aarch64-named wheel
+host_elf = open('/usr/lib/x86_64-linux-gnu/libz.so.1', 'rb').read()
+rewrite(os.path.join(bad, 'hostarch-1.0-cp313-cp313-linux_aarch64.whl'), lambda n, d: (n, host_elf if n == so else d))
+# a truncated ELF
+rewrite(os.path.join(bad, 'truncated-1.0-cp313-cp313-linux_aarch64.whl'), lambda n, d: (n, d[:200] if n == so else d))
+# zip-slip
+with zipfile.ZipFile(os.path.join(bad, 'slip-1.0-cp313-cp313-linux_aarch64.whl'), 'w') as z:
+    for n in names:
+        z.writestr(n, src.read(n))
+    z.writestr('../../evil.py', 'print(1)')
+PY
+expect_error "host-arch ELF in an aarch64 wheel" "is not a aarch64 ELF file" "$XBUILD" repair "$WORK/bad/hostarch-1.0-cp313-cp313-linux_aarch64.whl" -w "$WORK/d"
+expect_error "truncated ELF" "truncated" "$XBUILD" repair "$WORK/bad/truncated-1.0-cp313-cp313-linux_aarch64.whl" -w "$WORK/d"
+expect_error "zip-slip entry" "../../evil.py" "$XBUILD" repair "$WORK/bad/slip-1.0-cp313-cp313-linux_aarch64.whl" -w "$WORK/d"
+[[ ! -e $WORK/d ]] || [[ -z $(ls -A "$WORK/d") ]] || fail "refused input left files in $WORK/d"
+[[ ! -e $WORK/evil.py && ! -e $(dirname "$WORK")/evil.py ]] || fail "zip-slip wrote outside"
+pass "hostile wheels leave nothing behind"

@@ -1,0 +1,40 @@
+# Errors of xbuild wheels: one clear message, non-zero exit, nothing half-written in the wheelhouse.
+source "$(dirname "$0")/lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out="$WORK/wheelhouse"
+wheelhouse_clean() {
+    [[ -z $(ls -A "$out" 2>/dev/null) ]] || fail "$1: the wheelhouse is not empty: $(ls -A "$out")"
+    pass "$1: nothing in the wheelhouse"
+}
+
+mkdir -p "$WORK/empty"
+expect_error "not a Python project" "no pyproject.toml or setup.py" "$XBUILD" wheels "$WORK/empty" -o "$out"
+wheelhouse_clean "not a Python project"
+expect_error "unknown arch" "unknown architecture 'sparc64'" "$XBUILD" wheels "$root/recipes/samples/yaml-sample" --arch sparc64 -o "$out"
+expect_error "unknown python" "unsupported Python '3.7'" "$XBUILD" wheels "$root/recipes/samples/yaml-sample" --python 3.7 -o "$out"
+
+cp -r "$root/recipes/samples/yaml-sample" "$WORK/unmapped"
+sed -i 's/requires = \["setuptools>=61"\]/requires = ["setuptools>=61", "frobnicate>=2"]/' "$WORK/unmapped/pyproject.toml"
+expect_error "unmapped requirement" "build requirement 'frobnicate>=2' has no Debian package mapping" \
+    "$XBUILD" wheels "$WORK/unmapped" -o "$out"
+expect_contains "$ERR" "[tool.xbuild.requirement-packages]" "the error names the config key that maps it"
+wheelhouse_clean "unmapped requirement"
+
+cp -r "$root/recipes/samples/yaml-sample" "$WORK/broken"
+echo 'this is not C;' >>"$WORK/broken/src/yamlcount.c"
+run_capture "$XBUILD" wheels "$WORK/broken" -o "$out"
+[[ $CODE -ne 0 ]] || fail "a compile error exited 0"
+expect_contains "$ERR" "build failed (exit 1)" "a compile error fails the build id"
+expect_contains "$ERR" "error:" "the log tail with the compiler's error is shown"
+expect_contains "$ERR" "---- last 30 lines of" "the log's path is printed"
+log=$(printf '%s\n' "$ERR" | sed -n 's/^---- last 30 lines of \(.*\) ----$/\1/p')
+[[ -f $log ]] || fail "the build log $log does not exist"
+pass "the full build log is kept at $log"
+wheelhouse_clean "compile error"
+
+# --keep-going: the broken project fails for both archs, the exit status stays non-zero.
+run_capture "$XBUILD" wheels "$WORK/broken" --arch x86_64,arm64 --keep-going --json -o "$out"
+[[ $CODE -ne 0 ]] || fail "--keep-going with failures exited 0"
+expect_eq "$(python3 -c 'import json,sys; print(sum(1 for o in json.load(sys.stdin) if not o["ok"]))' <<<"$OUT")" 2 \
+    "--keep-going tried both build ids"
+wheelhouse_clean "keep-going"

@@ -1,0 +1,58 @@
+# xbuild wheels on the two sample projects (recipes/samples): a pybind11 C++ module and a C
+# extension linking libyaml, for x86_64 and arm64 × cp311 and cp313. Each wheel was tested by
+# xbuild in a clean target-arch runtime stage (pip install + the project's self-test, under
+# qemu for arm64) that does NOT have libyaml; here the results are checked independently.
+source "$(dirname "$0")/lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+
+out="$WORK/wheelhouse"
+for sample in pybind-sample yaml-sample; do
+    run_capture "$XBUILD" wheels "$root/recipes/samples/$sample" --arch x86_64,arm64 --python 3.11,3.13 -o "$out" --json
+    [[ $CODE -eq 0 ]] || fail "xbuild wheels $sample failed: $ERR"
+    pass "xbuild wheels $sample: 4 build ids built and tested"
+    printf '%s\n' "$ERR" | grep -q "cp313-manylinux_aarch64: testing in trixie/arm64 runtime: done" ||
+        fail "no passing arm64 test step for $sample"
+    pass "$sample's self-test passed in the arm64 runtime stage"
+    python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==4 and all(o["ok"] for o in d), d' <<<"$OUT" ||
+        fail "--json does not report 4 successes: $OUT"
+    pass "--json reports 4 successes"
+done
+
+expect_eq "$(ls "$out" | wc -l)" 8 "8 wheels in the wheelhouse"
+for py in 311 313; do
+    for arch in x86_64 aarch64; do
+        for dist in xbuild_pybind_sample xbuild_yaml_sample; do
+            wheel=$(ls "$out"/${dist}-1.0.0-cp$py-cp$py-manylinux_*_$arch*.whl 2>/dev/null | head -1)
+            [[ -n $wheel ]] || fail "no manylinux $arch cp$py wheel for $dist: $(ls "$out")"
+            # Independent checks: RECORD hashes (wheel unpack verifies them) and the ELF machine.
+            rm -rf "$WORK/unpack" && mkdir "$WORK/unpack"
+            python3 -m wheel unpack -d "$WORK/unpack" "$wheel" >/dev/null || fail "wheel unpack rejects $wheel"
+            expected=$([[ $arch == aarch64 ]] && echo 00b7 || echo 003e)
+            while IFS= read -r so; do
+                machine=$(od -An -tx2 -j18 -N2 "$so" | tr -d ' ')
+                [[ $machine == "$expected" ]] || fail "$so in $(basename "$wheel") has e_machine $machine"
+            done < <(find "$WORK/unpack" -name '*.so*' -type f)
+            if [[ $dist == xbuild_yaml_sample ]]; then
+                find "$WORK/unpack" -path '*xbuild_yaml_sample.libs/libyaml-0-*.so.2' | grep -q . ||
+                    fail "libyaml is not grafted into $(basename "$wheel")"
+            fi
+        done
+    done
+done
+pass "every wheel: RECORD verified by 'wheel unpack', .so files of the right machine, libyaml grafted"
+
+# The C++ module's tag is set by its GLIBCXX needs; the C module's by GLIBC only.
+tag_of() { ls "$out"/$1-1.0.0-cp313-cp313-*_aarch64*.whl | sed 's/.*-cp313-cp313-//; s/\.whl$//'; }
+inspect=$("$XBUILD" inspect --json "$(ls "$out"/xbuild_pybind_sample-1.0.0-cp313-*aarch64*.whl)")
+expect_contains "$inspect" '"GLIBCXX_3.4.' "the pybind11 module needs GLIBCXX versions"
+policy=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"])' <<<"$inspect")
+expect_contains "$(tag_of xbuild_pybind_sample)" "${policy}_aarch64" "the C++ wheel carries the tag inspect computes"
+
+# Unchanged second run: everything from the cache, no stage or build work.
+start=$(date +%s%N)
+run_capture "$XBUILD" wheels "$root/recipes/samples/yaml-sample" --arch x86_64,arm64 --python 3.11,3.13 -o "$out"
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+[[ $CODE -eq 0 ]] || fail "second run failed: $ERR"
+expect_eq "$(printf '%s\n' "$ERR" | grep -c 'unchanged, .* from the cache')" 4 "an unchanged rerun takes all 4 wheels from the cache"
+printf '%s\n' "$ERR" | grep -q 'building in' && fail "an unchanged rerun built something"
+echo "info: unchanged rerun took ${elapsed} ms"

@@ -1,0 +1,31 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "builder/core/text.hpp"
+
+using namespace xbuild;
+
+TEST_SUITE("text") {
+    TEST_CASE("printable escapes control characters only") {
+        CHECK(text::printable("a\nb\tc\x7f") == "a\\x0ab\\x09c\\x7f");
+        CHECK(text::printable(std::string("a\0b", 3)) == "a\\x00b");
+        CHECK(text::printable("d\xc3\xa9j\xc3\xa0 \"x\"") == "d\xc3\xa9j\xc3\xa0 \"x\"");
+    }
+
+    TEST_CASE("lines splits on \\n and \\r\\n") {
+        using Lines = std::vector<std::string_view>;
+        CHECK(text::lines("") == Lines{});
+        CHECK(text::lines("a") == Lines{"a"});
+        CHECK(text::lines("a\n") == Lines{"a"});
+        CHECK(text::lines("a\r\n\nb") == Lines{"a", "", "b"});
+        CHECK(text::lines("\n\n") == Lines{"", ""});
+    }
+
+    TEST_CASE("trim removes spaces and tabs at both ends") {
+        CHECK(text::trim(" \ta b\t ") == "a b");
+        CHECK(text::trim(" \t") == "");
+        CHECK(text::trim("x\n") == "x\n");
+    }
+}

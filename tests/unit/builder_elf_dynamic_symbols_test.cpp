@@ -1,0 +1,126 @@
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "builder/core/error.hpp"
+#include "builder/elf/byte_reader.hpp"
+#include "builder/elf/dynamic_symbols.hpp"
+
+using namespace xbuild;
+using namespace xbuild::elf;
+
+namespace {
+
+// Little-endian fields at fixed offsets of a growing buffer.
+struct Buffer {
+    std::string bytes;
+    void put(std::size_t offset, std::uint64_t value, unsigned width) {
+        if (bytes.size() < offset + width) bytes.resize(offset + width, '\0');
+        for (unsigned i = 0; i < width; ++i) bytes[offset + i] = static_cast<char>((value >> (8 * i)) & 0xff);
+    }
+};
+
+// A .gnu.version_r at 0 with one file and two versions, names in a string table at 64.
+Buffer version_needs(std::uint32_t aux_next, std::uint16_t revision = 1) {
+    Buffer buffer;
+    const std::string strings("\0libc.so.6\0GLIBC_2.17\0GLIBC_2.34\0", 33);
+    buffer.put(0, revision, 2);
+    buffer.put(2, 2, 2);   // vn_cnt
+    buffer.put(4, 1, 4);   // vn_file
+    buffer.put(8, 16, 4);  // vn_aux
+    buffer.put(16 + 6, 2, 2);
+    buffer.put(16 + 8, 11, 4);
+    buffer.put(16 + 12, aux_next, 4);
+    buffer.put(32 + 6, 3, 2);
+    buffer.put(32 + 8, 22, 4);
+    buffer.bytes.resize(64, '\0');
+    buffer.bytes += strings;
+    return buffer;
+}
+
+SymbolTables needs_at_zero() {
+    SymbolTables tables;
+    tables.wide = true;
+    tables.needs = VersionTable{0, 1, StringTable{64, 33}};
+    return tables;
+}
+
+}  // namespace
+
+TEST_SUITE("dynamic_symbols") {
+    TEST_CASE("version needs are read along their chains") {
+        Buffer buffer = version_needs(16);
+        ElfInfo info;
+        read_symbols_and_versions(ByteReader(buffer.bytes, true, "v.so"), needs_at_zero(), info);
+        REQUIRE(info.version_needs.size() == 1);
+        CHECK(info.version_needs[0].file == "libc.so.6");
+        CHECK(info.version_needs[0].versions == std::vector<std::string>{"GLIBC_2.17", "GLIBC_2.34"});
+    }
+
+    TEST_CASE("corrupt version chains throw") {
+        ElfInfo info;
+        Buffer overlapping = version_needs(4);
+        CHECK_THROWS_WITH_AS(
+            read_symbols_and_versions(ByteReader(overlapping.bytes, true, "v.so"), needs_at_zero(), info),
+            doctest::Contains("v.so: corrupt ELF: .gnu.version_r entry at byte 16 links to an overlapping"),
+            Error);
+        Buffer revision = version_needs(16, 7);
+        CHECK_THROWS_WITH_AS(
+            read_symbols_and_versions(ByteReader(revision.bytes, true, "v.so"), needs_at_zero(), info),
+            doctest::Contains("unknown revision 7"), Error);
+        Buffer bad_name = version_needs(16);
+        bad_name.put(16 + 8, 500, 4);
+        CHECK_THROWS_WITH_AS(
+            read_symbols_and_versions(ByteReader(bad_name.bytes, true, "v.so"), needs_at_zero(), info),
+            doctest::Contains("string index 500 beyond its 33-byte string table"), Error);
+        Buffer far = version_needs(0xfffffff0u);
+        far.put(2, 3, 2);  // a third version, "16 bytes" on at a wrapped offset
+        CHECK_THROWS_AS(read_symbols_and_versions(ByteReader(far.bytes, true, "v.so"), needs_at_zero(), info),
+                        Error);
+    }
+
+    TEST_CASE("symbol counts from hash tables") {
+        Buffer sysv;
+        sysv.put(0, 1, 4);
+        sysv.put(4, 9, 4);
+        sysv.bytes.resize(8 + 4 * 10, '\0');
+        CHECK(sysv_hash_symbol_count(ByteReader(sysv.bytes, true, "h.so"), 0) == 9);
+        CHECK_THROWS_AS(
+            sysv_hash_symbol_count(ByteReader(std::string_view(sysv.bytes).substr(0, 20), true, "h.so"), 0),
+            Error);
+
+        // DT_GNU_HASH: 2 buckets, first hashed symbol 3, one 64-bit bloom word; bucket 0 holds
+        // symbols 3-4, bucket 1 symbols 5-6 (the chain's low bit ends a bucket).
+        Buffer gnu;
+        gnu.put(0, 2, 4);
+        gnu.put(4, 3, 4);
+        gnu.put(8, 1, 4);
+        gnu.put(12, 6, 4);
+        gnu.put(24, 3, 4);
+        gnu.put(28, 5, 4);
+        const std::uint32_t chain[] = {0x10, 0x21, 0x30, 0x41};
+        for (int i = 0; i < 4; ++i) gnu.put(32 + 4 * i, chain[i], 4);
+        CHECK(gnu_hash_symbol_count(ByteReader(gnu.bytes, true, "g.so"), 0, true) == 7u);
+        CHECK_THROWS_WITH_AS(
+            gnu_hash_symbol_count(ByteReader(std::string_view(gnu.bytes).substr(0, 44), true, "g.so"), 0,
+                                  true),
+            doctest::Contains("DT_GNU_HASH chain"), Error);
+        gnu.put(24, 0, 4);
+        gnu.put(28, 0, 4);
+        CHECK_FALSE(gnu_hash_symbol_count(ByteReader(gnu.bytes, true, "g.so"), 0, true).has_value());
+        gnu.put(28, 1, 4);
+        CHECK_THROWS_WITH_AS(gnu_hash_symbol_count(ByteReader(gnu.bytes, true, "g.so"), 0, true),
+                             doctest::Contains("below its first hashed symbol"), Error);
+    }
+
+    TEST_CASE("symbol tables larger than the file are refused before reading") {
+        std::string bytes(64, '\0');
+        SymbolTables tables;
+        tables.wide = true;
+        tables.symbols = SymbolTable{0, 1u << 30, StringTable{0, 64}};
+        ElfInfo info;
+        CHECK_THROWS_WITH_AS(read_symbols_and_versions(ByteReader(bytes, true, "s.so"), tables, info),
+                             doctest::Contains("s.so: truncated ELF: .dynsym has 1073741824 entries"), Error);
+    }
+}
