@@ -73,6 +73,10 @@ std::string binary_identity() {
     return fmt::format("{}:{}.{}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 std::vector<WheelOutcome> build_wheels(const StageContext& context, const WheelsOptions& options) {
@@ -157,7 +161,9 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
                 const stdfs::path final_wheel = repaired.wheel;
                 Step test_step(context.reporter,
                                fmt::format("{}: testing in {}", target.build_id(), runtime.description));
+                auto test_start = std::chrono::steady_clock::now();
                 test_wheel(context, {project, target, runtime, final_wheel, test_command, outcome.log});
+                outcome.test_seconds = seconds_since(test_start);
                 test_step.done();
                 // Into the cache (atomically), then the wheelhouse.
                 fs::TempDir staged(cache.dir() / "work", "cache-");
@@ -179,7 +185,7 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
         } catch (const Error& error) {
             outcome.error = error.what();
         }
-        outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        outcome.seconds = seconds_since(start);
         if (!outcome.ok) {
             context.reporter.info(fmt::format("{}: FAILED: {}", outcome.build_id, outcome.error));
             if (stdfs::exists(outcome.log)) {

@@ -24,7 +24,9 @@ struct WheelOutcome {
     std::filesystem::path wheel;  // in the wheelhouse
     std::string error;
     std::filesystem::path log;
-    double seconds = 0;
+    double seconds = 0;        // the whole build id
+    double build_seconds = 0;  // the PEP 517 build in the toolchain stage (0 when cached)
+    double test_seconds = 0;   // pip install + test command in the runtime stage
 };
 
 // Builds every target; outcomes in plan order. Without keep_going, stops at the first

@@ -1,0 +1,70 @@
+#pragma once
+// Shared by the CLI's command files: global options and the option structs of each command.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "builder/core/log.hpp"
+#include "builder/stage/rootfs_cache.hpp"
+#include "builder/stage/stage.hpp"
+
+namespace xbuild::cli {
+
+struct GlobalOptions {
+    std::string cache_dir;
+    std::string mirror;
+    bool verbose = false;
+    bool quiet = false;
+
+    Reporter reporter() const {
+        return Reporter(quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal);
+    }
+    std::filesystem::path cache() const {
+        return cache_dir.empty() ? stage::default_cache_dir() : std::filesystem::path(cache_dir);
+    }
+};
+
+// The running xbuild binary (the sandbox helper and the Launcher's helper_exe).
+std::filesystem::path self_exe();
+
+struct SandboxRunOptions {
+    std::string suite = std::string(stage::k_default_suite);
+    std::string arch;
+    std::string target;
+    std::string kind = "runtime";
+    std::vector<std::string> packages;
+    std::vector<std::string> binds;
+    bool network = false;
+    std::vector<std::string> env;
+    std::string workdir = "/";
+    std::vector<std::string> command;
+};
+
+struct WheelsCliOptions {
+    std::string source = ".";
+    std::vector<std::string> archs;
+    std::vector<std::string> pythons;
+    bool emulate = false;
+    std::string output = "wheelhouse";
+    bool keep_going = false;
+    bool json = false;
+};
+
+struct RepairCliOptions {
+    std::vector<std::string> wheels;
+    std::string output = "wheelhouse";
+    std::string plat;
+    bool strip = false;
+    std::string suite = std::string(stage::k_default_suite);
+    std::vector<std::string> packages;
+};
+
+int sandbox_run(const GlobalOptions& global, const SandboxRunOptions& options);
+int cache_ls(const GlobalOptions& global);
+int cache_prune(const GlobalOptions& global, const std::string& older_than);
+int doctor_command(const GlobalOptions& global, const std::vector<std::string>& arch_names);
+int wheels_command(const GlobalOptions& global, const WheelsCliOptions& options);
+int repair_command(const GlobalOptions& global, const RepairCliOptions& options);
+int inspect_command(const std::string& file, bool json);
+
+}  // namespace xbuild::cli

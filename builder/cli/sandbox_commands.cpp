@@ -1,0 +1,168 @@
+// The CLI's stage commands: sandbox run, cache ls/prune, doctor.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "builder/cli/options.hpp"
+#include "builder/core/arch.hpp"
+#include "builder/core/duration.hpp"
+#include "builder/core/error.hpp"
+#include "builder/doctor/doctor.hpp"
+#include "builder/sandbox/binfmt.hpp"
+#include "builder/sandbox/launcher.hpp"
+#include "builder/stage/apt_sources.hpp"
+#include "builder/stage/layer.hpp"
+#include "builder/stage/recipes.hpp"
+
+namespace xbuild::cli {
+
+namespace {
+
+// ---- signal forwarding: the CLI is the only front end that owns the process's signals ----
+
+volatile pid_t g_sandbox_pid = -1;
+volatile int g_sandbox_kill = SIGKILL;
+volatile sig_atomic_t g_received = 0;
+
+void kill_sandbox(int signal_number) {
+    g_received = signal_number;
+    if (g_sandbox_pid > 0) ::kill(g_sandbox_pid, g_sandbox_kill);
+}
+
+// Ctrl-C, kill -INT/-TERM/-HUP of xbuild: everything in the sandbox dies with it.
+class KillOnSignal {
+  public:
+    explicit KillOnSignal(const sandbox::SandboxProcess& process) {
+        g_sandbox_pid = process.kill_pid();
+        g_sandbox_kill = process.kill_signal();
+        struct sigaction action {};
+        action.sa_handler = kill_sandbox;
+        sigemptyset(&action.sa_mask);
+        for (int i = 0; i < 4; ++i) ::sigaction(k_signals[i], &action, &m_saved[i]);
+    }
+    ~KillOnSignal() {
+        for (int i = 0; i < 4; ++i) ::sigaction(k_signals[i], &m_saved[i], nullptr);
+        g_sandbox_pid = -1;
+    }
+
+  private:
+    static constexpr int k_signals[4] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    struct sigaction m_saved[4];
+};
+
+std::vector<const Arch*> parse_arch_list(const std::vector<std::string>& names) {
+    std::vector<const Arch*> archs;
+    for (const std::string& name : names) {
+        const Arch* arch = &arch_from_name(name);
+        if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
+    }
+    return archs;
+}
+
+}  // namespace
+
+std::filesystem::path self_exe() {
+    std::error_code error;
+    auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+    if (error) fail("cannot find the xbuild binary (/proc/self/exe): {}", error.message());
+    return path;
+}
+
+// ---- xbuild sandbox run ----
+
+int sandbox_run(const GlobalOptions& global, const SandboxRunOptions& options) {
+    Reporter reporter = global.reporter();
+    stage::check_suite(options.suite);
+    stage::StageSpec spec;
+    spec.suite = options.suite;
+    spec.arch = options.arch.empty() ? &host_arch() : &arch_from_name(options.arch);
+    spec.kind = stage::kind_from_name(options.kind);
+    if (!options.target.empty()) {
+        if (spec.kind != stage::StageKind::toolchain)
+            fail("--target {} needs --kind toolchain (it adds the target's multiarch packages)",
+                 options.target);
+        spec.target = &arch_from_name(options.target);
+    }
+    if (options.command.empty()) fail("no command given (usage: xbuild sandbox run [OPTIONS] -- CMD...)");
+    if (options.workdir.empty() || options.workdir[0] != '/')
+        fail("--workdir '{}' must be an absolute path inside the sandbox", options.workdir);
+
+    sandbox::SandboxSpec sandbox;
+    for (const std::string& bind : options.binds) sandbox.binds.push_back(sandbox::parse_bind(bind));
+    sandbox.env = sandbox::sandbox_environment(options.env);
+    // Checked before anything is built: a missing qemu entry must not leave a rootfs behind.
+    auto binfmt = sandbox::require_binfmt(*spec.arch);
+    if (spec.arch != &host_arch() && !binfmt.fix_binary) sandbox.extra_files.push_back(binfmt.interpreter);
+
+    stage::RootfsCache cache(global.cache());
+    spec.mirror = stage::resolve_mirror(global.mirror);
+    auto recipe = stage::base_recipe(spec.kind, *spec.arch, spec.target);
+    spec.packages = recipe.packages;
+    for (const std::string& package : options.packages) stage::check_package_name(package);
+    // Toolchain stages have apt: extra packages become a cached layer over the base stage.
+    // Runtime stages are extract-only: extra packages make a rootfs of their own.
+    const bool layered = spec.kind == stage::StageKind::toolchain;
+    if (!layered) spec.packages.insert(spec.packages.end(), options.packages.begin(), options.packages.end());
+    spec.normalize();
+    auto base = cache.ensure(spec, recipe.variant, reporter);
+    sandbox::Launcher launcher{sandbox::Launch::fork, self_exe()};
+    auto top = layered
+                   ? stage::ensure_layer(cache, {base, spec.describe(), options.packages}, launcher, reporter)
+                   : base;
+
+    sandbox.layers = stage::layer_stack(base, top);
+    sandbox.mount_point = cache.mount_point();
+    sandbox.network = options.network;
+    sandbox.workdir = options.workdir;
+    sandbox.argv = options.command;
+    sandbox::SandboxProcess process(sandbox, launcher.launch, launcher.helper_exe);
+    KillOnSignal kill_on_signal(process);
+    int code = process.wait();
+    return g_received != 0 ? 128 + g_received : code;
+}
+// ---- xbuild cache ls / prune ----
+
+int cache_ls(const GlobalOptions& global) {
+    stage::RootfsCache cache(global.cache());
+    auto entries = cache.list();
+    std::printf("%-24s  %-32s  %8s  %8s  %s\n", "KEY", "STAGE", "PACKAGES", "SIZE", "LAST USED");
+    auto now = std::chrono::system_clock::now();
+    std::uint64_t total = 0;
+    for (const auto& item : entries) {
+        auto age = std::chrono::duration_cast<std::chrono::seconds>(now - item.last_used);
+        std::string line = fmt::format("{:<24}  {:<32}  {:>8}  {:>8}  {} ago", item.key, item.description,
+                                       item.package_count, format_bytes(item.bytes), format_elapsed(age));
+        std::puts(line.c_str());
+        total += item.bytes;
+    }
+    std::printf("%zu entries, %s in %s\n", entries.size(), format_bytes(total).c_str(), cache.dir().c_str());
+    return 0;
+}
+
+int cache_prune(const GlobalOptions& global, const std::string& older_than) {
+    std::optional<std::chrono::seconds> limit;
+    if (!older_than.empty()) limit = parse_duration(older_than);
+    stage::RootfsCache cache(global.cache());
+    Reporter reporter = global.reporter();
+    auto [removed, freed] = cache.prune(limit, reporter);
+    std::printf("removed %d entries, freed %s\n", removed, format_bytes(freed).c_str());
+    return 0;
+}
+// ---- xbuild doctor ----
+
+int doctor_command(const GlobalOptions& global, const std::vector<std::string>& arch_names) {
+    std::vector<const Arch*> targets;
+    if (arch_names.empty())
+        targets = {&arch_from_name("amd64"), &arch_from_name("arm64")};
+    else
+        targets = parse_arch_list(arch_names);
+    auto checks = doctor::run_checks(targets, global.cache());
+    return doctor::print_report(checks) ? 0 : 1;
+}
+
+}  // namespace xbuild::cli
