@@ -22,7 +22,7 @@ const Arch* arch_of(const elf::ElfInfo& info) {
 
 }  // namespace
 
-InspectOutput inspect_file(const std::filesystem::path& file) {
+InspectOutput inspect_file(const std::filesystem::path& file, const ResolverFactory& resolver_for) {
     const std::string label = file.filename().string();
     std::vector<std::pair<std::string, elf::ElfInfo>> elfs;
     std::string kind;
@@ -50,6 +50,8 @@ InspectOutput inspect_file(const std::filesystem::path& file) {
         fail("{}: ELF machine {} is not an architecture xbuild knows", label, elfs.front().second.machine);
     for (const auto& [path, info] : elfs)
         if (arch_of(info) != arch) fail("{}: mixes architectures: {} is not {}", label, path, arch->uname);
+    std::optional<elf::LibraryResolver> resolver;
+    if (resolver_for) resolver = resolver_for(*arch);
     auto policies = PolicySet::load_default();
     auto evaluation = policies.evaluate(arch->uname, elfs);
     auto names = policies.names(arch->uname);
@@ -78,8 +80,16 @@ InspectOutput inspect_file(const std::filesystem::path& file) {
                                 : is_dynamic_loader(lib) ? "system (the dynamic loader)"
                                 : external               ? "external (to graft)"
                                                          : "in the wheel";
-            needed.push_back({{"name", lib}, {"where", where}});
-            text += fmt::format("  needs {:<28} {}\n", lib, where);
+            nlohmann::json item = {{"name", lib}, {"where", where}};
+            std::string resolved;
+            if (resolver && where != "in the wheel") {
+                auto found = resolver->find(lib, info.runpath.empty() ? info.rpath : info.runpath);
+                resolved = found ? found->stage_path : "not found";
+                item["resolves_to"] = resolved;
+            }
+            needed.push_back(item);
+            text +=
+                fmt::format("  needs {:<28} {}{}\n", lib, where, resolved.empty() ? "" : " -> " + resolved);
         }
         if (!report.newest_versions.empty())
             text += fmt::format("  newest symbol versions: {}\n", fmt::join(report.newest_versions, ", "));

@@ -121,6 +121,8 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
         WheelOutcome outcome;
         outcome.build_id = target.build_id();
         outcome.log = logs / (target.build_id() + (target.emulate ? "-emulate" : "") + ".log");
+        std::error_code ignored;
+        stdfs::remove(outcome.log, ignored);  // a failure must never show an older run's log
         auto start = std::chrono::steady_clock::now();
         try {
             const Arch* stage_multiarch = target.arch != &host_arch() ? target.arch : multiarch;

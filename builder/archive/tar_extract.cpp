@@ -42,9 +42,12 @@ void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest) {
     if (archive_read_open_filename(reader.get(), archive_path.c_str(), 65536) != ARCHIVE_OK)
         fail("{}: cannot read archive: {}", archive_path.string(), archive_error_string(reader.get()));
     std::unique_ptr<::archive, WriteDeleter> writer(archive_write_disk_new());
-    archive_write_disk_set_options(
-        writer.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                          ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+    // Entry names are checked here (stays_inside) and then made absolute under dest, so
+    // libarchive's NOABSOLUTEPATHS cannot be used; it still refuses ".." and writing through
+    // symlinks.
+    archive_write_disk_set_options(writer.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+                                                     ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                                     ARCHIVE_EXTRACT_SECURE_SYMLINKS);
     int entries = 0;
     for (;;) {
         archive_entry* entry = nullptr;

@@ -23,8 +23,7 @@ struct State {
     std::vector<std::string> doctor_archs;
     WheelsCliOptions wheels;
     RepairCliOptions repair;
-    std::string inspect_file;
-    bool inspect_json = false;
+    InspectCliOptions inspect;
     std::function<int()> action;
 };
 
@@ -91,11 +90,17 @@ const CommandEntry k_commands[] = {
      }},
     {nullptr, "inspect", "Show a wheel's or ELF file's arch, needed libraries and possible tag",
      [](CLI::App& command, State& state) {
-         command.add_option("file", state.inspect_file, "wheel (.whl) or ELF file (.so, .node)")->required();
-         command.add_flag("--json", state.inspect_json, "JSON output");
-         command.callback([&state] {
-             state.action = [&state] { return inspect_command(state.inspect_file, state.inspect_json); };
-         });
+         auto& o = state.inspect;
+         command.add_option("file", o.file, "wheel (.whl) or ELF file (.so, .node)")->required();
+         command.add_flag("--json", o.json, "JSON output");
+         command.add_flag("--resolve", o.resolve,
+                          "show where each needed library resolves in a stage of the file's arch");
+         command.add_option("--suite", o.suite, "with --resolve: the stage's Debian suite")
+             ->capture_default_str();
+         command.add_option("--packages", o.packages, "with --resolve: extra Debian packages in that stage")
+             ->delimiter(',');
+         command.callback(
+             [&state] { state.action = [&state] { return inspect_command(state.global, state.inspect); }; });
      }},
     {nullptr, "cache", "Inspect and prune the stage rootfs cache", nullptr},
     {"cache", "ls", "List cached stage rootfs trees",

@@ -65,6 +65,13 @@ int cache_prune(const GlobalOptions& global, const std::string& older_than);
 int doctor_command(const GlobalOptions& global, const std::vector<std::string>& arch_names);
 int wheels_command(const GlobalOptions& global, const WheelsCliOptions& options);
 int repair_command(const GlobalOptions& global, const RepairCliOptions& options);
-int inspect_command(const std::string& file, bool json);
+struct InspectCliOptions {
+    std::string file;
+    bool json = false;
+    bool resolve = false;
+    std::string suite = std::string(stage::k_default_suite);
+    std::vector<std::string> packages;
+};
+int inspect_command(const GlobalOptions& global, const InspectCliOptions& options);
 
 }  // namespace xbuild::cli

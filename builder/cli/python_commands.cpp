@@ -33,6 +33,27 @@ const Arch& arch_of_platform_tag(const std::string& platform_tag, const std::str
     fail("{}: platform tag '{}' names no Linux architecture xbuild knows", wheel, platform_tag);
 }
 
+// A resolver over an extract-only stage of arch (suite, base packages + packages): the
+// libraries to graft or to show come from the target's Debian, never from the host.
+elf::LibraryResolver target_stage_resolver(stage::RootfsCache& cache, const std::string& mirror,
+                                           const std::string& suite, const Arch& arch,
+                                           const std::vector<std::string>& packages,
+                                           const Reporter& reporter) {
+    stage::check_suite(suite);
+    stage::StageSpec spec;
+    spec.suite = suite;
+    spec.arch = &arch;
+    spec.kind = stage::StageKind::runtime;
+    spec.mirror = mirror;
+    auto recipe = stage::base_recipe(spec.kind, arch, nullptr);
+    spec.packages = recipe.packages;
+    for (const std::string& package : packages) stage::check_package_name(package);
+    spec.packages.insert(spec.packages.end(), packages.begin(), packages.end());
+    spec.normalize();
+    auto entry = cache.ensure(spec, recipe.variant, reporter);
+    return elf::LibraryResolver({entry.root}, arch);
+}
+
 }  // namespace
 
 // ---- xbuild wheels ----
@@ -69,20 +90,8 @@ int repair_command(const GlobalOptions& global, const RepairCliOptions& options)
     for (const std::string& wheel : options.wheels) {
         auto name = python::parse_wheel_name(std::filesystem::path(wheel).filename().string());
         const Arch& arch = arch_of_platform_tag(name.platform_tag, wheel);
-        // The libraries to graft come from a stage of the wheel's arch (extract-only: nothing
-        // runs), never from the host.
-        stage::StageSpec spec;
-        spec.suite = options.suite;
-        spec.arch = &arch;
-        spec.kind = stage::StageKind::runtime;
-        spec.mirror = mirror;
-        auto recipe = stage::base_recipe(spec.kind, arch, nullptr);
-        spec.packages = recipe.packages;
-        for (const std::string& package : options.packages) stage::check_package_name(package);
-        spec.packages.insert(spec.packages.end(), options.packages.begin(), options.packages.end());
-        spec.normalize();
-        auto entry = cache.ensure(spec, recipe.variant, reporter);
-        elf::LibraryResolver resolver({entry.root}, arch);
+        elf::LibraryResolver resolver =
+            target_stage_resolver(cache, mirror, options.suite, arch, options.packages, reporter);
         python::RepairOptions repair{options.plat, options.strip, 315532800};
         if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch)
             repair.source_date_epoch = std::atoll(epoch);
@@ -95,9 +104,19 @@ int repair_command(const GlobalOptions& global, const RepairCliOptions& options)
     return 0;
 }
 
-int inspect_command(const std::string& file, bool json) {
-    auto output = python::inspect_file(file);
-    std::fputs((json ? output.json + "\n" : output.text).c_str(), stdout);
+int inspect_command(const GlobalOptions& global, const InspectCliOptions& options) {
+    python::ResolverFactory resolver_for;
+    std::optional<stage::RootfsCache> cache;
+    Reporter reporter = global.reporter();
+    if (options.resolve) {
+        cache.emplace(global.cache());
+        resolver_for = [&](const Arch& arch) -> std::optional<elf::LibraryResolver> {
+            return target_stage_resolver(*cache, stage::resolve_mirror(global.mirror), options.suite, arch,
+                                         options.packages, reporter);
+        };
+    }
+    auto output = python::inspect_file(options.file, resolver_for);
+    std::fputs((options.json ? output.json + "\n" : output.text).c_str(), stdout);
     return 0;
 }
 

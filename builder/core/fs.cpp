@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
@@ -125,6 +126,22 @@ std::uint64_t tree_size(const stdfs::path& path) {
     g_tree_bytes = 0;
     ::nftw(path.c_str(), add_size, 64, FTW_PHYS | FTW_MOUNT);
     return g_tree_bytes;
+}
+
+std::pair<int, std::uint64_t> prune_children(const stdfs::path& dir, long long max_age) {
+    int removed = 0;
+    std::uint64_t bytes = 0;
+    const time_t now = ::time(nullptr);
+    std::error_code error;
+    for (const auto& entry : stdfs::directory_iterator(dir, error)) {
+        struct stat st;
+        if (::lstat(entry.path().c_str(), &st) != 0) continue;
+        if (max_age >= 0 && now - st.st_mtim.tv_sec < max_age) continue;
+        bytes += S_ISDIR(st.st_mode) ? tree_size(entry.path()) : static_cast<std::uint64_t>(st.st_size);
+        remove_tree(entry.path());
+        ++removed;
+    }
+    return {removed, bytes};
 }
 
 bool is_writable_dir(const stdfs::path& dir) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace xbuild::fs {
 
@@ -20,6 +21,9 @@ void remove_tree(const stdfs::path& path);
 std::uint64_t tree_size(const stdfs::path& path);
 // True when the current user may create entries in dir (which must exist).
 bool is_writable_dir(const stdfs::path& dir);
+// Removes the entries of dir whose mtime is older than max_age seconds (all when max_age < 0);
+// returns how many were removed and their apparent size.
+std::pair<int, std::uint64_t> prune_children(const stdfs::path& dir, long long max_age);
 // "$HOME" or the passwd entry's home directory.
 stdfs::path home_dir();
 

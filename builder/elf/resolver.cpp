@@ -49,7 +49,7 @@ bool elf_matches(const stdfs::path& file, const Arch& arch) {
 }  // namespace
 
 LibraryResolver::LibraryResolver(std::vector<stdfs::path> layers, const Arch& arch)
-    : m_layers(std::move(layers)), m_arch(arch) {
+    : m_layers(std::move(layers)), m_arch(&arch) {
     const std::string triplet(arch.gnu_triplet);
     std::vector<std::string> dirs;
     // ld.so.conf and its includes (Debian: include /etc/ld.so.conf.d/*.conf).
@@ -131,7 +131,7 @@ std::optional<ResolvedLibrary> LibraryResolver::find(const std::string& soname,
                                                      const std::vector<std::string>& rpath_dirs) const {
     if (soname.find('/') != std::string::npos) {
         auto file = host_path(soname);
-        if (file && elf_matches(*file, m_arch)) return ResolvedLibrary{*file, soname};
+        if (file && elf_matches(*file, *m_arch)) return ResolvedLibrary{*file, soname};
         return std::nullopt;
     }
     std::vector<std::string> dirs = rpath_dirs;
@@ -139,7 +139,7 @@ std::optional<ResolvedLibrary> LibraryResolver::find(const std::string& soname,
     for (const std::string& dir : dirs) {
         std::string stage_path = (dir.ends_with('/') ? dir : dir + "/") + soname;
         auto file = host_path(stage_path);
-        if (file && stdfs::is_regular_file(*file) && elf_matches(*file, m_arch))
+        if (file && stdfs::is_regular_file(*file) && elf_matches(*file, *m_arch))
             return ResolvedLibrary{*file, stage_path};
     }
     return std::nullopt;

@@ -33,7 +33,7 @@ class LibraryResolver {
 
   private:
     std::vector<std::filesystem::path> m_layers;
-    const Arch& m_arch;
+    const Arch* m_arch;
     std::vector<std::string> m_dirs;
 };
 

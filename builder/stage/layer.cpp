@@ -30,8 +30,44 @@ std::vector<stdfs::path> layer_stack(const CacheEntry& base, const CacheEntry& t
     return {top.root, base.root};
 }
 
+namespace {
+
+// Packages the base already has (its packages.tsv: name, arch, version) need no layer: a
+// project asking for python3-setuptools over a Python toolchain gets the base itself, which
+// matters most for emulated stages, where apt runs under qemu.
+std::vector<std::string> missing_from_base(const CacheEntry& base, const std::vector<std::string>& packages) {
+    std::string manifest;
+    try {
+        manifest = fs::read_file(base.dir / "packages.tsv");
+    } catch (const Error&) {
+        return packages;
+    }
+    std::vector<std::string> missing;
+    for (const std::string& package : packages) {
+        auto colon = package.find(':');
+        std::string name = package.substr(0, colon);
+        std::string arch = colon == std::string::npos ? "" : package.substr(colon + 1);
+        bool installed = false;
+        for (size_t start = 0; start < manifest.size() && !installed;) {
+            size_t end = manifest.find('\n', start);
+            std::string line =
+                manifest.substr(start, end == std::string::npos ? std::string::npos : end - start);
+            start = end == std::string::npos ? manifest.size() : end + 1;
+            auto tab = line.find('\t');
+            if (tab == std::string::npos || line.substr(0, tab) != name) continue;
+            std::string line_arch = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
+            installed = arch.empty() || line_arch == arch || line_arch == "all";
+        }
+        if (!installed) missing.push_back(package);
+    }
+    return missing;
+}
+
+}  // namespace
+
 CacheEntry ensure_layer(RootfsCache& cache, LayerRequest request, const sandbox::Launcher& launcher,
                         const Reporter& reporter) {
+    request.packages = missing_from_base(request.base, request.packages);
     std::sort(request.packages.begin(), request.packages.end());
     request.packages.erase(std::unique(request.packages.begin(), request.packages.end()),
                            request.packages.end());

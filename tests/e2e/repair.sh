@@ -6,13 +6,16 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 # toolchain sandbox by pip itself.
 mkdir -p "$WORK/raw"
 "$XBUILD" sandbox run --kind toolchain --target arm64 \
-    --packages python3-pip,python3-setuptools,libpython3.13-dev:arm64,libyaml-dev:arm64 \
-    --bind "$root/recipes/samples/yaml-sample:/s:ro" --bind "$WORK/raw:/out" \
+    --packages python3-pip,python3-setuptools,python3-pybind11,libpython3.13-dev:arm64,libyaml-dev:arm64 \
+    --bind "$root/recipes/samples:/s:ro" --bind "$WORK/raw:/out" \
     --env _PYTHON_HOST_PLATFORM=linux-aarch64 --env _PYTHON_SYSCONFIGDATA_NAME=_sysconfigdata__aarch64-linux-gnu -- \
-    sh -c 'cp -r /s /tmp/src && cd /tmp/src && python3 -m pip wheel -q --no-deps --no-build-isolation --no-index -w /out .'
-raw=$(ls "$WORK"/raw/*.whl)
+    sh -c 'for s in yaml-sample pybind-sample; do cp -r /s/$s /tmp/$s && cd /tmp/$s && python3 -m pip wheel -q --no-deps --no-build-isolation --no-index -w /out . || exit 1; done'
+raw=$(ls "$WORK"/raw/xbuild_yaml_sample-*.whl)
+raw_cxx=$(ls "$WORK"/raw/xbuild_pybind_sample-*.whl)
 expect_contains "$raw" "linux_aarch64.whl" "the raw wheel is tagged linux_aarch64"
 expect_contains "$("$XBUILD" inspect "$raw")" "libyaml-0.so.2               external (to graft)" "inspect marks libyaml external"
+expect_contains "$("$XBUILD" inspect --resolve --packages libyaml-0-2 "$raw")" "external (to graft) -> /" "inspect --resolve shows where libyaml resolves in an arm64 stage"
+expect_contains "$("$XBUILD" inspect --resolve --packages libyaml-0-2 --json "$raw")" '"resolves_to": "/lib/aarch64-linux-gnu/libyaml-0.so.2"' "... in the arm64 multiarch directory, from the arm64 stage"
 
 export SOURCE_DATE_EPOCH=1700000000
 "$XBUILD" repair "$raw" --packages libyaml-0-2 -w "$WORK/a" >/dev/null
@@ -35,7 +38,7 @@ expect_contains "$(readelf -d "$lib")" "Library soname: [$(basename "$lib")]" "t
 wheel_in=/w/$(basename "$a")
 code=0
 out=$("$XBUILD" sandbox run --arch arm64 --packages python3 --bind "$WORK/a:/w:ro" -- \
-    python3 -c "import zipfile, sys, os; zipfile.ZipFile('$wheel_in').extractall('/tmp/site'); sys.path.insert(0, '/tmp/site'); os.chdir('/tmp'); import xbuild_yaml_sample.selftest" 2>&1) || code=$?
+    python3 -c "import zipfile, sys, os; zipfile.ZipFile('$wheel_in').extractall('/tmp/site'); sys.path.insert(0, '/tmp/site'); os.chdir('/tmp'); import runpy; runpy.run_module('xbuild_yaml_sample.selftest', run_name='__main__')" 2>&1) || code=$?
 [[ $code -eq 0 ]] || fail "the repaired wheel does not import in arm64 Python: $out"
 expect_contains "$out" "ok on aarch64" "the repaired wheel imports and works in an arm64 runtime without libyaml"
 code=0
@@ -43,7 +46,12 @@ code=0
 expect_eq "$code" 0 "that runtime stage really has no libyaml"
 
 # --plat: a tag the wheel cannot meet is refused, naming the reason.
-expect_error "--plat too old" "cannot be tagged manylinux_2_5" "$XBUILD" repair "$raw" --packages libyaml-0-2 --plat manylinux_2_5 -w "$WORK/c"
+expect_error "--plat below the C++ module's floor" "cannot be tagged manylinux_2_28" "$XBUILD" repair "$raw_cxx" --plat manylinux_2_28 -w "$WORK/c"
+expect_contains "$ERR" "(symbol " "the refusal names the versioned symbol that prevents it"
+expect_error "--plat unknown for the arch" "unknown platform tag 'manylinux_2_5' for aarch64" "$XBUILD" repair "$raw" --packages libyaml-0-2 --plat manylinux_2_5 -w "$WORK/c"
+"$XBUILD" repair "$raw" --packages libyaml-0-2 --plat manylinux_2_28_aarch64 -w "$WORK/e" >/dev/null
+ls "$WORK/e" | grep -q "manylinux_2_28_aarch64.whl$" || fail "--plat manylinux_2_28_aarch64 not applied: $(ls "$WORK/e")"
+pass "--plat with a newer policy than needed tags the wheel with it"
 expect_error "missing library" "needs libyaml-0.so.2, which is not in the policy and was not found" "$XBUILD" repair "$raw" -w "$WORK/c"
 [[ ! -e $WORK/c ]] || [[ -z $(ls -A "$WORK/c") ]] || fail "a refused repair left files in $WORK/c"
 pass "refused repairs leave nothing behind"
