@@ -146,8 +146,10 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
                 fs::TempDir work(cache.dir() / "work", target.build_id() + "-");
                 Step build_step(context.reporter,
                                 fmt::format("{}: building in {}", target.build_id(), toolchain.description));
+                auto build_start = std::chrono::steady_clock::now();
                 auto raw =
                     build_wheel(context, {project, target, toolchain, work.path(), outcome.log, epoch});
+                outcome.build_seconds = seconds_since(build_start);
                 build_step.done();
                 auto checked = check_wheel(raw, *target.arch);
                 if (test_command.empty()) test_command = default_test_command(checked.top_level_modules);
@@ -213,6 +215,8 @@ std::string outcomes_json(const std::vector<WheelOutcome>& outcomes) {
                                {"ok", outcome.ok},
                                {"cached", outcome.cached},
                                {"seconds", outcome.seconds},
+                               {"build_seconds", outcome.build_seconds},
+                               {"test_seconds", outcome.test_seconds},
                                {"log", outcome.log.string()}};
         if (outcome.ok)
             item["wheel"] = outcome.wheel.string();
