@@ -172,7 +172,10 @@ PythonProject load_project(const stdfs::path& dir, const WheelOverrides& overrid
             read_tool_table(*tool, pyproject.string(), project.config);
     }
     if (project.name.empty()) project.name = setup_cfg_name(dir);
-    if (project.name.empty()) project.name = stdfs::absolute(dir).lexically_normal().filename().string();
+    if (project.name.empty()) {
+        stdfs::path normal = stdfs::absolute(dir).lexically_normal();  // "proj/" keeps an empty filename
+        project.name = (normal.has_filename() ? normal : normal.parent_path()).filename().string();
+    }
     if (!overrides.archs.empty()) project.config.archs = overrides.archs;
     if (!overrides.pythons.empty()) project.config.pythons = overrides.pythons;
     apply_environment(project.config);

@@ -17,7 +17,7 @@ struct WheelConfig {
     std::vector<std::string> test_requires;   // Debian packages for the test stage
     std::string before_build;                 // shell command run in the source dir first
     std::vector<std::string> environment;     // KEY=VALUE for the build
-    std::vector<std::string> skip;            // build-id selectors: "cp39-*", "*-aarch64"
+    std::vector<std::string> skip;            // build-id selectors: "cp39-*", "*_aarch64"
     std::map<std::string, std::vector<std::string>> requirement_packages;  // name → Debian packages
 };
 

@@ -56,7 +56,9 @@ std::vector<WheelTarget> plan_targets(const WheelConfig& config, bool emulate) {
         if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
     }
     if (archs.empty()) archs.push_back(&host_arch());
-    std::vector<std::string> pythons = config.pythons;
+    std::vector<std::string> pythons;
+    for (const std::string& python : config.pythons)
+        if (std::find(pythons.begin(), pythons.end(), python) == pythons.end()) pythons.push_back(python);
     if (pythons.empty()) pythons.push_back(default_python());
     std::vector<WheelTarget> targets;
     for (const std::string& python : pythons) {

@@ -22,7 +22,7 @@ struct WheelTarget {
 std::string suite_for_python(std::string_view python);
 // The Python of the default suite.
 std::string default_python();
-// fnmatch-style selector ("cp39-*", "*-aarch64", "cp313-manylinux_x86_64") against a build id.
+// fnmatch-style selector ("cp39-*", "*_aarch64", "cp313-manylinux_x86_64") against a build id.
 bool matches_selector(std::string_view build_id, std::string_view selector);
 // archs × pythons from the config (host arch / default Python when empty), minus skip.
 // Errors name unknown archs and Pythons.

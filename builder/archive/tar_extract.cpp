@@ -3,8 +3,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "builder/core/error.hpp"
 
@@ -30,6 +32,42 @@ bool stays_inside(const std::string& path) {
     return first != ".." && first != "/";
 }
 
+// Follows the symlink `link` (relative to root) through the extracted tree as the kernel would;
+// false when it leads outside. A target that stays inside as text can leave through another
+// symlink on the way ("a/s" -> "..", then "a/t" -> "s/.." is "a" as text, root/.. on disk).
+bool link_stays_inside(const stdfs::path& root, const stdfs::path& link) {
+    std::vector<std::string> resolved;  // the real directories walked so far, below root
+    for (const auto& part : link.parent_path()) resolved.push_back(part.string());
+    std::vector<std::string> pending;  // components still to walk, the next one last
+    auto push_target = [&](const stdfs::path& target) {
+        std::vector<std::string> parts;
+        for (const auto& part : target) parts.push_back(part.string());
+        pending.insert(pending.end(), parts.rbegin(), parts.rend());
+    };
+    push_target(stdfs::read_symlink(root / link));
+    int hops = 0;
+    while (!pending.empty()) {
+        std::string part = pending.back();
+        pending.pop_back();
+        if (part.empty() || part == ".") continue;
+        if (part == "/") return false;
+        if (part == "..") {
+            if (resolved.empty()) return false;
+            resolved.pop_back();
+            continue;
+        }
+        resolved.push_back(part);
+        stdfs::path current = root;
+        for (const auto& name : resolved) current /= name;
+        std::error_code error;
+        if (!stdfs::is_symlink(current, error)) continue;  // a directory, a file, or nothing
+        if (++hops > 40) return true;                      // a loop leads nowhere
+        resolved.pop_back();
+        push_target(stdfs::read_symlink(current));
+    }
+    return true;
+}
+
 }  // namespace
 
 void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest) {
@@ -41,10 +79,13 @@ void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest) {
     archive_read_support_filter_bzip2(reader.get());
     if (archive_read_open_filename(reader.get(), archive_path.c_str(), 65536) != ARCHIVE_OK)
         fail("{}: cannot read archive: {}", archive_path.string(), archive_error_string(reader.get()));
+    // Entries are written under the real path of dest: SECURE_SYMLINKS refuses any symlink on the
+    // way, the ones above dest too (a symlinked cache directory, say).
+    std::error_code dest_error;
+    const stdfs::path root = stdfs::canonical(dest, dest_error);
+    if (dest_error)
+        fail("{}: cannot extract into {}: {}", archive_path.string(), dest.string(), dest_error.message());
     std::unique_ptr<::archive, WriteDeleter> writer(archive_write_disk_new());
-    // Entry names are checked here (stays_inside) and then made absolute under dest, so
-    // libarchive's NOABSOLUTEPATHS cannot be used; it still refuses ".." and writing through
-    // symlinks.
     archive_write_disk_set_options(writer.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
                                                      ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                      ARCHIVE_EXTRACT_SECURE_SYMLINKS);
@@ -62,12 +103,14 @@ void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest) {
         if (!stays_inside(name))
             fail("{}: entry '{}' escapes the extraction directory", archive_path.string(), name);
         auto type = archive_entry_filetype(entry);
-        if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
+        const char* hardlink = archive_entry_hardlink(entry);
+        // A hard link (tar typeflag '1') has no file type of its own: libarchive reads it as 0.
+        if (!hardlink && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
             fail("{}: entry '{}' is not a regular file, directory or symlink", archive_path.string(), name);
-        if (const char* hardlink = archive_entry_hardlink(entry)) {
+        if (hardlink) {
             if (!stays_inside(hardlink))
                 fail("{}: hard link '{}' points outside the tree", archive_path.string(), name);
-            archive_entry_set_hardlink(entry, (dest / hardlink).c_str());
+            archive_entry_set_hardlink(entry, (root / hardlink).c_str());
         }
         if (type == AE_IFLNK) {
             const char* target = archive_entry_symlink(entry);
@@ -76,7 +119,7 @@ void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest) {
             if (link.empty() || link[0] == '/' || !stays_inside(resolved.string()))
                 fail("{}: symlink '{}' -> '{}' points outside the tree", archive_path.string(), name, link);
         }
-        archive_entry_set_pathname(entry, (dest / name).c_str());
+        archive_entry_set_pathname(entry, (root / name).c_str());
         // Owners are the extracting user's; setuid/setgid bits are dropped.
         archive_entry_set_perm(entry, archive_entry_perm(entry) & 0777);
         if (archive_write_header(writer.get(), entry) < ARCHIVE_WARN)
@@ -103,6 +146,19 @@ void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest) {
         ++entries;
     }
     if (entries == 0) fail("{}: empty archive", archive_path.string());
+    // Each symlink was checked as text when extracted; the whole tree decides where they lead.
+    std::vector<stdfs::path> links;
+    std::error_code error;
+    for (stdfs::recursive_directory_iterator it(root, error), end; !error && it != end; it.increment(error))
+        if (it->is_symlink(error)) links.push_back(it->path().lexically_relative(root));
+    if (error)
+        fail("{}: cannot read the extracted tree {}: {}", archive_path.string(), root.string(),
+             error.message());
+    std::sort(links.begin(), links.end());
+    for (const stdfs::path& link : links)
+        if (!link_stays_inside(root, link))
+            fail("{}: symlink '{}' -> '{}' points outside the tree", archive_path.string(), link.string(),
+                 stdfs::read_symlink(root / link).string());
 }
 
 stdfs::path single_top_dir(const stdfs::path& dest) {

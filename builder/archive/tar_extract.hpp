@@ -7,7 +7,8 @@ namespace xbuild::archive {
 // Extracts a .tar, .tar.gz, .tgz, .tar.xz or .tar.bz2 into dest (which must exist).
 // Refuses, naming the archive and the entry, anything that would write outside dest:
 // absolute paths, "..", symlinks or hard links whose target leaves the tree, device
-// nodes and fifos. On error, dest may hold a partial tree: callers extract into a
+// nodes and fifos (symlinks are also followed through the extracted tree, so that a chain of
+// links that leaves it is refused too). On error, dest may hold a partial tree: callers extract into a
 // temporary directory.
 void extract_tar(const std::filesystem::path& archive, const std::filesystem::path& dest);
 

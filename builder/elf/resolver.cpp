@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +33,15 @@ std::vector<std::string> split_path(const std::string& path) {
 
 bool is_whiteout(const struct stat& st) {
     return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
+}
+
+// An overlayfs opaque directory ("trusted." as root, "user." with userxattr): lower layers
+// do not show through it.
+bool is_opaque(const stdfs::path& dir) {
+    char value[2];
+    for (const char* name : {"trusted.overlay.opaque", "user.overlay.opaque"})
+        if (::lgetxattr(dir.c_str(), name, value, sizeof value) == 1 && value[0] == 'y') return true;
+    return false;
 }
 
 // Machine and class from the ELF header, without parsing the rest.
@@ -90,12 +100,21 @@ std::optional<stdfs::path> LibraryResolver::host_path(const std::string& stage_p
     std::vector<std::string> pending = split_path(stage_path);
     std::reverse(pending.begin(), pending.end());
     std::vector<std::string> resolved;  // components of the resolved stage path so far
+    // merged[i]: the layers (topmost first) whose directory resolved[0..i) shows in the stage. As in
+    // overlayfs, a directory merges with the same directory of the layers below it down to the
+    // first layer where that path is something else (a whiteout, a file, a symlink) or that marks
+    // it opaque; a lower layer is never read through its own symlinks.
+    std::vector<std::vector<size_t>> merged(1);
+    for (size_t i = 0; i < m_layers.size(); ++i) merged[0].push_back(i);
     int hops = 0;
     while (!pending.empty()) {
         std::string name = pending.back();
         pending.pop_back();
         if (name == "..") {
-            if (!resolved.empty()) resolved.pop_back();
+            if (!resolved.empty()) {
+                resolved.pop_back();
+                merged.pop_back();
+            }
             continue;
         }
         resolved.push_back(name);
@@ -103,12 +122,14 @@ std::optional<stdfs::path> LibraryResolver::host_path(const std::string& stage_p
         for (const auto& part : resolved) current += "/" + part;
         // The topmost layer that has the entry decides (a whiteout hides the lower ones).
         std::optional<stdfs::path> found;
+        size_t owner = 0;
         struct stat st {};
-        for (const auto& layer : m_layers) {
-            stdfs::path candidate = layer / current.substr(1);
+        for (size_t index : merged.back()) {
+            stdfs::path candidate = m_layers[index] / current.substr(1);
             if (::lstat(candidate.c_str(), &st) != 0) continue;
             if (is_whiteout(st)) return std::nullopt;
             found = candidate;
+            owner = index;
             break;
         }
         if (!found) return std::nullopt;
@@ -116,15 +137,36 @@ std::optional<stdfs::path> LibraryResolver::host_path(const std::string& stage_p
             if (++hops > 40) return std::nullopt;
             std::string target = stdfs::read_symlink(*found).string();
             resolved.pop_back();
-            if (!target.empty() && target[0] == '/') resolved.clear();
+            if (!target.empty() && target[0] == '/') {
+                resolved.clear();
+                merged.resize(1);
+            }
             auto parts = split_path(target);
             for (auto it = parts.rbegin(); it != parts.rend(); ++it) pending.push_back(*it);
             continue;
         }
         if (pending.empty()) return found;
         if (!S_ISDIR(st.st_mode)) return std::nullopt;
+        std::vector<size_t> below{owner};
+        if (!is_opaque(*found)) {
+            const auto& above = merged.back();
+            for (auto it = std::find(above.begin(), above.end(), owner) + 1; it != above.end(); ++it) {
+                stdfs::path candidate = m_layers[*it] / current.substr(1);
+                struct stat lower {};
+                if (::lstat(candidate.c_str(), &lower) != 0) continue;
+                if (!S_ISDIR(lower.st_mode)) break;
+                below.push_back(*it);
+                if (is_opaque(candidate)) break;
+            }
+        }
+        merged.push_back(std::move(below));
     }
-    return m_layers.empty() ? std::nullopt : std::optional<stdfs::path>(m_layers.back());
+    if (resolved.empty())
+        return m_layers.empty() ? std::nullopt : std::optional<stdfs::path>(m_layers.back());
+    // The path ended in ".." or in a symlink to a directory: the topmost layer names it.
+    std::string current;
+    for (const auto& part : resolved) current += "/" + part;
+    return m_layers[merged.back().front()] / current.substr(1);
 }
 
 std::optional<ResolvedLibrary> LibraryResolver::find(const std::string& soname,

@@ -3,7 +3,8 @@
 // the requester's DT_RPATH (when it has no DT_RUNPATH) and DT_RUNPATH, the stage's
 // ld.so.conf directories, the multiarch and default directories; files of another machine or
 // class are skipped, as ld.so skips them. The stage is read from the host through its overlay
-// layers (topmost first, whiteouts honoured, symlinks resolved inside the stage): nothing runs.
+// layers (topmost first, whiteouts and opaque directories honoured, symlinks resolved inside the
+// stage, never through a lower layer's own symlinks): nothing runs.
 #include <filesystem>
 #include <optional>
 #include <string>
