@@ -6,6 +6,7 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
+#include "builder/core/text.hpp"
 
 namespace xbuild::python {
 
@@ -97,18 +98,12 @@ std::string setup_cfg_name(const stdfs::path& dir) {
         return {};
     }
     bool in_metadata = false;
-    for (size_t start = 0; start < text.size();) {
-        size_t end = text.find('\n', start);
-        std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        start = end == std::string::npos ? text.size() : end + 1;
-        if (!line.empty() && line[0] == '[') in_metadata = line.rfind("[metadata]", 0) == 0;
-        if (in_metadata && line.rfind("name", 0) == 0) {
+    for (std::string_view line : text::lines(text)) {
+        if (!line.empty() && line[0] == '[') in_metadata = line.starts_with("[metadata]");
+        if (in_metadata && line.starts_with("name")) {
             auto eq = line.find('=');
-            if (eq == std::string::npos) continue;
-            std::string value = line.substr(eq + 1);
-            value.erase(0, value.find_first_not_of(" \t"));
-            value.erase(value.find_last_not_of(" \t\r") + 1);
-            return value;
+            if (eq == std::string_view::npos) continue;
+            return std::string(text::trim(line.substr(eq + 1)));
         }
     }
     return {};

@@ -6,6 +6,7 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
+#include "builder/core/text.hpp"
 
 namespace xbuild::sandbox {
 
@@ -27,16 +28,13 @@ BinfmtStatus binfmt_status(const Arch& arch) {
         return status;
     }
     status.registered = true;
-    for (size_t start = 0; start < text.size();) {
-        size_t end = text.find('\n', start);
-        std::string line = text.substr(start, end - start);
-        start = end == std::string::npos ? text.size() : end + 1;
+    for (std::string_view line : text::lines(text)) {
         if (line == "enabled")
             status.enabled = true;
-        else if (line.rfind("interpreter ", 0) == 0)
+        else if (line.starts_with("interpreter "))
             status.interpreter = line.substr(12);
-        else if (line.rfind("flags: ", 0) == 0)
-            status.fix_binary = line.find('F', 7) != std::string::npos;
+        else if (line.starts_with("flags: "))
+            status.fix_binary = line.find('F', 7) != std::string_view::npos;
     }
     // The global switch: "echo 0 > status" disables every entry.
     try {

@@ -8,6 +8,7 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
+#include "builder/core/text.hpp"
 
 namespace xbuild::stage {
 
@@ -21,13 +22,6 @@ std::vector<std::string> split_words(std::string_view text) {
     return words;
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
-        text.remove_suffix(1);
-    return text;
-}
-
 std::string lower(std::string_view text) {
     std::string out(text);
     std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -39,21 +33,18 @@ std::string lower(std::string_view text) {
 std::vector<AptSource> parse_one_line_sources(std::string_view text, std::string_view origin) {
     std::vector<AptSource> sources;
     int line_number = 0;
-    size_t start = 0;
-    while (start <= text.size()) {
-        size_t end = text.find('\n', start);
-        std::string_view line = text.substr(start, end == std::string_view::npos ? text.npos : end - start);
-        start = end == std::string_view::npos ? text.size() + 1 : end + 1;
+    for (std::string_view line : text::lines(text)) {
         ++line_number;
         if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-        line = trim(line);
+        line = text::trim(line);
         if (line.empty()) continue;
         std::string rest(line);
         std::string type = rest.substr(0, rest.find_first_of(" \t"));
         if (type != "deb") continue;
         rest = rest.substr(type.size());
         // Options: "[arch=amd64 signed-by=...]"
-        if (auto open = rest.find('['); open != std::string::npos && trim(rest.substr(0, open)).empty()) {
+        if (auto open = rest.find('[');
+            open != std::string::npos && text::trim(rest.substr(0, open)).empty()) {
             auto close = rest.find(']', open);
             if (close == std::string::npos) continue;
             rest = rest.substr(close + 1);
@@ -88,7 +79,7 @@ std::vector<AptSource> parse_deb822_sources(std::string_view text, std::string_v
             else if (key == "components")
                 components = split_words(value);
             else if (key == "enabled")
-                enabled = lower(trim(value)) != "no";
+                enabled = lower(text::trim(value)) != "no";
         }
         fields.clear();
         if (!enabled || std::find(types.begin(), types.end(), "deb") == types.end()) return;
@@ -96,26 +87,23 @@ std::vector<AptSource> parse_deb822_sources(std::string_view text, std::string_v
             sources.push_back({uri, suites, components, fmt::format("{}:{}", origin, stanza_line)});
         }
     };
-    size_t start = 0;
-    while (start <= text.size()) {
-        size_t end = text.find('\n', start);
-        std::string_view line = text.substr(start, end == std::string_view::npos ? text.npos : end - start);
-        start = end == std::string_view::npos ? text.size() + 1 : end + 1;
+    for (std::string_view line : text::lines(text)) {
         ++line_number;
         if (!line.empty() && line.front() == '#') continue;
-        if (trim(line).empty()) {
+        if (text::trim(line).empty()) {
             flush();
             stanza_line = line_number + 1;
             continue;
         }
         if ((line.front() == ' ' || line.front() == '\t') && !fields.empty()) {
             fields.back().second += " ";
-            fields.back().second += trim(line);
+            fields.back().second += text::trim(line);
             continue;
         }
         auto colon = line.find(':');
         if (colon == std::string_view::npos) continue;
-        fields.emplace_back(lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+        fields.emplace_back(lower(text::trim(line.substr(0, colon))),
+                            std::string(text::trim(line.substr(colon + 1))));
     }
     flush();
     return sources;

@@ -10,6 +10,7 @@
 #include "builder/core/fs.hpp"
 #include "builder/core/hash.hpp"
 #include "builder/core/process.hpp"
+#include "builder/core/text.hpp"
 #include "builder/stage/rootfs_builder.hpp"
 
 namespace xbuild::stage {
@@ -48,15 +49,11 @@ std::vector<std::string> missing_from_base(const CacheEntry& base, const std::ve
         std::string name = package.substr(0, colon);
         std::string arch = colon == std::string::npos ? "" : package.substr(colon + 1);
         bool installed = false;
-        for (size_t start = 0; start < manifest.size() && !installed;) {
-            size_t end = manifest.find('\n', start);
-            std::string line =
-                manifest.substr(start, end == std::string::npos ? std::string::npos : end - start);
-            start = end == std::string::npos ? manifest.size() : end + 1;
+        for (std::string_view line : text::lines(manifest)) {
             auto tab = line.find('\t');
-            if (tab == std::string::npos || line.substr(0, tab) != name) continue;
-            std::string line_arch = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
-            installed = arch.empty() || line_arch == arch || line_arch == "all";
+            if (tab == std::string_view::npos || line.substr(0, tab) != name) continue;
+            std::string_view line_arch = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
+            installed = installed || arch.empty() || line_arch == arch || line_arch == "all";
         }
         if (!installed) missing.push_back(package);
     }

@@ -10,6 +10,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/process.hpp"
+#include "builder/core/text.hpp"
 #include "builder/sandbox/binfmt.hpp"
 #include "builder/stage/usrmerge.hpp"
 
@@ -26,11 +27,8 @@ bool has_subid_range(const char* file) {
     }
     std::string uid = std::to_string(::getuid());
     const char* login = ::getlogin();
-    for (size_t start = 0; start < text.size();) {
-        size_t end = text.find('\n', start);
-        std::string line = text.substr(start, end - start);
-        start = end == std::string::npos ? text.size() : end + 1;
-        std::string owner = line.substr(0, line.find(':'));
+    for (std::string_view line : text::lines(text)) {
+        std::string_view owner = line.substr(0, line.find(':'));
         if (owner == uid || (login && owner == login)) return true;
     }
     return false;
@@ -73,11 +71,8 @@ void fail_from_apt_log(const std::string& what, const std::filesystem::path& log
         fail("unknown package '{}' in {} (not in the suite's archive for this architecture)", match[1].str(),
              what);
     std::string first_error;
-    for (size_t start = 0; start < text.size();) {
-        size_t end = text.find('\n', start);
-        std::string line = text.substr(start, end - start);
-        start = end == std::string::npos ? text.size() : end + 1;
-        if (line.rfind("E: ", 0) == 0) {
+    for (std::string_view line : text::lines(text)) {
+        if (line.starts_with("E: ")) {
             first_error = line.substr(3);
             break;
         }

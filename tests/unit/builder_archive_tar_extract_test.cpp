@@ -11,6 +11,7 @@
 #include "builder/archive/zip_file.hpp"  // the libarchive handles (and ::archive)
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
+#include "tests/unit/test_support.hpp"
 
 namespace stdfs = std::filesystem;
 namespace fs = xbuild::fs;
@@ -20,10 +21,7 @@ using xbuild::archive::single_top_dir;
 
 namespace {
 
-// doctest::Contains takes a doctest::String, which has no std::string constructor.
-doctest::Contains contains(const std::string& text) {
-    return doctest::Contains(text.c_str());
-}
+using xbuild::test::contains;
 
 struct TarEntry {
     std::string name;

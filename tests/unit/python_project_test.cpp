@@ -9,6 +9,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "python/project.hpp"
+#include "tests/unit/test_support.hpp"
 
 using namespace xbuild;
 using namespace xbuild::python;
@@ -16,10 +17,7 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-// doctest::Contains takes a doctest::String, which has no std::string constructor.
-doctest::Contains contains(const std::string& text) {
-    return doctest::Contains(text.c_str());
-}
+using xbuild::test::contains;
 
 using Strings = std::vector<std::string>;
 

@@ -13,6 +13,7 @@
 #include "builder/elf/resolver.hpp"
 #include "python/repair.hpp"
 #include "python/wheel_archive.hpp"
+#include "tests/unit/test_support.hpp"
 
 using namespace xbuild;
 using namespace xbuild::python;
@@ -20,10 +21,7 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-// doctest::Contains takes a doctest::String, which has no std::string constructor.
-doctest::Contains contains(const std::string& text) {
-    return doctest::Contains(text.c_str());
-}
+using xbuild::test::contains;
 
 using Strings = std::vector<std::string>;
 

@@ -5,16 +5,14 @@
 
 #include "builder/core/error.hpp"
 #include "python/targets.hpp"
+#include "tests/unit/test_support.hpp"
 
 using namespace xbuild;
 using namespace xbuild::python;
 
 namespace {
 
-// doctest::Contains takes a doctest::String, which has no std::string constructor.
-doctest::Contains contains(const std::string& text) {
-    return doctest::Contains(text.c_str());
-}
+using xbuild::test::contains;
 
 using Strings = std::vector<std::string>;
 

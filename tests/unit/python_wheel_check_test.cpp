@@ -8,6 +8,7 @@
 #include "builder/core/fs.hpp"
 #include "python/wheel_archive.hpp"
 #include "python/wheel_check.hpp"
+#include "tests/unit/test_support.hpp"
 
 using namespace xbuild;
 using namespace xbuild::python;
@@ -15,10 +16,7 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-// doctest::Contains takes a doctest::String, which has no std::string constructor.
-doctest::Contains contains(const std::string& text) {
-    return doctest::Contains(text.c_str());
-}
+using xbuild::test::contains;
 
 using Strings = std::vector<std::string>;
 
