@@ -4,6 +4,7 @@
 # median of several runs. Usage: bench/repair_and_inspect.sh [RUNS] (default 7)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 XBUILD=${XBUILD:-$PWD/build/xbuild}
 export XBUILD_CACHE=${XBUILD_CACHE:-$PWD/build/test-cache}
 RUNS=${1:-7}
@@ -20,19 +21,6 @@ for sample in pybind-sample yaml-sample; do
         >/dev/null 2>&1
 done
 
-median_ms() {
-    local runs=$1
-    shift
-    "$@" >/dev/null 2>&1
-    local times=() i start end
-    for ((i = 0; i < runs; i++)); do
-        start=${EPOCHREALTIME/./}
-        "$@" >/dev/null 2>&1
-        end=${EPOCHREALTIME/./}
-        times+=($((end - start)))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1e3}'
-}
 
 for wheel in "$work"/*.whl; do
     packages=""

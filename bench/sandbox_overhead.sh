@@ -7,6 +7,7 @@
 # Prints the medians and the ratios. Usage: bench/sandbox_overhead.sh [RUNS] (default 51).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 XBUILD=${XBUILD:-build/xbuild}
 RUNS=${1:-51}
 PODMAN_RUNS=$(( RUNS < 21 ? RUNS : 21 ))
@@ -18,21 +19,6 @@ root=$(ls -td "$XBUILD_CACHE"/rootfs/*/ | while read -r d; do
         grep -q '"packages": \[' "$d/stage.json" && echo "$d" && break; done)root
 [[ -x $root/usr/bin/true ]] || { echo "no warm stage found in $XBUILD_CACHE" >&2; exit 1; }
 
-# median_ms RUNS CMD...: runs CMD RUNS times (after one warm-up), prints the median in ms.
-median_ms() {
-    local runs=$1
-    shift
-    "$@" >/dev/null 2>&1
-    # $EPOCHREALTIME (bash 5) costs no fork, unlike $(date).
-    local times=() i start end
-    for ((i = 0; i < runs; i++)); do
-        start=${EPOCHREALTIME/./}
-        "$@" >/dev/null 2>&1
-        end=${EPOCHREALTIME/./}
-        times+=($((end - start)))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1e3}'
-}
 
 xb=$(median_ms "$RUNS" "$XBUILD" sandbox run -- true)
 plain=$(median_ms "$RUNS" unshare -mpf --mount-proc chroot "$root" /bin/true)
@@ -47,7 +33,6 @@ if command -v podman >/dev/null; then
     podman rmi -f "$image" >/dev/null 2>&1 || true
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo "sandbox entry, median of $RUNS runs of 'true' in a warm trixie runtime stage:"
 printf '  %-52s %8s ms\n' "xbuild sandbox run -- true" "$xb"
 printf '  %-52s %8s ms\n' "unshare -mpf --mount-proc chroot (plain)" "$plain"

@@ -6,6 +6,7 @@
 # Usage: bench/wheels_cross_vs_native.sh   (x86_64 host; the first run builds the stages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 XBUILD=${XBUILD:-$PWD/build/xbuild}
 export XBUILD_CACHE=${XBUILD_CACHE:-$PWD/build/test-cache}
 export XBUILD_FIXTURE_CACHE=${XBUILD_FIXTURE_CACHE:-$PWD/build/fixture-cache}
@@ -25,7 +26,6 @@ build_seconds() {
     "$XBUILD" -q wheels "$copy" --arch "$arch" --python 3.13 -o "$work/out" --json "$@" |
         "$PY" -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["ok"], d; print("%.2f" % d[0]["build_seconds"])'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 export XBUILD_ENVIRONMENT="PYYAML_FORCE_CYTHON=1 PYYAML_FORCE_LIBYAML=1"
 for project in pybind-sample pyyaml; do
