@@ -37,17 +37,14 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     PreparedStage prepared;
     if (spec.arch != &host_arch()) add_binfmt(*spec.arch, prepared);
 
-    auto recipe = stage::base_recipe(spec.kind, *spec.arch, spec.target);
-    spec.packages = recipe.packages;
     auto python_packages = recipe_strings("toolchain", "packages", target.python, target.arch->debian);
-    spec.packages.insert(spec.packages.end(), python_packages.begin(), python_packages.end());
     if (spec.cross()) {
         auto cross_packages =
             recipe_strings("toolchain", "cross-packages", target.python, spec.target->debian);
-        spec.packages.insert(spec.packages.end(), cross_packages.begin(), cross_packages.end());
+        python_packages.insert(python_packages.end(), cross_packages.begin(), cross_packages.end());
     }
-    spec.normalize();
-    auto base = context.cache.ensure(spec, recipe.variant, context.reporter);
+    const std::string variant = stage::set_stage_packages(spec, python_packages);
+    auto base = context.cache.ensure(spec, variant, context.reporter);
 
     MarkerEnvironment marker_env{target.python, std::string(target.arch->uname)};
     std::vector<std::string> extra =
@@ -78,20 +75,16 @@ PreparedStage prepare_test_stage(const StageContext& context, const PythonProjec
     spec.arch = target.arch;
     PreparedStage prepared;
     add_binfmt(*spec.arch, prepared);
-    auto recipe = stage::base_recipe(spec.kind, *spec.arch, nullptr);
-    spec.packages = recipe.packages;
     auto runtime_packages = recipe_strings("runtime", "packages", target.python, target.arch->debian);
-    spec.packages.insert(spec.packages.end(), runtime_packages.begin(), runtime_packages.end());
-    spec.packages.insert(spec.packages.end(), project.config.test_requires.begin(),
-                         project.config.test_requires.end());
-    for (const std::string& package : spec.packages) stage::check_package_name(package);
-    spec.normalize();
+    runtime_packages.insert(runtime_packages.end(), project.config.test_requires.begin(),
+                            project.config.test_requires.end());
+    const std::string variant = stage::set_stage_packages(spec, runtime_packages);
 
     // The tree and its .pyc files are one cache entry, keyed by both stages.
     const std::string key =
         hash::sha256_hex("xbuild-python-runtime 1\n" + spec.key() + "\n" + toolchain.base_key).substr(0, 24);
     auto build = [&](const std::filesystem::path& temp) {
-        stage::build_rootfs(spec, recipe.variant, {temp / "root", temp / "packages.tsv", temp / "build.log"});
+        stage::build_rootfs(spec, variant, {temp / "root", temp / "packages.tsv", temp / "build.log"});
         const std::string version = target.python;
         std::string script = fmt::format(
             "python{0} -m compileall -q -j0 -s /rt -p / /rt/usr/lib/python{0} "

@@ -45,12 +45,8 @@ elf::LibraryResolver target_stage_resolver(stage::RootfsCache& cache, const std:
     spec.arch = &arch;
     spec.kind = stage::StageKind::runtime;
     spec.mirror = mirror;
-    auto recipe = stage::base_recipe(spec.kind, arch, nullptr);
-    spec.packages = recipe.packages;
-    for (const std::string& package : packages) stage::check_package_name(package);
-    spec.packages.insert(spec.packages.end(), packages.begin(), packages.end());
-    spec.normalize();
-    auto entry = cache.ensure(spec, recipe.variant, reporter);
+    const std::string variant = stage::set_stage_packages(spec, packages);
+    auto entry = cache.ensure(spec, variant, reporter);
     return elf::LibraryResolver({entry.root}, arch);
 }
 

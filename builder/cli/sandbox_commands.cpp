@@ -102,15 +102,13 @@ int sandbox_run(const GlobalOptions& global, const SandboxRunOptions& options) {
 
     stage::RootfsCache cache(global.cache());
     spec.mirror = stage::resolve_mirror(global.mirror);
-    auto recipe = stage::base_recipe(spec.kind, *spec.arch, spec.target);
-    spec.packages = recipe.packages;
     for (const std::string& package : options.packages) stage::check_package_name(package);
     // Toolchain stages have apt: extra packages become a cached layer over the base stage.
     // Runtime stages are extract-only: extra packages make a rootfs of their own.
     const bool layered = spec.kind == stage::StageKind::toolchain;
-    if (!layered) spec.packages.insert(spec.packages.end(), options.packages.begin(), options.packages.end());
-    spec.normalize();
-    auto base = cache.ensure(spec, recipe.variant, reporter);
+    const std::string variant =
+        stage::set_stage_packages(spec, layered ? std::vector<std::string>{} : options.packages);
+    auto base = cache.ensure(spec, variant, reporter);
     sandbox::Launcher launcher{sandbox::Launch::fork, self_exe()};
     auto top = layered
                    ? stage::ensure_layer(cache, {base, spec.describe(), options.packages}, launcher, reporter)

@@ -64,4 +64,15 @@ BaseRecipe base_recipe(StageKind kind, const Arch& arch, const Arch* target) {
     return recipe;
 }
 
+std::string set_stage_packages(StageSpec& spec, const std::vector<std::string>& extra) {
+    BaseRecipe recipe = base_recipe(spec.kind, *spec.arch, spec.target);
+    spec.packages = std::move(recipe.packages);
+    for (const std::string& package : extra) {
+        check_package_name(package);
+        spec.packages.push_back(package);
+    }
+    spec.normalize();
+    return recipe.variant;
+}
+
 }  // namespace xbuild::stage

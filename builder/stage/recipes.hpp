@@ -20,4 +20,8 @@ struct BaseRecipe {
 // Reads recipes/stages.toml for kind; cross packages are added when target != arch.
 BaseRecipe base_recipe(StageKind kind, const Arch& arch, const Arch* target);
 
+// Fills spec.packages (kind, arch and target already set) with the kind's base packages plus
+// extra (each checked with check_package_name), normalized; returns the mmdebstrap variant.
+std::string set_stage_packages(StageSpec& spec, const std::vector<std::string>& extra);
+
 }  // namespace xbuild::stage
