@@ -7,6 +7,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/elf/elf_file.hpp"
+#include "builder/elf/graft.hpp"
 #include "python/policy.hpp"
 #include "python/wheel_archive.hpp"
 
@@ -76,10 +77,10 @@ InspectOutput inspect_file(const std::filesystem::path& file, const ResolverFact
             bool external =
                 std::find(evaluation.external_libraries.begin(), evaluation.external_libraries.end(), lib) !=
                 evaluation.external_libraries.end();
-            std::string where = system                   ? "system (allowed by the policy)"
-                                : is_dynamic_loader(lib) ? "system (the dynamic loader)"
-                                : external               ? "external (to graft)"
-                                                         : "in the wheel";
+            std::string where = system                        ? "system (allowed by the policy)"
+                                : elf::is_dynamic_loader(lib) ? "system (the dynamic loader)"
+                                : external                    ? "external (to graft)"
+                                                              : "in the wheel";
             nlohmann::json item = {{"name", lib}, {"where", where}};
             std::string resolved;
             if (resolver && where != "in the wheel") {

@@ -11,6 +11,7 @@
 #include "builder/core/arch.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
+#include "builder/elf/graft.hpp"
 #include "builder/stage/recipes.hpp"
 
 namespace xbuild::python {
@@ -88,7 +89,7 @@ bool version_allowed(const std::string& version, const std::set<std::string>& al
 }
 
 bool is_loader(const std::string& soname) {
-    return is_dynamic_loader(soname);
+    return elf::is_dynamic_loader(soname);
 }
 
 // libpython3.so, libpython3.13.so.1.0, libpython3.13t.so, libpython2.7m.so.1.0.
@@ -391,11 +392,6 @@ std::string platform_tag_for(const std::string& policy, std::string_view arch) {
     for (auto [alias, canonical] : k_legacy_aliases)
         if (name == canonical) tag += "." + std::string(alias) + "_" + uname;
     return tag;
-}
-
-bool is_dynamic_loader(std::string_view soname) {
-    return soname.starts_with("ld-linux") || soname == "ld64.so.1" || soname == "ld64.so.2" ||
-           soname == "ld.so.1" || soname.starts_with("ld-musl");
 }
 
 }  // namespace xbuild::python

@@ -90,8 +90,4 @@ class PolicySet {
 // alias itself; "" or "linux" gives "linux_<arch>". arch may be any name arch_from_name knows.
 std::string platform_tag_for(const std::string& policy, std::string_view arch);
 
-// The dynamic loader (ld-linux-aarch64.so.1, ...): some libraries list it in DT_NEEDED; it is
-// the system's by definition and never grafted.
-bool is_dynamic_loader(std::string_view soname);
-
 }  // namespace xbuild::python

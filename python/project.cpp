@@ -12,26 +12,11 @@ namespace xbuild::python {
 
 namespace stdfs = std::filesystem;
 
-std::vector<std::string> split_list(const std::string& text) {
-    std::vector<std::string> items;
-    std::string current;
-    for (char c : text) {
-        if (c == ',' || c == ' ' || c == '\t' || c == '\n') {
-            if (!current.empty()) items.push_back(current);
-            current.clear();
-        } else {
-            current += c;
-        }
-    }
-    if (!current.empty()) items.push_back(current);
-    return items;
-}
-
 namespace {
 
 // A string or an array of strings (cibuildwheel accepts both for list options).
 std::vector<std::string> string_list(const toml::node& node, const std::string& where) {
-    if (auto text = node.value<std::string>()) return split_list(*text);
+    if (auto text = node.value<std::string>()) return text::split_list(*text);
     const toml::array* array = node.as_array();
     if (array == nullptr) fail("{}: must be a string or an array of strings", where);
     std::vector<std::string> items;
@@ -115,16 +100,16 @@ void apply_environment(WheelConfig& config) {
         if (value == nullptr) return std::nullopt;
         return std::string(value);
     };
-    if (auto v = env("XBUILD_ARCHS")) config.archs = split_list(*v);
-    if (auto v = env("XBUILD_PYTHON")) config.pythons = split_list(*v);
-    if (auto v = env("XBUILD_BUILD_PACKAGES")) config.build_packages = split_list(*v);
+    if (auto v = env("XBUILD_ARCHS")) config.archs = text::split_list(*v);
+    if (auto v = env("XBUILD_PYTHON")) config.pythons = text::split_list(*v);
+    if (auto v = env("XBUILD_BUILD_PACKAGES")) config.build_packages = text::split_list(*v);
     if (auto v = env("XBUILD_TEST_COMMAND")) config.test_command = *v;
-    if (auto v = env("XBUILD_TEST_REQUIRES")) config.test_requires = split_list(*v);
+    if (auto v = env("XBUILD_TEST_REQUIRES")) config.test_requires = text::split_list(*v);
     if (auto v = env("XBUILD_BEFORE_BUILD")) config.before_build = *v;
-    if (auto v = env("XBUILD_SKIP")) config.skip = split_list(*v);
+    if (auto v = env("XBUILD_SKIP")) config.skip = text::split_list(*v);
     if (auto v = env("XBUILD_ENVIRONMENT")) {
         config.environment.clear();
-        for (const std::string& item : split_list(*v)) {
+        for (const std::string& item : text::split_list(*v)) {
             if (item.find('=') == std::string::npos) fail("XBUILD_ENVIRONMENT: '{}' is not KEY=VALUE", item);
             config.environment.push_back(item);
         }

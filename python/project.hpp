@@ -42,7 +42,4 @@ struct WheelOverrides {  // the command line
 // or the directory when it is not a Python project.
 PythonProject load_project(const std::filesystem::path& dir, const WheelOverrides& overrides);
 
-// "a,b c" → {"a","b","c"}
-std::vector<std::string> split_list(const std::string& text);
-
 }  // namespace xbuild::python

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "builder/core/arch.hpp"
+#include "builder/elf/graft.hpp"
 #include "builder/elf/resolver.hpp"
 
 namespace xbuild::python {
@@ -17,17 +18,11 @@ struct RepairOptions {
     long long source_date_epoch = 315532800;
 };
 
-struct GraftedLibrary {
-    std::string soname;      // libyaml-0.so.2
-    std::string new_name;    // libyaml-0-1a2b3c4d.so.2
-    std::string stage_path;  // /usr/lib/aarch64-linux-gnu/libyaml-0.so.2
-};
-
 struct RepairResult {
     std::filesystem::path wheel;  // written into out_dir
     std::string policy;           // manylinux_2_17
     std::string platform_tag;     // manylinux_2_17_aarch64.manylinux2014_aarch64
-    std::vector<GraftedLibrary> grafted;
+    std::vector<elf::GraftedLibrary> grafted;
 };
 
 // Repairs wheel for arch with libraries from resolver's stage and writes the result into
@@ -36,8 +31,5 @@ struct RepairResult {
 RepairResult repair_wheel(const std::filesystem::path& wheel, const Arch& arch,
                           const elf::LibraryResolver& resolver, const std::filesystem::path& out_dir,
                           const RepairOptions& options);
-
-// "libyaml-0.so.2" + content → "libyaml-0-1a2b3c4d.so.2" (auditwheel's scheme: unique per content).
-std::string hashed_soname(const std::string& soname, std::string_view content);
 
 }  // namespace xbuild::python

@@ -10,15 +10,14 @@
 #include <utility>
 #include <vector>
 
+#include "builder/elf/graft.hpp"
 #include "python/wheel_record.hpp"  // urlsafe_b64_nopad, record_hash
 
 namespace xbuild::python {
 
-struct WheelEntry {
-    std::string path;  // relative, '/'-separated, no "." or ".." components
-    std::string data;
-    unsigned mode = 0644;  // 0644 or 0755 (the executable bit is kept)
-};
+// A file of the wheel: path relative, '/'-separated, no "." or ".." components; mode 0644 or 0755
+// (the executable bit is kept).
+using WheelEntry = elf::ArtifactFile;
 
 // Zip-bomb bounds of Wheel::read.
 struct WheelLimits {

@@ -6,6 +6,7 @@
 #include "builder/core/fs.hpp"
 #include "builder/core/process.hpp"
 #include "builder/sandbox/spec.hpp"
+#include "builder/toolchain/cross.hpp"
 
 namespace xbuild::python {
 
@@ -14,62 +15,15 @@ namespace stdfs = std::filesystem;
 std::vector<std::string> cross_environment(const WheelTarget& target) {
     if (target.emulate || target.arch == &host_arch()) return {};
     const std::string triplet(target.arch->gnu_triplet);
-    const std::string machine(target.arch->uname);
-    return {
-        "_PYTHON_HOST_PLATFORM=linux-" + machine,
+    std::vector<std::string> env{
+        "_PYTHON_HOST_PLATFORM=linux-" + std::string(target.arch->uname),
         "_PYTHON_SYSCONFIGDATA_NAME=_sysconfigdata__" + triplet,
-        "CC=" + triplet + "-gcc",
-        "CXX=" + triplet + "-g++",
-        // No LDSHARED: the target's sysconfig data already names the cross linker with
-        // Debian's flags (-Wl,-z,relro ...); a bare value would drop them.
-        "AR=" + triplet + "-ar",
-        "RANLIB=" + triplet + "-ranlib",
-        "STRIP=" + triplet + "-strip",
-        "READELF=" + triplet + "-readelf",
-        "PKG_CONFIG_LIBDIR=/usr/lib/" + triplet + "/pkgconfig:/usr/share/pkgconfig",
-        "PKG_CONFIG_PATH=",
-        "CMAKE_TOOLCHAIN_FILE=/xbuild/toolchain.cmake",
-        "XBUILD_MESON_CROSS_FILE=/xbuild/meson-cross.ini",
     };
-}
-
-std::string cmake_toolchain_file(const Arch& arch) {
-    const std::string triplet(arch.gnu_triplet);
-    return fmt::format(
-        "# Written by xbuild for a cross build to {arch}.\n"
-        "set(CMAKE_SYSTEM_NAME Linux)\n"
-        "set(CMAKE_SYSTEM_PROCESSOR {machine})\n"
-        "set(CMAKE_C_COMPILER {triplet}-gcc)\n"
-        "set(CMAKE_CXX_COMPILER {triplet}-g++)\n"
-        "set(CMAKE_LIBRARY_ARCHITECTURE {triplet})\n"
-        "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)\n"
-        "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)\n"
-        "set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)\n"
-        "set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)\n"
-        "set(CMAKE_FIND_ROOT_PATH /usr/lib/{triplet} /usr)\n",
-        fmt::arg("arch", arch.debian), fmt::arg("machine", arch.uname), fmt::arg("triplet", triplet));
-}
-
-std::string meson_cross_file(const Arch& arch) {
-    const std::string triplet(arch.gnu_triplet);
-    std::string family(arch.uname == "armv7l" ? "arm" : arch.uname == "i686" ? "x86" : arch.uname);
-    return fmt::format(
-        "# Written by xbuild for a cross build to {arch}.\n"
-        "[binaries]\n"
-        "c = '{triplet}-gcc'\n"
-        "cpp = '{triplet}-g++'\n"
-        "ar = '{triplet}-ar'\n"
-        "strip = '{triplet}-strip'\n"
-        "pkg-config = 'pkg-config'\n"
-        "\n[properties]\n"
-        "pkg_config_libdir = ['/usr/lib/{triplet}/pkgconfig', '/usr/share/pkgconfig']\n"
-        "\n[host_machine]\n"
-        "system = 'linux'\n"
-        "cpu_family = '{family}'\n"
-        "cpu = '{machine}'\n"
-        "endian = '{endian}'\n",
-        fmt::arg("arch", arch.debian), fmt::arg("triplet", triplet), fmt::arg("family", family),
-        fmt::arg("machine", arch.uname), fmt::arg("endian", arch.little_endian ? "little" : "big"));
+    // No LDSHARED: the target's sysconfig data already names the cross linker with Debian's flags
+    // (-Wl,-z,relro ...); a bare value would drop them.
+    auto compilers = toolchain::cross_compiler_environment(*target.arch);
+    env.insert(env.end(), compilers.begin(), compilers.end());
+    return env;
 }
 
 stdfs::path build_wheel(const StageContext& context, const BuildRequest& request) {
@@ -77,13 +31,11 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     const auto& project = request.project;
     stdfs::path src = request.work / "src", out = request.work / "out", tools = request.work / "xbuild";
     fs::make_dirs(out);
-    fs::make_dirs(tools);
     // Builds write into their source tree (build/, *.egg-info): they get a copy.
     std::error_code error;
     stdfs::copy(project.dir, src, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks, error);
     if (error) fail("failed to copy {} to the build directory: {}", project.dir.string(), error.message());
-    fs::write_file_atomic(tools / "toolchain.cmake", cmake_toolchain_file(*target.arch));
-    fs::write_file_atomic(tools / "meson-cross.ini", meson_cross_file(*target.arch));
+    toolchain::write_cross_files(tools, *target.arch);
 
     std::vector<std::string> env = cross_environment(target);
     env.push_back(fmt::format("SOURCE_DATE_EPOCH={}", request.source_date_epoch));

@@ -10,13 +10,10 @@
 
 namespace xbuild::python {
 
-// Environment of a cross build: the target's sysconfig data and platform, compilers, linker,
-// archiver and pkg-config for the target triplet, a CMake toolchain file (scikit-build) and a
-// meson cross file (meson-python) under /xbuild. Empty for a native or emulated build.
+// Environment of a cross build: the target's sysconfig data and platform on top of the cross
+// toolchain's (builder/toolchain/cross.hpp: compilers, binutils, pkg-config, the CMake toolchain
+// file for scikit-build, the meson cross file for meson-python). Empty for a native or emulated build.
 std::vector<std::string> cross_environment(const WheelTarget& target);
-// The CMake toolchain file and meson cross file contents for target.
-std::string cmake_toolchain_file(const Arch& arch);
-std::string meson_cross_file(const Arch& arch);
 
 struct BuildRequest {
     const PythonProject& project;

@@ -4,7 +4,6 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/hash.hpp"
-#include "builder/sandbox/binfmt.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/stage/layer.hpp"
 #include "builder/stage/recipes.hpp"
@@ -13,15 +12,6 @@
 #include "python/requirements.hpp"
 
 namespace xbuild::python {
-
-namespace {
-
-void add_binfmt(const Arch& arch, PreparedStage& stage) {
-    auto binfmt = sandbox::require_binfmt(arch);
-    if (&arch != &host_arch() && !binfmt.fix_binary) stage.extra_files.push_back(binfmt.interpreter);
-}
-
-}  // namespace
 
 PreparedStage prepare_toolchain(const StageContext& context, const PythonProject& project,
                                 const WheelTarget& target, const Arch* multiarch) {
@@ -35,7 +25,7 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     spec.target = target.emulate ? target.arch : multiarch ? multiarch : target.arch;
     const bool cross = target.arch != spec.arch;
     PreparedStage prepared;
-    if (spec.arch != &host_arch()) add_binfmt(*spec.arch, prepared);
+    if (spec.arch != &host_arch()) stage::require_arch(*spec.arch, prepared);
 
     auto python_packages = recipe_strings("toolchain", "packages", target.python, target.arch->debian);
     if (spec.cross()) {
@@ -74,7 +64,7 @@ PreparedStage prepare_test_stage(const StageContext& context, const PythonProjec
     spec.mirror = context.mirror;
     spec.arch = target.arch;
     PreparedStage prepared;
-    add_binfmt(*spec.arch, prepared);
+    stage::require_arch(*spec.arch, prepared);
     auto runtime_packages = recipe_strings("runtime", "packages", target.python, target.arch->debian);
     runtime_packages.insert(runtime_packages.end(), project.config.test_requires.begin(),
                             project.config.test_requires.end());

@@ -5,29 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "builder/core/log.hpp"
-#include "builder/sandbox/launcher.hpp"
-#include "builder/stage/rootfs_cache.hpp"
+#include "builder/stage/context.hpp"
 #include "python/project.hpp"
 #include "python/targets.hpp"
 
 namespace xbuild::python {
 
-struct StageContext {
-    stage::RootfsCache& cache;
-    sandbox::Launcher launcher;
-    std::string mirror;
-    const Reporter& reporter;
-};
-
-struct PreparedStage {
-    std::vector<std::filesystem::path> layers;  // for SandboxSpec::layers
-    std::string key;                            // the topmost entry's key (part of cache keys)
-    std::string description;
-    std::vector<std::filesystem::path> extra_files;  // qemu interpreter when binfmt lacks the F flag
-    std::filesystem::path base_root;                 // toolchain: the base stage without the project's layer
-    std::string base_key;
-};
+using stage::PreparedStage;
+using stage::StageContext;
 
 // Base: the suite's toolchain with Python's dev packages and, for cross builds, the
 // multiarch target's libpython (one base serves the native and the cross builds of a plan:

@@ -17,6 +17,7 @@
 #include "builder/core/process.hpp"
 #include "builder/core/tree_digest.hpp"
 #include "builder/elf/resolver.hpp"
+#include "builder/stage/result_cache.hpp"
 #include "python/repair.hpp"
 #include "python/wheel_build.hpp"
 #include "python/wheel_check.hpp"
@@ -35,46 +36,6 @@ bool is_sdist(const stdfs::path& path) {
             name.compare(name.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
             return true;
     return false;
-}
-
-// SOURCE_DATE_EPOCH, else the project's last commit time, else 1980-01-01 (the zip epoch).
-long long source_date_epoch(const stdfs::path& dir) {
-    if (const char* env = std::getenv("SOURCE_DATE_EPOCH"); env && *env) return std::atoll(env);
-    if (stdfs::exists(dir / ".git") && process::find_program("git")) {
-        try {
-            std::string out = process::capture({"git", "-C", dir.string(), "log", "-1", "--format=%ct"});
-            if (!out.empty()) return std::atoll(out.c_str());
-        } catch (const Error&) {
-        }
-    }
-    return 315532800;
-}
-
-// Copies src to dest through a temporary name in dest's directory: the wheelhouse never
-// holds a half-written wheel.
-void place_atomically(const stdfs::path& src, const stdfs::path& dest) {
-    stdfs::path temp = dest;
-    temp += ".tmp-" + std::to_string(::getpid());
-    std::error_code error;
-    stdfs::copy_file(src, temp, stdfs::copy_options::overwrite_existing, error);
-    if (!error) stdfs::rename(temp, dest, error);
-    if (error) {
-        stdfs::remove(temp);
-        fail("failed to write {}: {}", dest.string(), error.message());
-    }
-}
-
-// The xbuild binary that builds, repairs and tests is an input of every cached wheel too: a
-// new build of xbuild does not reuse an old one's results. (Size and mtime: hashing the binary
-// would cost ~40 ms per run.)
-std::string binary_identity() {
-    struct stat st {};
-    if (::stat("/proc/self/exe", &st) != 0) return "unknown";
-    return fmt::format("{}:{}.{}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
@@ -101,7 +62,8 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
     PythonProject project = load_project(project_dir, options.overrides);
     project.origin = options.source;
     auto targets = plan_targets(project.config, options.emulate);
-    const long long epoch = source_date_epoch(project_dir);
+    const long long epoch = stage::source_date_epoch(project_dir);
+    const stage::ResultCache results(cache, "wheels");
     fs::make_dirs(options.output_dir);
     const stdfs::path logs = cache.dir() / "logs" / project.name;
     fs::make_dirs(logs);
@@ -131,15 +93,16 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
             std::string test_command = project.config.test_command;
             // Everything that decides the result is in the key: an unchanged rerun does no work.
             hash::Sha256 key;
-            key.update(fmt::format("xbuild-wheel 1 {} {}\n{}\n{} {} {}\n", XBUILD_VERSION, binary_identity(),
-                                   source_key, toolchain.key, runtime.key, target.build_id()));
+            key.update(fmt::format("xbuild-wheel 1 {} {}\n{}\n{} {} {}\n", XBUILD_VERSION,
+                                   stage::binary_identity(), source_key, toolchain.key, runtime.key,
+                                   target.build_id()));
             key.update(fmt::format("{}\n{}\n{}\n{}\n", target.emulate, project.config.before_build,
                                    test_command, fmt::join(project.config.environment, "\n")));
             key.update(fmt::format("epoch {}\n", epoch));
-            stdfs::path cached_dir = cache.dir() / "wheels" / key.hex_digest().substr(0, 32);
+            const std::string cache_key = key.hex_digest().substr(0, 32);
             stdfs::path cached_wheel;
-            if (stdfs::exists(cached_dir / "tested")) {
-                for (const auto& entry : stdfs::directory_iterator(cached_dir))
+            if (auto cached_dir = results.find(cache_key)) {
+                for (const auto& entry : stdfs::directory_iterator(*cached_dir))
                     if (entry.path().extension() == ".whl") cached_wheel = entry.path();
             }
             if (cached_wheel.empty()) {
@@ -170,21 +133,16 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
                 outcome.test_seconds = seconds_since(test_start);
                 test_step.done();
                 // Into the cache (atomically), then the wheelhouse.
-                fs::TempDir staged(cache.dir() / "work", "cache-");
+                fs::TempDir staged = results.stage();
                 stdfs::copy_file(final_wheel, staged.path() / final_wheel.filename());
-                fs::write_file_atomic(staged.path() / "tested", target.build_id() + "\n");
-                fs::make_dirs(cached_dir.parent_path());
-                fs::remove_tree(cached_dir);
-                stdfs::rename(staged.path(), cached_dir);
-                staged.release();
-                cached_wheel = cached_dir / final_wheel.filename();
+                cached_wheel = results.store(cache_key, staged) / final_wheel.filename();
             } else {
                 outcome.cached = true;
                 context.reporter.info(fmt::format("{}: unchanged, {} from the cache", target.build_id(),
                                                   cached_wheel.filename().string()));
             }
             outcome.wheel = options.output_dir / cached_wheel.filename();
-            place_atomically(cached_wheel, outcome.wheel);
+            fs::copy_file_atomic(cached_wheel, outcome.wheel);
             outcome.ok = true;
         } catch (const Error& error) {
             outcome.error = error.what();

@@ -50,4 +50,8 @@ std::string format_bytes(unsigned long long bytes) {
     return fmt::format("{:.1f}{}", value, units[unit]);
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace xbuild

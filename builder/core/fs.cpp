@@ -69,6 +69,18 @@ void write_file_atomic(const stdfs::path& path, std::string_view content, unsign
     }
 }
 
+void copy_file_atomic(const stdfs::path& src, const stdfs::path& dest) {
+    stdfs::path temp = dest;
+    temp += ".tmp-" + std::to_string(::getpid());
+    std::error_code error;
+    stdfs::copy_file(src, temp, stdfs::copy_options::overwrite_existing, error);
+    if (!error) stdfs::rename(temp, dest, error);
+    if (error) {
+        stdfs::remove(temp);
+        fail("failed to write {}: {}", dest.string(), error.message());
+    }
+}
+
 void make_dirs(const stdfs::path& path) {
     std::error_code error;
     stdfs::create_directories(path, error);

@@ -13,6 +13,8 @@ namespace stdfs = std::filesystem;
 std::string read_file(const stdfs::path& path);
 // Writes to "<path>.tmp-<pid>" then renames over path: readers see the old or the new file.
 void write_file_atomic(const stdfs::path& path, std::string_view content, unsigned mode = 0644);
+// Copies src to dest through "<dest>.tmp-<pid>": dest is the old or the new file, never a half one.
+void copy_file_atomic(const stdfs::path& src, const stdfs::path& dest);
 void make_dirs(const stdfs::path& path);
 // Removes a tree without following symlinks or crossing mount points; makes read-only
 // directories writable first (rootfs trees have them). Missing path is not an error.

@@ -33,4 +33,19 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> items;
+    std::string current;
+    for (char c : text) {
+        if (c == ',' || c == ' ' || c == '\t' || c == '\n') {
+            if (!current.empty()) items.push_back(current);
+            current.clear();
+        } else {
+            current += c;
+        }
+    }
+    if (!current.empty()) items.push_back(current);
+    return items;
+}
+
 }  // namespace xbuild::text

@@ -18,4 +18,8 @@ std::vector<std::string_view> lines(std::string_view text);
 // The text without leading and trailing spaces and tabs.
 std::string_view trim(std::string_view text);
 
+// The items of a list typed as one string, split on commas and whitespace ("a,b c" → {"a","b","c"}):
+// XBUILD_ARCHS and the list keys of the configuration files that also take a string.
+std::vector<std::string> split_list(std::string_view text);
+
 }  // namespace xbuild::text

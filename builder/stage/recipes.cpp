@@ -3,8 +3,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
-
-#include <toml++/toml.h>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "builder/core/error.hpp"
 
@@ -21,46 +22,66 @@ std::filesystem::path recipes_dir() {
     return XBUILD_SOURCE_RECIPES;
 }
 
-namespace {
+RecipeFile::RecipeFile(std::filesystem::path path) : m_path(std::move(path)) {
+    try {
+        m_root = toml::parse_file(m_path.string());
+    } catch (const toml::parse_error& error) {
+        fail("{}:{}: {}", m_path.string(), error.source().begin.line, error.description());
+    }
+}
 
-std::string expand(std::string text, const Arch& target) {
-    for (auto pos = text.find("{target}"); pos != std::string::npos; pos = text.find("{target}"))
-        text.replace(pos, 8, target.debian);
+const RecipeFile& RecipeFile::get(std::string_view name) {
+    static std::mutex mutex;
+    static std::map<std::string, std::unique_ptr<RecipeFile>, std::less<>> files;
+    const std::string path = (recipes_dir() / name).string();  // XBUILD_RECIPES may change (tests)
+    std::lock_guard lock(mutex);
+    auto found = files.find(path);
+    if (found == files.end())
+        found = files.emplace(path, std::unique_ptr<RecipeFile>(new RecipeFile(path))).first;
+    return *found->second;
+}
+
+std::string RecipeFile::expand(std::string text, const Placeholders& placeholders) {
+    for (const auto& [name, value] : placeholders) {
+        const std::string marker = "{" + name + "}";
+        for (auto pos = text.find(marker); pos != std::string::npos;
+             pos = text.find(marker, pos + value.size()))
+            text.replace(pos, marker.size(), value);
+    }
     return text;
 }
 
-void append_strings(const toml::table& table, std::string_view key, const Arch& target,
-                    const std::filesystem::path& file, std::vector<std::string>& out) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return;
+std::vector<std::string> RecipeFile::strings(std::string_view section, std::string_view key,
+                                             const Placeholders& placeholders) const {
+    std::vector<std::string> out;
+    const toml::table* table = m_root[section].as_table();
+    const toml::node* node = table ? table->get(key) : nullptr;
+    if (node == nullptr) return out;
     const toml::array* array = node->as_array();
-    if (array == nullptr) fail("{}: '{}' must be an array of strings", file.string(), key);
+    if (array == nullptr) fail("{}: [{}] {} must be an array of strings", m_path.string(), section, key);
     for (const toml::node& item : *array) {
         auto value = item.value<std::string>();
-        if (!value) fail("{}: '{}' must be an array of strings", file.string(), key);
-        out.push_back(expand(*value, target));
+        if (!value) fail("{}: [{}] {} must be an array of strings", m_path.string(), section, key);
+        out.push_back(expand(*value, placeholders));
     }
+    return out;
 }
-
-}  // namespace
 
 BaseRecipe base_recipe(StageKind kind, const Arch& arch, const Arch* target) {
     const Arch& effective_target = target ? *target : arch;
-    auto file = recipes_dir() / "stages.toml";
-    toml::table root;
-    try {
-        root = toml::parse_file(file.string());
-    } catch (const toml::parse_error& error) {
-        fail("{}:{}: {}", file.string(), error.source().begin.line, error.description());
-    }
-    const toml::table* section = root[kind_name(kind)].as_table();
-    if (section == nullptr) fail("{}: missing [{}] section", file.string(), kind_name(kind));
+    const RecipeFile& file = RecipeFile::get("stages.toml");
+    const std::string section(kind_name(kind));
+    if (file.root()[section].as_table() == nullptr)
+        fail("{}: missing [{}] section", file.path().string(), section);
     BaseRecipe recipe;
-    recipe.variant = section->get("variant") ? section->get("variant")->value_or(std::string()) : "";
-    if (recipe.variant.empty()) fail("{}: [{}] needs a 'variant'", file.string(), kind_name(kind));
-    append_strings(*section, "packages", effective_target, file, recipe.packages);
-    if (&effective_target != &arch)
-        append_strings(*section, "cross-packages", effective_target, file, recipe.packages);
+    recipe.variant = file.root()[section]["variant"].value_or(std::string());
+    if (recipe.variant.empty()) fail("{}: [{}] needs a 'variant'", file.path().string(), section);
+    const RecipeFile::Placeholders placeholders{{"target", std::string(effective_target.debian)}};
+    recipe.packages = file.strings(section, "packages", placeholders);
+    if (&effective_target != &arch) {
+        auto cross = file.strings(section, "cross-packages", placeholders);
+        recipe.packages.insert(recipe.packages.end(), cross.begin(), cross.end());
+    }
     return recipe;
 }
 

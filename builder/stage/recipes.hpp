@@ -1,8 +1,12 @@
 #pragma once
 // Data from recipes/: the base package lists of each stage kind.
 #include <filesystem>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <toml++/toml.h>
 
 #include "builder/core/arch.hpp"
 #include "builder/stage/stage.hpp"
@@ -11,6 +15,29 @@ namespace xbuild::stage {
 
 // XBUILD_RECIPES, else <exe>/../share/xbuild/recipes, else the source tree's recipes/.
 std::filesystem::path recipes_dir();
+
+// One TOML file of recipes/ (stages.toml, python.toml, node.toml, image.toml), parsed once per
+// process; errors name the file (and line, for syntax errors).
+class RecipeFile {
+  public:
+    using Placeholders = std::map<std::string, std::string, std::less<>>;  // "target" → "arm64"
+
+    static const RecipeFile& get(std::string_view name);
+
+    const toml::table& root() const { return m_root; }
+    const std::filesystem::path& path() const { return m_path; }
+    // The strings of [section] key (empty when either is absent) with each "{name}" of
+    // placeholders replaced; Error when the key is not an array of strings.
+    std::vector<std::string> strings(std::string_view section, std::string_view key,
+                                     const Placeholders& placeholders = {}) const;
+    // "{name}" → value for each placeholder in one string.
+    static std::string expand(std::string text, const Placeholders& placeholders);
+
+  private:
+    explicit RecipeFile(std::filesystem::path path);
+    std::filesystem::path m_path;
+    toml::table m_root;
+};
 
 struct BaseRecipe {
     std::string variant;                // mmdebstrap --variant

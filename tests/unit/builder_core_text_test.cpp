@@ -28,4 +28,13 @@ TEST_SUITE("text") {
         CHECK(text::trim(" \t") == "");
         CHECK(text::trim("x\n") == "x\n");
     }
+
+    TEST_CASE("split_list splits on commas and whitespace and drops empty items") {
+        using Strings = std::vector<std::string>;
+        CHECK(text::split_list("a,b c") == Strings{"a", "b", "c"});
+        CHECK(text::split_list(" x86_64 ,, arm64\t\nriscv64 ") == Strings{"x86_64", "arm64", "riscv64"});
+        CHECK(text::split_list("") == Strings{});
+        CHECK(text::split_list(", ,") == Strings{});
+        CHECK(text::split_list("one") == Strings{"one"});
+    }
 }

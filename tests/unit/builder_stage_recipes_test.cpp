@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include <cstdlib>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
 #include "builder/stage/recipes.hpp"
 
 using namespace xbuild;
@@ -29,5 +33,31 @@ TEST_SUITE("recipes") {
         auto runtime = base_recipe(StageKind::runtime, arch_from_name("arm64"), nullptr);
         CHECK(runtime.variant == "extract");
         CHECK_FALSE(contains(runtime.packages, "build-essential"));
+    }
+
+    TEST_CASE("a recipe file's string lists get their placeholders replaced; bad types are errors") {
+        fs::TempDir dir(std::filesystem::temp_directory_path(), "xbuild-recipes-test-");
+        fs::write_file_atomic(
+            dir.path() / "demo.toml",
+            "[stage]\npackages = [\"libpython{python}-dev:{target}\", \"{target}-{target}\"]\n"
+            "bad = \"not a list\"\nmixed = [\"a\", 1]\n");
+        const char* old = std::getenv("XBUILD_RECIPES");
+        std::string saved = old ? old : "";
+        ::setenv("XBUILD_RECIPES", dir.path().c_str(), 1);
+        const RecipeFile& file = RecipeFile::get("demo.toml");
+        CHECK(file.strings("stage", "packages", {{"python", "3.13"}, {"target", "arm64"}}) ==
+              std::vector<std::string>{"libpython3.13-dev:arm64", "arm64-arm64"});
+        CHECK(file.strings("stage", "missing").empty());
+        CHECK(file.strings("nosection", "packages").empty());
+        CHECK_THROWS_WITH_AS(file.strings("stage", "bad"), doctest::Contains("[stage] bad must be an array"),
+                             xbuild::Error);
+        CHECK_THROWS_AS(file.strings("stage", "mixed"), xbuild::Error);
+        fs::write_file_atomic(dir.path() / "broken.toml", "[stage\n");
+        CHECK_THROWS_WITH_AS(RecipeFile::get("broken.toml"), doctest::Contains("broken.toml:1"),
+                             xbuild::Error);
+        if (old)
+            ::setenv("XBUILD_RECIPES", saved.c_str(), 1);
+        else
+            ::unsetenv("XBUILD_RECIPES");
     }
 }

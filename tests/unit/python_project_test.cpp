@@ -78,14 +78,6 @@ const std::string k_build_system =
 }  // namespace
 
 TEST_SUITE("python project") {
-    TEST_CASE("split_list splits on commas and whitespace and drops empty items") {
-        CHECK(split_list("a,b c") == Strings{"a", "b", "c"});
-        CHECK(split_list(" x86_64 ,, arm64\t\nriscv64 ") == Strings{"x86_64", "arm64", "riscv64"});
-        CHECK(split_list("") == Strings{});
-        CHECK(split_list(", ,") == Strings{});
-        CHECK(split_list("one") == Strings{"one"});
-    }
-
     TEST_CASE("[build-system] requires and build-backend are read") {
         CleanEnvironment clean;
         Project project;

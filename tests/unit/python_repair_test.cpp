@@ -111,17 +111,6 @@ struct Fixture {
 }  // namespace
 
 TEST_SUITE("python repair") {
-    TEST_CASE("hashed_soname puts the first 8 hex digits of the content's sha256 before .so") {
-        // sha256("abc") = ba7816bf 8f01cfea ...; sha256("") = e3b0c442 98fc1c14 ...
-        CHECK(hashed_soname("libyaml-0.so.2", "abc") == "libyaml-0-ba7816bf.so.2");
-        CHECK(hashed_soname("libyaml-0.so.2", "") == "libyaml-0-e3b0c442.so.2");
-        CHECK(hashed_soname("libfoo.so", "abc") == "libfoo-ba7816bf.so");
-        CHECK(hashed_soname("libstdc++.so.6.0.30", "abc") == "libstdc++-ba7816bf.so.6.0.30");
-        CHECK(hashed_soname("libfoo", "abc") == "libfoo-ba7816bf");
-        // Unique per content.
-        CHECK(hashed_soname("libyaml-0.so.2", "abd") != hashed_soname("libyaml-0.so.2", "abc"));
-    }
-
     TEST_CASE("a library outside the policy is grafted with a hashed soname and the extensions patched") {
         Fixture f;
         const Binaries& bin = binaries();

@@ -1,0 +1,34 @@
+#pragma once
+// What the language front ends (wheels, prebuilds, images) share to run their stages: the cache,
+// how sandboxes start, the mirror and the reporter; and a stage made ready for sandboxes.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "builder/core/log.hpp"
+#include "builder/sandbox/launcher.hpp"
+#include "builder/stage/rootfs_cache.hpp"
+
+namespace xbuild::stage {
+
+struct StageContext {
+    RootfsCache& cache;
+    sandbox::Launcher launcher;
+    std::string mirror;
+    const Reporter& reporter;
+};
+
+struct PreparedStage {
+    std::vector<std::filesystem::path> layers;  // for SandboxSpec::layers
+    std::string key;                            // the topmost entry's key (part of cache keys)
+    std::string description;
+    std::vector<std::filesystem::path> extra_files;  // qemu interpreter when binfmt lacks the F flag
+    std::filesystem::path base_root;                 // toolchain: the base stage without the project's layer
+    std::string base_key;
+};
+
+// Checks that arch can run here (qemu-user in binfmt_misc for a foreign arch; throws Error with
+// the fix) and adds the interpreter to stage.extra_files when its binfmt entry lacks the F flag.
+void require_arch(const Arch& arch, PreparedStage& stage);
+
+}  // namespace xbuild::stage

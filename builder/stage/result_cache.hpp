@@ -1,0 +1,40 @@
+#pragma once
+// Finished, tested artifacts of the language front ends (wheels, prebuilds), kept under
+// $XBUILD_CACHE/<kind>/<key>/ where key digests every input of the result: the source, the stages,
+// the configuration and the xbuild binary. An unchanged rerun takes them from here and does no
+// stage, build or test work. `xbuild cache prune` ages them out with the stages.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "builder/core/fs.hpp"
+#include "builder/stage/rootfs_cache.hpp"
+
+namespace xbuild::stage {
+
+// The running xbuild binary as an input of cached results: a new build of xbuild does not reuse
+// an old one's. (Size and mtime: hashing the binary would cost ~40 ms per run.)
+std::string binary_identity();
+
+// SOURCE_DATE_EPOCH, else the last commit time of the git checkout at dir, else 315532800
+// (1980-01-01, the zip epoch).
+long long source_date_epoch(const std::filesystem::path& dir);
+
+class ResultCache {
+  public:
+    // kind: "wheels", "prebuilds" (a directory of the cache).
+    ResultCache(const RootfsCache& cache, std::string kind);
+
+    // The entry directory of key when it is complete.
+    std::optional<std::filesystem::path> find(const std::string& key) const;
+    // A new staging directory for an entry, on the cache's file system (removed unless stored).
+    fs::TempDir stage() const;
+    // Moves staged (from stage()) into place as key's entry, replacing an old one; returns it.
+    std::filesystem::path store(const std::string& key, fs::TempDir& staged) const;
+
+  private:
+    std::filesystem::path m_dir;
+    std::filesystem::path m_work;
+};
+
+}  // namespace xbuild::stage
