@@ -4,7 +4,7 @@
 //            (the parent is the helper — "xbuild __sandbox-helper PARENT ERRFD SPEC" — or the
 //            single-threaded CLI itself, see launcher.hpp)
 //   init:    PID 1: make / private → tmpfs scratch → overlay(rootfs, tmpfs upper) → binds → /proc
-//            → /dev → /tmp → resolv.conf → pivot_root → loopback up → hostname → fork CMD → reap
+//            → /dev → /tmp → host network files → pivot_root → loopback up → hostname → fork CMD → reap
 //   CMD:     no_new_privs → close stray fds → chdir → exec with the clean environment
 //
 // A failing step writes "sandbox: <step>: <reason>" to ERRFD and exits; the launcher turns
@@ -170,7 +170,7 @@ std::string find_in_path(const std::string& program, const std::vector<std::stri
     step_proc(root_fd.get());
     step_dev(root_fd.get(), user_namespace);
     step_tmp(root_fd.get());
-    step_resolv_conf(spec, root_fd.get());
+    step_host_network_files(spec, root_fd.get());
     // Opened on the host before pivot_root; CMD gets it as stdout and stderr.
     int log_fd = -1;
     if (!spec.log_file.empty()) {

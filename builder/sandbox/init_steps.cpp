@@ -154,28 +154,33 @@ std::filesystem::path step_overlay(const SandboxSpec& spec, bool user_namespace)
     return root;
 }
 
+namespace {
+
+// Binds source (a host path) at target inside the new root, read-only when asked.
+void bind_in_root(int root_fd, const std::filesystem::path& source, const std::filesystem::path& target,
+                  bool read_only, const std::string& step) {
+    struct stat st;
+    if (::stat(source.c_str(), &st) != 0) die_errno(step, "stat");
+    const Create create = S_ISDIR(st.st_mode) ? Create::directory : Create::file;
+    Fd at = open_in_root(root_fd, target, create, step);
+    if (::mount(source.c_str(), fd_path(at).c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+        die_errno(step, "bind mount on " + target.string());
+    if (read_only) {
+        // Re-open: the fd still names the entry below the new mount.
+        Fd mounted = open_in_root(root_fd, target, create, step);
+        unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(source);
+        if (::mount(nullptr, fd_path(mounted).c_str(), nullptr, flags, nullptr) != 0)
+            die_errno(step, "read-only remount");
+    }
+}
+
+}  // namespace
+
 void step_binds(const SandboxSpec& spec, int root_fd) {
-    for (const BindMount& bind : spec.binds) {
-        struct stat st;
-        if (::stat(bind.source.c_str(), &st) != 0) die_errno("bind " + bind.source.string(), "stat");
-        Fd target = open_in_root(root_fd, bind.target, S_ISDIR(st.st_mode) ? Create::directory : Create::file,
-                                 "bind " + bind.source.string());
-        if (::mount(bind.source.c_str(), fd_path(target).c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-            die_errno("bind " + bind.source.string(), "bind mount on " + bind.target.string());
-        if (bind.read_only) {
-            // Re-open: the fd still names the directory below the new mount.
-            Fd mounted =
-                open_in_root(root_fd, bind.target, Create::directory, "bind " + bind.source.string());
-            unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(bind.source);
-            if (::mount(nullptr, fd_path(mounted).c_str(), nullptr, flags, nullptr) != 0)
-                die_errno("bind " + bind.source.string(), "read-only remount");
-        }
-    }
-    for (const auto& file : spec.extra_files) {
-        Fd target = open_in_root(root_fd, file, Create::file, "bind " + file.string());
-        if (::mount(file.c_str(), fd_path(target).c_str(), nullptr, MS_BIND, nullptr) != 0)
-            die_errno("bind " + file.string(), "bind mount");
-    }
+    for (const BindMount& bind : spec.binds)
+        bind_in_root(root_fd, bind.source, bind.target, bind.read_only, "bind " + bind.source.string());
+    for (const auto& file : spec.extra_files)
+        bind_in_root(root_fd, file, file, false, "bind " + file.string());
 }
 
 void step_proc(int root_fd) {
@@ -227,11 +232,13 @@ void step_tmp(int root_fd) {
     mount_at(tmp, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/tmp");
 }
 
-void step_resolv_conf(const SandboxSpec& spec, int root_fd) {
-    if (!spec.network || ::access("/etc/resolv.conf", R_OK) != 0) return;
-    Fd target = open_in_root(root_fd, "/etc/resolv.conf", Create::file, "resolv.conf");
-    if (::mount("/etc/resolv.conf", fd_path(target).c_str(), nullptr, MS_BIND, nullptr) != 0)
-        die_errno("resolv.conf", "bind mount");
+void step_host_network_files(const SandboxSpec& spec, int root_fd) {
+    if (!spec.network) return;
+    // Name resolution, and the TLS trust of the host: where egress goes through a proxy that
+    // re-signs TLS, only the host's CA bundle (with the proxy's CA) lets npm or pip connect.
+    // Read-only: nothing in the sandbox may edit the host's files.
+    for (const char* file : {"/etc/resolv.conf", "/etc/ssl/certs/ca-certificates.crt"})
+        if (::access(file, R_OK) == 0) bind_in_root(root_fd, file, file, true, file);
 }
 
 void step_pivot_root(const std::filesystem::path& new_root) {

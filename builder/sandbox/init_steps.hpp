@@ -24,7 +24,7 @@ void step_binds(const SandboxSpec& spec, int root_fd);
 void step_proc(int root_fd);
 void step_dev(int root_fd, bool user_namespace);
 void step_tmp(int root_fd);
-void step_resolv_conf(const SandboxSpec& spec, int root_fd);
+void step_host_network_files(const SandboxSpec& spec, int root_fd);
 void step_pivot_root(const std::filesystem::path& new_root);
 void step_loopback();
 
