@@ -1,0 +1,59 @@
+#include "runtime/oci/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "builder/core/error.hpp"
+
+namespace xbuild::oci {
+
+AtomicFile::AtomicFile(const std::filesystem::path& dir, std::string_view prefix) {
+    std::string pattern = (dir / prefix).string() + "XXXXXX";
+    m_fd = Fd(::mkostemp(pattern.data(), O_CLOEXEC));
+    if (!m_fd) fail("failed to create a temporary file in {}: {}", dir.string(), errno_text(errno));
+    m_temp = pattern;
+}
+
+AtomicFile AtomicFile::next_to(const std::filesystem::path& destination) {
+    const std::filesystem::path parent = destination.parent_path().empty() ? "." : destination.parent_path();
+    return AtomicFile(parent, destination.filename().string() + ".tmp-");
+}
+
+AtomicFile::~AtomicFile() {
+    discard();
+}
+
+void AtomicFile::write(std::string_view bytes) {
+    if (m_temp.empty()) fail("internal error: write to a committed file");
+    while (!bytes.empty()) {
+        ssize_t n = ::write(m_fd.get(), bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail("failed to write {}: {}", m_temp.string(), errno_text(errno));
+        }
+        bytes.remove_prefix(static_cast<size_t>(n));
+        m_size += static_cast<std::uint64_t>(n);
+    }
+}
+
+void AtomicFile::commit(const std::filesystem::path& destination, unsigned mode) {
+    if (m_temp.empty()) fail("internal error: {} committed twice", destination.string());
+    if (::fchmod(m_fd.get(), mode) != 0 || ::close(m_fd.release()) != 0)
+        fail("failed to write {}: {}", m_temp.string(), errno_text(errno));
+    if (::rename(m_temp.c_str(), destination.c_str()) != 0)
+        fail("failed to rename {} to {}: {}", m_temp.string(), destination.string(), errno_text(errno));
+    m_temp.clear();
+}
+
+void AtomicFile::discard() {
+    m_fd.reset();
+    if (!m_temp.empty()) ::unlink(m_temp.c_str());
+    m_temp.clear();
+}
+
+}  // namespace xbuild::oci

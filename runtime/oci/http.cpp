@@ -1,0 +1,233 @@
+#include "runtime/oci/http.hpp"
+
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <memory>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fd.hpp"
+#include "builder/core/text.hpp"
+
+namespace xbuild::oci {
+
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+// The handful of libcurl functions the client uses, looked up in the library loaded with dlopen. The
+// library stays loaded for the life of the process (one instance, made on first use).
+class LibCurl {
+  public:
+    static const LibCurl& get() {
+        static const LibCurl instance;  // a throwing constructor is retried by the next call
+        return instance;
+    }
+    LibCurl(const LibCurl&) = delete;
+    LibCurl& operator=(const LibCurl&) = delete;
+    ~LibCurl() {
+        global_cleanup();
+        ::dlclose(m_library);
+    }
+
+    decltype(&curl_global_init) global_init;
+    decltype(&curl_global_cleanup) global_cleanup;
+    decltype(&curl_easy_init) easy_init;
+    decltype(&curl_easy_cleanup) easy_cleanup;
+    decltype(&curl_easy_reset) easy_reset;
+    decltype(&curl_easy_setopt) easy_setopt;
+    decltype(&curl_easy_perform) easy_perform;
+    decltype(&curl_easy_getinfo) easy_getinfo;
+    decltype(&curl_easy_strerror) easy_strerror;
+    decltype(&curl_slist_append) slist_append;
+    decltype(&curl_slist_free_all) slist_free_all;
+
+  private:
+    LibCurl() : m_library(::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) {
+        if (!m_library) {
+            const char* why = ::dlerror();
+            fail("pushing images needs libcurl, which could not be loaded ({}): install libcurl4",
+                 why ? why : "libcurl.so.4 not found");
+        }
+        std::unique_ptr<void, int (*)(void*)> guard(m_library, ::dlclose);
+        lookup(global_init, "curl_global_init");
+        lookup(global_cleanup, "curl_global_cleanup");
+        lookup(easy_init, "curl_easy_init");
+        lookup(easy_cleanup, "curl_easy_cleanup");
+        lookup(easy_reset, "curl_easy_reset");
+        lookup(easy_setopt, "curl_easy_setopt");
+        lookup(easy_perform, "curl_easy_perform");
+        lookup(easy_getinfo, "curl_easy_getinfo");
+        lookup(easy_strerror, "curl_easy_strerror");
+        lookup(slist_append, "curl_slist_append");
+        lookup(slist_free_all, "curl_slist_free_all");
+        if (global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) fail("libcurl.so.4: curl_global_init failed");
+        guard.release();
+    }
+
+    template <class Function>
+    void lookup(Function& function, const char* name) {
+        function = reinterpret_cast<Function>(::dlsym(m_library, name));
+        if (!function) fail("libcurl.so.4 has no {}: install a libcurl4 of version 7.17 or later", name);
+    }
+
+    void* m_library;
+};
+
+// The request's state shared with libcurl's callbacks.
+struct Transfer {
+    const HttpRequest& request;
+    HttpResponse& response;
+    int body_fd = -1;
+    std::string_view body;
+    int read_errno = 0;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+    auto* transfer = static_cast<Transfer*>(user);
+    std::string& body = transfer->response.body;
+    const size_t bytes = size * count;
+    const size_t keep =
+        std::min(bytes, transfer->request.max_body - std::min(transfer->request.max_body, body.size()));
+    body.append(data, keep);
+    return bytes;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+    auto* transfer = static_cast<Transfer*>(user);
+    std::string_view line(data, size * count);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.starts_with("HTTP/")) {
+        transfer->response.headers.clear();  // a new response (after a redirect or a 100 Continue)
+    } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
+        transfer->response.headers.emplace_back(lower(text::trim(line.substr(0, colon))),
+                                                std::string(text::trim(line.substr(colon + 1))));
+    }
+    return size * count;
+}
+
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+    auto* transfer = static_cast<Transfer*>(user);
+    const size_t capacity = size * count;
+    if (transfer->body_fd < 0) {
+        const size_t n = std::min(capacity, transfer->body.size());
+        std::copy_n(transfer->body.data(), n, buffer);
+        transfer->body.remove_prefix(n);
+        return n;
+    }
+    for (;;) {
+        ssize_t n = ::read(transfer->body_fd, buffer, capacity);
+        if (n >= 0) return static_cast<size_t>(n);
+        if (errno == EINTR) continue;
+        transfer->read_errno = errno;
+        return CURL_READFUNC_ABORT;
+    }
+}
+
+}  // namespace
+
+std::string HttpResponse::header(std::string_view name) const {
+    const std::string key = lower(name);
+    for (const auto& [field, value] : headers)
+        if (field == key) return value;
+    return {};
+}
+
+std::vector<std::string> HttpResponse::header_values(std::string_view name) const {
+    const std::string key = lower(name);
+    std::vector<std::string> values;
+    for (const auto& [field, value] : headers)
+        if (field == key) values.push_back(value);
+    return values;
+}
+
+HttpClient::HttpClient() {
+    m_handle = LibCurl::get().easy_init();
+    if (!m_handle) fail("libcurl: curl_easy_init failed");
+}
+
+HttpClient::~HttpClient() {
+    if (m_handle) LibCurl::get().easy_cleanup(static_cast<CURL*>(m_handle));
+}
+
+HttpResponse HttpClient::send(const HttpRequest& request) {
+    const LibCurl& curl = LibCurl::get();
+    CURL* handle = static_cast<CURL*>(m_handle);
+    const std::string what = request.method + " " + text::printable(request.url);
+    HttpResponse response;
+    Transfer transfer{request, response, -1, request.body};
+    Fd body_fd;
+    curl_off_t upload_size = static_cast<curl_off_t>(request.body.size());
+    if (!request.body_file.empty()) {
+        body_fd = Fd(::open(request.body_file.c_str(), O_RDONLY | O_CLOEXEC));
+        struct stat st;
+        if (!body_fd || ::fstat(body_fd.get(), &st) != 0)
+            fail("{}: cannot read {}: {}", what, request.body_file.string(), errno_text(errno));
+        transfer.body_fd = body_fd.get();
+        upload_size = st.st_size;
+    }
+    std::unique_ptr<curl_slist, decltype(curl.slist_free_all)> headers(nullptr, curl.slist_free_all);
+    auto add_header = [&](const std::string& header) {
+        curl_slist* list = curl.slist_append(headers.get(), header.c_str());
+        if (!list) throw std::bad_alloc();
+        headers.release();
+        headers.reset(list);
+    };
+    for (const std::string& header : request.headers) add_header(header);
+    add_header("Expect:");  // no 100-continue round trip before a blob upload
+
+    char error_buffer[CURL_ERROR_SIZE] = {};
+    curl.easy_reset(handle);
+    curl.easy_setopt(handle, CURLOPT_URL, request.url.c_str());
+    curl.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+    curl.easy_setopt(handle, CURLOPT_USERAGENT, "xbuild/" XBUILD_VERSION);
+    curl.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);  // abort a transfer stalled for a minute
+    curl.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl.easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+    curl.easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    curl.easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
+    curl.easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
+    curl.easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
+    if (request.method == "GET") {
+        curl.easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+        if (request.follow_redirects) {
+            curl.easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
+            curl.easy_setopt(handle, CURLOPT_MAXREDIRS, 5L);
+            curl.easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        }
+    } else if (request.method == "HEAD") {
+        curl.easy_setopt(handle, CURLOPT_NOBODY, 1L);
+    } else if (request.method == "POST" || request.method == "PUT") {
+        curl.easy_setopt(handle, CURLOPT_UPLOAD, 1L);
+        curl.easy_setopt(handle, CURLOPT_READFUNCTION, on_read);
+        curl.easy_setopt(handle, CURLOPT_READDATA, &transfer);
+        curl.easy_setopt(handle, CURLOPT_INFILESIZE_LARGE, upload_size);
+        if (request.method == "POST") curl.easy_setopt(handle, CURLOPT_CUSTOMREQUEST, "POST");
+    } else {
+        fail("{}: unsupported HTTP method", what);
+    }
+    const CURLcode code = curl.easy_perform(handle);
+    curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+    if (transfer.read_errno != 0)
+        fail("{}: cannot read {}: {}", what, request.body_file.string(), errno_text(transfer.read_errno));
+    if (code != CURLE_OK)
+        fail("{}: {}", what, error_buffer[0] ? text::printable(error_buffer) : curl.easy_strerror(code));
+    curl.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+}
+
+}  // namespace xbuild::oci

@@ -1,0 +1,55 @@
+#pragma once
+// HTTP requests for the registry client, through libcurl loaded with dlopen("libcurl.so.4") at first use.
+// The xbuild binary is linked to load only libc at start-up (it is exec'd for every sandbox entry, see the
+// top-level CMakeLists.txt), so libcurl and the TLS libraries it needs are loaded only by a process that
+// talks to a registry. <curl/curl.h> is included for types and constants only; nothing links -lcurl.
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace xbuild::oci {
+
+struct HttpRequest {
+    std::string method = "GET";        // GET, HEAD, POST or PUT
+    std::string url;                   // http:// or https://
+    std::vector<std::string> headers;  // "Name: value"
+    std::string body;                  // sent for POST and PUT unless body_file is set
+    std::filesystem::path body_file;   // streamed as the body of a PUT (a blob of any size)
+    bool follow_redirects = false;     // for GET: follow 3xx (token servers)
+    std::size_t max_body = 1 << 20;    // response bytes kept; the rest is read and dropped
+};
+
+struct HttpResponse {
+    long status = 0;
+    std::vector<std::pair<std::string, std::string>> headers;  // of the last response; names lower-case
+    std::string body;                                          // at most HttpRequest::max_body bytes
+
+    // The first value of the header (name in any case), "" when absent.
+    std::string header(std::string_view name) const;
+    // Every value of the header, in order.
+    std::vector<std::string> header_values(std::string_view name) const;
+};
+
+// One libcurl easy handle (connections are reused between requests). Move-only.
+class HttpClient {
+  public:
+    // Loads libcurl on first use; throws Error saying to install libcurl4 when it is missing.
+    HttpClient();
+    HttpClient(HttpClient&& other) noexcept : m_handle(std::exchange(other.m_handle, nullptr)) {}
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+    HttpClient& operator=(HttpClient&&) = delete;
+    ~HttpClient();
+
+    // Sends the request and returns the response, whatever its status. Throws Error "<METHOD> <url>: <why>"
+    // when there is no response (connection refused, TLS failure, timeout, unreadable body_file).
+    HttpResponse send(const HttpRequest& request);
+
+  private:
+    void* m_handle = nullptr;  // CURL*
+};
+
+}  // namespace xbuild::oci
