@@ -1,0 +1,115 @@
+#include "node/build.hpp"
+
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/process.hpp"
+#include "builder/core/text.hpp"
+#include "builder/sandbox/spec.hpp"
+#include "builder/toolchain/cross.hpp"
+#include "node/npm.hpp"
+
+namespace xbuild::node {
+
+namespace stdfs = std::filesystem;
+
+std::vector<std::string> node_cross_environment(const NodeTarget& target) {
+    if (target.emulate || target.arch == &host_arch()) return {};
+    auto env = toolchain::cross_compiler_environment(*target.arch);
+    env.push_back("LINK=" + std::string(target.arch->gnu_triplet) + "-g++");
+    return env;
+}
+
+namespace {
+
+// The shell script of the build: the .node files it made are listed in /out/addons.
+std::string build_script(const BuildRequest& request) {
+    const NodeProject& project = request.project;
+    const std::string arch(request.target.arch->node);
+    const unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+    std::string script = "set -e\ncd /src\nrm -rf build\n";
+    if (request.target.abi) script += "node -p process.versions.modules > /out/abi\n";
+    if (project.build_system == BuildSystem::node_gyp) {
+        script += fmt::format(
+            "node /xbuild/tools/node_modules/node-gyp/bin/node-gyp.js rebuild --arch={} --nodedir=/usr "
+            "--jobs={}\n",
+            arch, jobs);
+    } else {
+        // cmake-js: Node-API builds (package.json binary.napi_versions) use node-api-headers from the
+        // tools; others the suite's headers through npm_config_nodedir.
+        std::string toolchain_file = node_cross_environment(request.target).empty()
+                                         ? ""
+                                         : " --CDCMAKE_TOOLCHAIN_FILE=/xbuild/toolchain.cmake";
+        script += fmt::format(
+            "node /xbuild/tools/node_modules/cmake-js/bin/cmake-js rebuild --arch={} --parallel {}{}\n", arch,
+            jobs, toolchain_file);
+    }
+    script += "find build/Release -maxdepth 1 -name '*.node' -type f | LC_ALL=C sort > /out/addons\n";
+    return script;
+}
+
+}  // namespace
+
+BuiltAddon build_addon(const StageContext& context, const BuildRequest& request) {
+    const auto& target = request.target;
+    const auto& project = request.project;
+    stdfs::path src = request.work / "src", out = request.work / "out", tools = request.work / "xbuild";
+    fs::make_dirs(out);
+    // Builds write into their source tree (build/): they get a copy.
+    std::error_code error;
+    stdfs::copy(request.source, src, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks,
+                error);
+    if (error) fail("failed to copy {} to the build directory: {}", request.source.string(), error.message());
+    toolchain::write_cross_files(tools, *target.arch);
+    fs::make_dirs(tools / "tools");  // the mount point of the npm tools inside /xbuild
+
+    std::vector<std::string> env = node_cross_environment(target);
+    env.push_back(fmt::format("SOURCE_DATE_EPOCH={}", request.source_date_epoch));
+    env.push_back("npm_config_nodedir=/usr");
+    env.push_back("HOME=/tmp");
+    if (project.config.napi_version) {
+        const std::string define = fmt::format("-DNAPI_VERSION={}", *project.config.napi_version);
+        env.push_back("CFLAGS=" + define);
+        env.push_back("CXXFLAGS=" + define);
+    }
+    env.insert(env.end(), project.config.environment.begin(), project.config.environment.end());
+    const std::string script = build_script(request);
+
+    sandbox::SandboxSpec spec;
+    spec.layers = request.toolchain.layers;
+    spec.mount_point = context.cache.mount_point();
+    spec.binds = {{src, "/src", false},
+                  {out, "/out", false},
+                  {tools, "/xbuild", true},
+                  {request.tools, "/xbuild/tools", true}};
+    spec.extra_files = request.toolchain.extra_files;
+    spec.env = sandbox::sandbox_environment(env);
+    spec.workdir = "/src";
+    spec.argv = {"sh", "-c", script};
+    spec.log_file = request.log;
+    {
+        std::ofstream log(request.log, std::ios::app);
+        log << fmt::format("\n# build {} in {}\n# environment: {}\n$ {}\n", target.arch->node,
+                           request.toolchain.description, fmt::join(env, " "), script);
+    }
+    int code = sandbox::run_sandbox(spec, context.launcher);
+    if (code != 0) fail("{}: build failed (exit {})", target.arch->node, code);
+
+    std::vector<std::string> addons;
+    const std::string listing = fs::read_file(out / "addons");
+    for (std::string_view line : text::lines(listing))
+        if (!line.empty()) addons.emplace_back(line);
+    if (addons.empty()) fail("{}: the build made no .node file in build/Release", target.arch->node);
+    if (addons.size() > 1)
+        fail("{}: the build made {} .node files in build/Release ({}); a package holds one addon",
+             target.arch->node, addons.size(), fmt::join(addons, ", "));
+    BuiltAddon built{src / addons.front(), 0};
+    if (target.abi) built.abi = std::atoi(fs::read_file(out / "abi").c_str());
+    return built;
+}
+
+}  // namespace xbuild::node

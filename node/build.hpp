@@ -1,0 +1,38 @@
+#pragma once
+// The build phase of one prebuild target, network off: upstream node-gyp (binding.gyp) or cmake-js
+// (CMakeLists.txt) from the npm tools, against the suite's Node headers (--nodedir=/usr), cross
+// (CC/CXX/LINK/AR of the target triplet, --arch) or native / emulated.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "node/project.hpp"
+#include "node/stages.hpp"
+
+namespace xbuild::node {
+
+struct BuildRequest {
+    const NodeProject& project;
+    const NodeTarget& target;
+    const PreparedStage& toolchain;
+    std::filesystem::path tools;   // the npm tools' tree (node_modules/), bound at /xbuild/tools
+    std::filesystem::path source;  // the fetched source tree (with node_modules/), copied for the build
+    std::filesystem::path work;    // scratch: work/src (the copy), work/xbuild (cross files)
+    std::filesystem::path log;     // the build log (appended)
+    long long source_date_epoch;
+};
+
+// Environment of a cross build: the cross toolchain's (compilers, binutils, CMake toolchain file)
+// and LINK, which node-gyp's make rules use to link; empty for a native or emulated build.
+std::vector<std::string> node_cross_environment(const NodeTarget& target);
+
+struct BuiltAddon {
+    std::filesystem::path file;  // the .node file in work/src/build/Release
+    int abi = 0;                 // the suite Node's NODE_MODULE_VERSION (--abi builds)
+};
+
+// Builds the addon and returns the one .node file it made. Throws Error ("build failed (exit N)")
+// for a failed build, or naming the files when there is no or more than one .node file.
+BuiltAddon build_addon(const StageContext& context, const BuildRequest& request);
+
+}  // namespace xbuild::node

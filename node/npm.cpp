@@ -1,0 +1,53 @@
+#include "node/npm.hpp"
+
+#include <cstdlib>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "builder/core/error.hpp"
+#include "builder/sandbox/spec.hpp"
+
+namespace xbuild::node {
+
+std::vector<std::string> npm_environment() {
+    std::vector<std::string> env{
+        "HOME=/tmp",
+        "npm_config_cache=/tmp/npm-cache",
+        "npm_config_audit=false",
+        "npm_config_fund=false",
+        "npm_config_update_notifier=false",
+        "npm_config_loglevel=warn",
+        // Node keeps its own CA list; add the system bundle (the host's, bound by the sandbox).
+        "NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt",
+    };
+    for (const char* name : {"NPM_CONFIG_REGISTRY", "npm_config_registry"})
+        if (const char* value = std::getenv(name); value && *value)
+            env.push_back(fmt::format("{}={}", name, value));
+    return env;
+}
+
+void npm_fetch(const stage::StageContext& context, const stage::PreparedStage& host_base,
+               const std::filesystem::path& dir, bool has_lock_file, const std::filesystem::path& log) {
+    std::vector<std::string> argv = has_lock_file
+                                        ? std::vector<std::string>{"npm", "ci"}
+                                        : std::vector<std::string>{"npm", "install", "--no-package-lock"};
+    argv.insert(argv.end(), {"--ignore-scripts", "--no-audit", "--no-fund"});
+    sandbox::SandboxSpec spec;
+    spec.layers = host_base.layers;
+    spec.mount_point = context.cache.mount_point();
+    spec.network = true;
+    spec.binds = {{dir, "/src", false}};
+    spec.env = sandbox::sandbox_environment(npm_environment());
+    spec.workdir = "/src";
+    spec.argv = argv;
+    spec.log_file = log;
+    {
+        std::ofstream out(log, std::ios::app);
+        out << fmt::format("# fetch in {} (network on)\n$ {}\n", host_base.description, fmt::join(argv, " "));
+    }
+    int code = sandbox::run_sandbox(spec, context.launcher);
+    if (code != 0) fail("fetching the dependencies with `{}` failed (exit {})", fmt::join(argv, " "), code);
+}
+
+}  // namespace xbuild::node

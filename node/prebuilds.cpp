@@ -1,0 +1,252 @@
+#include "node/prebuilds.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "builder/core/duration.hpp"
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/hash.hpp"
+#include "builder/core/process.hpp"
+#include "builder/core/tree_digest.hpp"
+#include "builder/elf/resolver.hpp"
+#include "builder/stage/result_cache.hpp"
+#include "node/build.hpp"
+#include "node/check.hpp"
+#include "node/npm.hpp"
+#include "node/prebuild_layout.hpp"
+#include "node/prebuild_test.hpp"
+
+namespace xbuild::node {
+
+namespace stdfs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// What a build of the package leaves in its tree and a copy must not take along.
+bool is_build_output(const stdfs::path& name) {
+    return name == "node_modules" || name == "build" || name == "prebuilds" || name == ".git";
+}
+
+// The package's files without build outputs, into dest.
+void copy_package(const stdfs::path& from, const stdfs::path& dest, const stdfs::path& output_dir) {
+    fs::make_dirs(dest);
+    for (const auto& entry : stdfs::directory_iterator(from)) {
+        std::error_code error;
+        if (is_build_output(entry.path().filename()) || stdfs::equivalent(entry.path(), output_dir, error))
+            continue;
+        stdfs::copy(entry.path(), dest / entry.path().filename(),
+                    stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks, error);
+        if (error) fail("failed to copy {}: {}", entry.path().string(), error.message());
+    }
+}
+
+std::vector<const Arch*> plan_archs(const NodeProject& project) {
+    std::vector<const Arch*> archs;
+    std::vector<std::string> names = project.config.archs;
+    if (names.empty()) names.push_back(std::string(host_arch().node));
+    for (const std::string& name : names) {
+        const Arch* arch = &arch_from_name(name);
+        if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
+    }
+    return archs;
+}
+
+void write_staged(const std::vector<elf::ArtifactFile>& files, const stdfs::path& dir) {
+    fs::make_dirs(dir);
+    for (const auto& file : files) fs::write_file_atomic(dir / file.path, file.data, file.mode);
+}
+
+}  // namespace
+
+std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const PrebuildOptions& options) {
+    const auto& cache = context.cache;
+    if (!stdfs::is_directory(options.source))
+        fail("{}: {}", options.source.string(),
+             stdfs::exists(options.source) ? "not a package directory" : "no such file or directory");
+    const stdfs::path source = stdfs::absolute(options.source).lexically_normal();
+    NodeProject project = load_node_project(source, options.overrides);
+    if (!project.abi_unstable.empty() && !options.abi)
+        fail(
+            "{}: {}{}: V8, NAN and libuv APIs are not ABI-stable across Node versions, so a prebuild would "
+            "load in "
+            "one Node only; build it for the suite's Node ABI with --abi, or port it to Node-API",
+            source.string(), project.abi_unstable.front(),
+            project.abi_unstable.size() > 1 ? fmt::format(" (and {} more)", project.abi_unstable.size() - 1)
+                                            : "");
+    const auto archs = plan_archs(project);
+    const stdfs::path output_dir = options.output_dir.empty()
+                                       ? source / "prebuilds"
+                                       : stdfs::absolute(options.output_dir).lexically_normal();
+    const std::string source_key = fs::tree_digest(
+        source, {source / "node_modules", source / "build", source / "prebuilds", output_dir});
+    const long long epoch = stage::source_date_epoch(source);
+    const stage::ResultCache results(cache, "prebuilds");
+    const stdfs::path logs = cache.dir() / "logs" / project.prebuild_name;
+    fs::make_dirs(logs);
+    context.reporter.info(fmt::format("{} {}: {} ({}): {}", project.name, project.version,
+                                      project.build_system == BuildSystem::node_gyp ? "node-gyp" : "cmake-js",
+                                      options.abi ? "Node ABI" : "Node-API", [&] {
+                                          std::string names;
+                                          for (const Arch* arch : archs)
+                                              names += (names.empty() ? "" : ", ") + std::string(arch->node);
+                                          return names;
+                                      }()));
+
+    // One host toolchain base serves the plan's native and cross builds; the fetch and the npm
+    // tools run in it (also for --emulate: the same base as a cross build's, so both share it).
+    const Arch* multiarch = nullptr;
+    for (const Arch* arch : archs)
+        if (!multiarch && arch != &host_arch()) multiarch = arch;
+    PreparedStage host_base = prepare_host_toolchain(context, project.config.suite, multiarch);
+    const stdfs::path tools = ensure_node_tools(context, host_base);
+    std::optional<fs::TempDir> fetch_dir;  // the fetched package, made when a build needs it
+
+    std::vector<PrebuildOutcome> outcomes;
+    for (const Arch* arch : archs) {
+        PrebuildOutcome outcome;
+        outcome.arch = std::string(arch->node);
+        outcome.log = logs / (outcome.arch + (options.emulate ? "-emulate" : "") + ".log");
+        std::error_code ignored;
+        stdfs::remove(outcome.log, ignored);  // a failure must never show an older run's log
+        const auto start = std::chrono::steady_clock::now();
+        const std::string platform = platform_dir(*arch);
+        try {
+            NodeTarget target{arch, options.emulate, options.abi};
+            const Arch* stage_multiarch = arch != &host_arch() ? arch : multiarch;
+            PreparedStage base = stage_multiarch == multiarch
+                                     ? host_base
+                                     : prepare_host_toolchain(context, project.config.suite, stage_multiarch);
+            auto toolchain = prepare_toolchain(context, project, target, base);
+            auto runtime = prepare_test_stage(context, project, *arch);
+            hash::Sha256 key;
+            key.update(fmt::format("xbuild-prebuild 1 {} {}\n{}\n{} {} {}\n", XBUILD_VERSION,
+                                   stage::binary_identity(), source_key, toolchain.key, runtime.key,
+                                   tools.filename().string()));
+            key.update(fmt::format("{} {} {} {} {}\n{}\n{}\nepoch {}\n", outcome.arch, options.emulate,
+                                   options.abi, options.strip, project.config.napi_version.value_or(0),
+                                   project.config.test_command, fmt::join(project.config.environment, "\n"),
+                                   epoch));
+            const std::string cache_key = key.hex_digest().substr(0, 32);
+            auto cached = results.find(cache_key);
+            if (cached) {
+                outcome.cached = true;
+            } else {
+                if (!fetch_dir) {
+                    fetch_dir.emplace(cache.dir() / "work", "fetch-");
+                    copy_package(source, fetch_dir->path() / "src", output_dir);
+                    Step fetch_step(context.reporter, fmt::format("{}: fetching dependencies", project.name));
+                    npm_fetch(context, host_base, fetch_dir->path() / "src", project.has_lock_file,
+                              outcome.log);
+                    fetch_step.done();
+                }
+                fs::TempDir work(cache.dir() / "work", outcome.arch + "-");
+                Step build_step(context.reporter,
+                                fmt::format("{}: building in {}", outcome.arch, toolchain.description));
+                const auto build_start = std::chrono::steady_clock::now();
+                auto built =
+                    build_addon(context, {project, target, toolchain, tools, fetch_dir->path() / "src",
+                                          work.path(), outcome.log, epoch});
+                outcome.build_seconds = seconds_since(build_start);
+                build_step.done();
+
+                const std::string file_name =
+                    prebuild_file_name(project.prebuild_name, *arch, {built.abi, "glibc"});
+                elf::LibraryResolver resolver(toolchain.layers, *arch);
+                auto checked =
+                    check_prebuild(built.file, *arch, resolver,
+                                   {"prebuilds/" + platform + "/" + file_name, file_name, options.strip});
+                const stdfs::path staged = work.path() / "prebuilds";
+                write_staged(checked.files, staged / platform);
+
+                Step test_step(context.reporter,
+                               fmt::format("{}: testing in {}", outcome.arch, runtime.description));
+                const auto test_start = std::chrono::steady_clock::now();
+                test_prebuild(context, {project, *arch, runtime, tools, fetch_dir->path() / "src", staged,
+                                        platform + "/" + file_name, work.path(), outcome.log});
+                outcome.test_seconds = seconds_since(test_start);
+                test_step.done();
+
+                fs::TempDir entry = results.stage();
+                write_staged(checked.files, entry.path() / platform);
+                json grafted = json::array();
+                for (const auto& graft : checked.grafted)
+                    grafted.push_back(
+                        {{"soname", graft.soname}, {"file", graft.new_name}, {"from", graft.stage_path}});
+                json result = {{"file", file_name},
+                               {"glibc_floor", checked.glibc_floor},
+                               {"newest_glibcxx", checked.newest_glibcxx},
+                               {"grafted", grafted}};
+                fs::write_file_atomic(entry.path() / "result.json", result.dump(2) + "\n");
+                cached = results.store(cache_key, entry);
+            }
+            const json result = json::parse(fs::read_file(*cached / "result.json"));
+            outcome.glibc_floor = result.at("glibc_floor").get<std::string>();
+            outcome.newest_glibcxx = result.at("newest_glibcxx").get<std::string>();
+            const stdfs::path out = output_dir / platform;
+            fs::make_dirs(out);
+            // The grafts first: the .node file never stands in the output without its libraries.
+            for (const json& graft : result.at("grafted")) {
+                const std::string file = graft.at("file").get<std::string>();
+                fs::copy_file_atomic(*cached / platform / file, out / file);
+                outcome.grafted.push_back(file);
+            }
+            const std::string file = result.at("file").get<std::string>();
+            fs::copy_file_atomic(*cached / platform / file, out / file);
+            outcome.prebuild = out / file;
+            outcome.ok = true;
+        } catch (const Error& error) {
+            outcome.error = error.what();
+        }
+        outcome.seconds = seconds_since(start);
+        if (!outcome.ok) {
+            context.reporter.info(fmt::format("{}: FAILED: {}", outcome.arch, outcome.error));
+            if (stdfs::exists(outcome.log))
+                std::fprintf(stderr, "---- last 30 lines of %s ----\n%s\n----\n", outcome.log.c_str(),
+                             process::tail_lines(outcome.log, 30).c_str());
+        } else {
+            std::string facts = outcome.glibc_floor.empty() ? "no glibc symbol versions"
+                                                            : "needs glibc >= " + outcome.glibc_floor;
+            if (!outcome.newest_glibcxx.empty()) facts += ", " + outcome.newest_glibcxx;
+            if (!outcome.grafted.empty())
+                facts += fmt::format(", grafted {}", fmt::join(outcome.grafted, " "));
+            context.reporter.info(
+                fmt::format("{}: {} ({}{}, {})", outcome.arch, outcome.prebuild.string(), facts,
+                            outcome.cached ? ", unchanged: from the cache" : "",
+                            format_elapsed(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::duration<double>(outcome.seconds)))));
+        }
+        outcomes.push_back(outcome);
+        if (!outcome.ok && !options.keep_going) break;
+    }
+    return outcomes;
+}
+
+std::string outcomes_json(const std::vector<PrebuildOutcome>& outcomes) {
+    json array = json::array();
+    for (const auto& outcome : outcomes) {
+        json item = {{"arch", outcome.arch},
+                     {"ok", outcome.ok},
+                     {"cached", outcome.cached},
+                     {"seconds", outcome.seconds},
+                     {"build_seconds", outcome.build_seconds},
+                     {"test_seconds", outcome.test_seconds},
+                     {"log", outcome.log.string()}};
+        if (outcome.ok) {
+            item["prebuild"] = outcome.prebuild.string();
+            item["grafted"] = outcome.grafted;
+            item["glibc_floor"] = outcome.glibc_floor;
+            item["newest_glibcxx"] = outcome.newest_glibcxx;
+        } else {
+            item["error"] = outcome.error;
+        }
+        array.push_back(item);
+    }
+    return array.dump(2);
+}
+
+}  // namespace xbuild::node

@@ -1,0 +1,45 @@
+#pragma once
+// `xbuild prebuild`: plan → fetch (network) → per arch: toolchain stage → build (no network) →
+// check and graft → test stage (node-gyp-build under the target arch) → prebuilds/.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "node/project.hpp"
+#include "node/stages.hpp"
+
+namespace xbuild::node {
+
+struct PrebuildOptions {
+    std::filesystem::path source;  // the package directory
+    PrebuildOverrides overrides;
+    bool emulate = false;
+    bool abi = false;  // build V8/NAN addons for the suite Node's ABI
+    bool strip = false;
+    std::filesystem::path output_dir;  // default: <source>/prebuilds
+    bool keep_going = false;
+};
+
+struct PrebuildOutcome {
+    std::string arch;  // Node's name: x64, arm64
+    bool ok = false;
+    bool cached = false;
+    std::filesystem::path prebuild;    // output_dir/linux-<arch>/<name>.napi.glibc.node
+    std::vector<std::string> grafted;  // file names written beside it
+    std::string glibc_floor;           // "2.17"
+    std::string newest_glibcxx;        // "GLIBCXX_3.4.29"
+    std::string error;
+    std::filesystem::path log;
+    double seconds = 0;
+    double build_seconds = 0;  // the build in the toolchain stage (0 when cached)
+    double test_seconds = 0;
+};
+
+// Builds every arch of the plan; outcomes in plan order. Without keep_going, stops at the first
+// failure. A failed arch writes nothing to output_dir. Plan errors (no package.json, nothing to
+// build, an unknown arch, a V8 addon without abi) are thrown before anything is built.
+std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const PrebuildOptions& options);
+// The JSON form of --json.
+std::string outcomes_json(const std::vector<PrebuildOutcome>& outcomes);
+
+}  // namespace xbuild::node

@@ -1,0 +1,186 @@
+#include "node/project.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/text.hpp"
+#include "builder/stage/stage.hpp"
+
+namespace xbuild::node {
+
+namespace stdfs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// A string ("x64,arm64") or an array of strings.
+std::vector<std::string> string_list(const json& value, const std::string& where) {
+    if (value.is_string()) return text::split_list(value.get<std::string>());
+    if (!value.is_array()) fail("{}: must be a string or an array of strings", where);
+    std::vector<std::string> items;
+    for (const json& item : value) {
+        if (!item.is_string()) fail("{}: must be an array of strings", where);
+        items.push_back(item.get<std::string>());
+    }
+    return items;
+}
+
+std::string string_value(const json& value, const std::string& where) {
+    if (!value.is_string()) fail("{}: must be a string", where);
+    return value.get<std::string>();
+}
+
+void read_xbuild_section(const json& section, const std::string& where, PrebuildConfig& config) {
+    if (!section.is_object()) fail("{}: must be an object", where);
+    for (const auto& [key, value] : section.items()) {
+        const std::string at = where + "." + key;
+        if (key == "archs") {
+            config.archs = string_list(value, at);
+        } else if (key == "build-packages") {
+            config.build_packages = string_list(value, at);
+        } else if (key == "test-command") {
+            config.test_command = string_value(value, at);
+        } else if (key == "test-packages") {
+            config.test_packages = string_list(value, at);
+        } else if (key == "napi-version") {
+            if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 100)
+                fail("{}: must be a Node-API version number (1, 2, ... 10)", at);
+            config.napi_version = value.get<int>();
+        } else if (key == "suite") {
+            config.suite = string_value(value, at);
+            stage::check_suite(config.suite);
+        } else if (key == "environment") {
+            if (!value.is_object()) fail("{}: must be an object of strings", at);
+            for (const auto& [name, item] : value.items())
+                config.environment.push_back(name + "=" + string_value(item, at + "." + name));
+        } else {
+            fail(
+                "{}: unknown key (known: archs, build-packages, test-command, test-packages, napi-version, "
+                "suite, environment)",
+                at);
+        }
+    }
+}
+
+void apply_environment(PrebuildConfig& config) {
+    auto env = [](const char* name) -> std::optional<std::string> {
+        const char* value = std::getenv(name);
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+    };
+    if (auto v = env("XBUILD_ARCHS")) config.archs = text::split_list(*v);
+    if (auto v = env("XBUILD_BUILD_PACKAGES")) config.build_packages = text::split_list(*v);
+    if (auto v = env("XBUILD_TEST_COMMAND")) config.test_command = *v;
+    if (auto v = env("XBUILD_TEST_PACKAGES")) config.test_packages = text::split_list(*v);
+    if (auto v = env("XBUILD_ENVIRONMENT")) {
+        config.environment.clear();
+        for (const std::string& item : text::split_list(*v)) {
+            if (item.find('=') == std::string::npos) fail("XBUILD_ENVIRONMENT: '{}' is not KEY=VALUE", item);
+            config.environment.push_back(item);
+        }
+    }
+}
+
+// npm's rules for a package name: lower case, URL-safe, at most 214 characters, "@scope/" allowed.
+bool valid_package_name(const std::string& name) {
+    static const std::regex pattern(R"(^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$)");
+    return name.size() <= 214 && std::regex_match(name, pattern);
+}
+
+// node-gyp-build reads every dot-separated part of a prebuild's file name as a possible tag, and
+// takes "node", "napi", "abi*", "uv*", "armv*", "glibc" and "musl" as tags: the name part must be
+// none of these, and holds no dots.
+std::string prebuild_name_for(const std::string& name) {
+    std::string base = name.substr(name.find('/') == std::string::npos ? 0 : name.find('/') + 1);
+    std::replace(base.begin(), base.end(), '.', '_');
+    const bool tag_like = base == "node" || base == "napi" || base == "electron" || base == "glibc" ||
+                          base == "musl" || base.starts_with("abi") || base.starts_with("uv") ||
+                          base.starts_with("armv") || base == "node-webkit";
+    return tag_like ? "addon-" + base : base;
+}
+
+}  // namespace
+
+std::vector<std::string> find_abi_unstable_includes(const stdfs::path& dir) {
+    static const std::regex include(R"(^\s*#\s*include\s*[<"](v8|nan|uv|node)\.h[>"])");
+    static const std::vector<std::string> extensions{".c", ".cc", ".cpp", ".cxx",
+                                                     ".h", ".hh", ".hpp", ".hxx"};
+    std::vector<std::string> found;
+    std::error_code error;
+    for (auto it = stdfs::recursive_directory_iterator(dir, error); !error && it != stdfs::end(it);
+         it.increment(error)) {
+        const std::string name = it->path().filename().string();
+        if (it->is_directory() && (name == "node_modules" || name == "build" || name == "prebuilds" ||
+                                   name == ".git" || name.starts_with("."))) {
+            it.disable_recursion_pending();
+            continue;
+        }
+        if (!it->is_regular_file() || std::find(extensions.begin(), extensions.end(),
+                                                it->path().extension().string()) == extensions.end())
+            continue;
+        std::string content;
+        try {
+            content = fs::read_file(it->path());
+        } catch (const Error&) {
+            continue;
+        }
+        for (std::string_view line : text::lines(content)) {
+            std::match_results<std::string_view::const_iterator> match;
+            if (std::regex_search(line.begin(), line.end(), match, include)) {
+                found.push_back(fmt::format("{} includes <{}.h>", it->path().lexically_relative(dir).string(),
+                                            match[1].str()));
+                break;
+            }
+        }
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
+NodeProject load_node_project(const stdfs::path& dir, const PrebuildOverrides& overrides) {
+    NodeProject project;
+    project.dir = dir;
+    const stdfs::path package_json = dir / "package.json";
+    const std::string where = package_json.string();
+    if (!stdfs::is_regular_file(package_json)) fail("{}: no package.json (not a Node package)", dir.string());
+    json root;
+    try {
+        root = json::parse(fs::read_file(package_json));
+    } catch (const json::parse_error& error) {
+        fail("{}: invalid JSON: {}", where, error.what());
+    }
+    if (!root.is_object()) fail("{}: must hold a JSON object", where);
+    if (!root.contains("name")) fail("{}: no \"name\"", where);
+    project.name = string_value(root["name"], where + ": name");
+    if (!valid_package_name(project.name))
+        fail("{}: name '{}' is not a valid npm package name", where, text::printable(project.name));
+    project.version = root.contains("version") ? string_value(root["version"], where + ": version") : "0.0.0";
+    project.prebuild_name = prebuild_name_for(project.name);
+    project.config.suite = std::string(stage::k_default_suite);
+    if (root.contains("xbuild")) read_xbuild_section(root["xbuild"], where + ": xbuild", project.config);
+
+    // node-gyp for binding.gyp; cmake-js for CMakeLists.txt alone, or when the package names
+    // cmake-js (a dependency, or its scripts) beside both files.
+    const bool gyp = stdfs::exists(dir / "binding.gyp"), cmake = stdfs::exists(dir / "CMakeLists.txt");
+    bool names_cmake_js = false;
+    for (const char* section : {"dependencies", "devDependencies", "scripts"})
+        names_cmake_js = names_cmake_js || (root.contains(section) &&
+                                            root[section].dump().find("cmake-js") != std::string::npos);
+    if (!gyp && !cmake)
+        fail("{}: no binding.gyp or CMakeLists.txt: nothing to build a native addon from", dir.string());
+    project.build_system = cmake && (!gyp || names_cmake_js) ? BuildSystem::cmake_js : BuildSystem::node_gyp;
+    project.has_lock_file =
+        stdfs::exists(dir / "package-lock.json") || stdfs::exists(dir / "npm-shrinkwrap.json");
+    project.abi_unstable = find_abi_unstable_includes(dir);
+
+    if (!overrides.archs.empty()) project.config.archs = overrides.archs;
+    apply_environment(project.config);
+    return project;
+}
+
+}  // namespace xbuild::node

@@ -1,0 +1,51 @@
+#pragma once
+// A Node addon project as `xbuild prebuild` sees it: package.json (name, version, the "xbuild"
+// section), how it builds (binding.gyp → node-gyp, CMakeLists.txt → cmake-js), and whether its
+// sources use APIs that are not ABI-stable (V8, NAN, libuv), with XBUILD_* environment variables
+// and command-line options on top.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xbuild::node {
+
+enum class BuildSystem { node_gyp, cmake_js };
+
+struct PrebuildConfig {
+    std::vector<std::string> archs;           // empty: the host arch
+    std::vector<std::string> build_packages;  // Debian packages of the toolchain stage (target arch)
+    std::string test_command;                 // empty: require the package and print its exports
+    std::vector<std::string> test_packages;   // Debian packages of the test stage
+    std::optional<int> napi_version;          // NAPI_VERSION to compile with; none: the headers' default
+    std::string suite;                        // Debian suite whose nodejs builds and tests (trixie)
+    std::vector<std::string> environment;     // KEY=VALUE for the build
+};
+
+struct NodeProject {
+    std::filesystem::path dir;
+    std::string name;           // package.json "name" ("@scope/pkg" kept whole)
+    std::string version;        // package.json "version"
+    std::string prebuild_name;  // the file name's first part: the name without scope, dots as '_'
+    BuildSystem build_system = BuildSystem::node_gyp;
+    bool has_lock_file = false;  // package-lock.json or npm-shrinkwrap.json: the fetch runs `npm ci`
+    // "src/addon.cc includes <v8.h>" for each source using an API outside Node-API.
+    std::vector<std::string> abi_unstable;
+    PrebuildConfig config;
+};
+
+struct PrebuildOverrides {  // the command line
+    std::vector<std::string> archs;
+};
+
+// Reads dir/package.json. Precedence: the "xbuild" section < command line < environment
+// (XBUILD_ARCHS, XBUILD_BUILD_PACKAGES, XBUILD_TEST_COMMAND, XBUILD_TEST_PACKAGES,
+// XBUILD_ENVIRONMENT). Throws Error naming the file and key on bad input, or the directory when it
+// has no package.json, or neither binding.gyp nor CMakeLists.txt.
+NodeProject load_node_project(const std::filesystem::path& dir, const PrebuildOverrides& overrides);
+
+// Sources below dir (C and C++ files and headers, outside node_modules, build and prebuilds) that
+// include v8.h, nan.h, uv.h or node.h: "src/addon.cc includes <nan.h>", sorted.
+std::vector<std::string> find_abi_unstable_includes(const std::filesystem::path& dir);
+
+}  // namespace xbuild::node

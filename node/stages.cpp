@@ -1,0 +1,150 @@
+#include "node/stages.hpp"
+
+#include <fmt/format.h>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/hash.hpp"
+#include "builder/sandbox/spec.hpp"
+#include "builder/stage/layer.hpp"
+#include "builder/stage/recipes.hpp"
+#include "node/npm.hpp"
+
+namespace xbuild::node {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+const stage::RecipeFile& node_recipes() {
+    return stage::RecipeFile::get("node.toml");
+}
+
+PreparedStage prepared_from(const stage::CacheEntry& base, const stage::CacheEntry& top,
+                            const std::string& description) {
+    PreparedStage prepared;
+    prepared.layers = stage::layer_stack(base, top);
+    prepared.key = top.key;
+    prepared.description = description;
+    prepared.base_root = base.root;
+    prepared.base_key = base.key;
+    return prepared;
+}
+
+stage::CacheEntry ensure_toolchain_base(const StageContext& context, const std::string& suite,
+                                        const Arch& arch, const Arch& target,
+                                        const std::vector<std::string>& packages, stage::StageSpec& spec) {
+    spec.suite = suite;
+    spec.kind = stage::StageKind::toolchain;
+    spec.mirror = context.mirror;
+    spec.arch = &arch;
+    spec.target = &target;
+    const std::string variant = stage::set_stage_packages(spec, packages);
+    return context.cache.ensure(spec, variant, context.reporter);
+}
+
+}  // namespace
+
+bool is_system_library(std::string_view soname) {
+    static const std::vector<std::string> libraries = node_recipes().strings("system", "libraries");
+    return std::find(libraries.begin(), libraries.end(), soname) != libraries.end();
+}
+
+PreparedStage prepare_host_toolchain(const StageContext& context, const std::string& suite,
+                                     const Arch* multiarch) {
+    stage::StageSpec spec;
+    auto base = ensure_toolchain_base(context, suite, host_arch(), multiarch ? *multiarch : host_arch(),
+                                      node_recipes().strings("toolchain", "packages"), spec);
+    return prepared_from(base, base, spec.describe());
+}
+
+PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& project,
+                                const NodeTarget& target, const PreparedStage& host_base) {
+    PreparedStage prepared;
+    stage::CacheEntry base;
+    std::string description;
+    std::vector<std::string> extra;
+    if (target.emulate) {
+        // The whole stage in the target arch: its maintainer scripts and the build run under qemu.
+        // The plain toolchain base with Node as a layer: the Python front end shares the base.
+        stage::require_arch(*target.arch, prepared);
+        stage::StageSpec spec;
+        base = ensure_toolchain_base(context, project.config.suite, *target.arch, *target.arch, {}, spec);
+        description = spec.describe();
+        extra = node_recipes().strings("toolchain", "emulated-packages");
+    } else {
+        auto found = context.cache.find(host_base.base_key);
+        if (!found) fail("the toolchain stage {} left the cache while in use", host_base.description);
+        base = *found;
+        description = host_base.description;
+    }
+    const bool cross = !target.emulate && target.arch != &host_arch();
+    for (std::string package : project.config.build_packages) {
+        // Libraries to link against must be the target's.
+        if (cross && package.find(':') == std::string::npos)
+            package += ":" + std::string(target.arch->debian);
+        extra.push_back(package);
+    }
+    if (project.build_system == BuildSystem::cmake_js) {
+        auto cmake = node_recipes().strings("toolchain", "cmake-packages");
+        extra.insert(extra.end(), cmake.begin(), cmake.end());
+    }
+    auto top =
+        stage::ensure_layer(context.cache, {base, description, extra}, context.launcher, context.reporter);
+    auto result = prepared_from(base, top, description);
+    result.extra_files = prepared.extra_files;
+    return result;
+}
+
+stdfs::path ensure_node_tools(const StageContext& context, const PreparedStage& host_base) {
+    const stdfs::path recipe = stage::recipes_dir() / "node-tools";
+    const std::string manifest = fs::read_file(recipe / "package.json");
+    const std::string lock = fs::read_file(recipe / "package-lock.json");
+    const std::string key =
+        hash::sha256_hex("xbuild-node-tools 1\n" + host_base.base_key + "\n" + manifest + "\n" + lock)
+            .substr(0, 24);
+    auto build = [&](const stdfs::path& temp) {
+        fs::make_dirs(temp / "root");
+        fs::write_file_atomic(temp / "root/package.json", manifest);
+        fs::write_file_atomic(temp / "root/package-lock.json", lock);
+        sandbox::SandboxSpec spec;
+        spec.layers = host_base.layers;
+        spec.mount_point = context.cache.mount_point();
+        spec.network = true;
+        spec.binds = {{temp / "root", "/tools", false}};
+        spec.env = sandbox::sandbox_environment(npm_environment());
+        spec.workdir = "/tools";
+        spec.argv = {"npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"};
+        spec.log_file = temp / "build.log";
+        fs::write_file_atomic(spec.log_file, "$ npm ci --ignore-scripts (recipes/node-tools)\n");
+        int code = sandbox::run_sandbox(spec, context.launcher);
+        if (code != 0) fail("installing the npm tools (recipes/node-tools) failed (exit {})", code);
+        if (!stdfs::exists(temp / "root/node_modules/node-gyp/bin/node-gyp.js"))
+            fail("installing the npm tools (recipes/node-tools) gave no node-gyp");
+        return nlohmann::json{
+            {"kind", "node-tools"},
+            {"base", host_base.base_key},
+            {"description", "npm tools (node-gyp, cmake-js, node-gyp-build) over " + host_base.description}};
+    };
+    return context.cache.ensure_entry(key, "npm tools of " + host_base.description, build, context.reporter)
+        .root;
+}
+
+PreparedStage prepare_test_stage(const StageContext& context, const NodeProject& project, const Arch& arch) {
+    stage::StageSpec spec;
+    spec.suite = project.config.suite;
+    spec.kind = stage::StageKind::runtime;
+    spec.mirror = context.mirror;
+    spec.arch = &arch;
+    PreparedStage prepared;
+    stage::require_arch(arch, prepared);
+    auto packages = node_recipes().strings("runtime", "packages");
+    packages.insert(packages.end(), project.config.test_packages.begin(), project.config.test_packages.end());
+    const std::string variant = stage::set_stage_packages(spec, packages);
+    auto entry = context.cache.ensure(spec, variant, context.reporter);
+    auto result = prepared_from(entry, entry, spec.describe());
+    result.extra_files = prepared.extra_files;
+    return result;
+}
+
+}  // namespace xbuild::node

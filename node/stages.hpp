@@ -1,0 +1,43 @@
+#pragma once
+// The stages of one prebuild target: the toolchain stage that compiles (cross by default: a
+// host-arch rootfs with the target as a multiarch architecture; target-arch under qemu with
+// --emulate), the npm tools xbuild runs in it, and the runtime stage that tests.
+#include <filesystem>
+#include <string>
+
+#include "builder/core/arch.hpp"
+#include "builder/stage/context.hpp"
+#include "node/project.hpp"
+
+namespace xbuild::node {
+
+using stage::PreparedStage;
+using stage::StageContext;
+
+struct NodeTarget {
+    const Arch* arch = nullptr;
+    bool emulate = false;  // compile in a target-arch toolchain stage under qemu
+    bool abi = false;      // --abi: build against the suite's Node headers, for its ABI only
+};
+
+// recipes/node.toml: the system sonames a prebuild may need without grafting.
+bool is_system_library(std::string_view soname);
+
+// The host-arch toolchain base of a plan (the suite's Node and npm; multiarch is the plan's
+// foreign arch for cross builds, or nullptr): the fetch phase and the npm tools run in it, and
+// it compiles the native and cross targets. With no layer: the project's packages come on top.
+PreparedStage prepare_host_toolchain(const StageContext& context, const std::string& suite,
+                                     const Arch* multiarch);
+// The stage a target compiles in: the host base (cross, native) or a target-arch base under qemu
+// (emulate), with a layer of the project's build-packages (":<arch>" added for a cross build) and
+// cmake for cmake-js projects.
+PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& project,
+                                const NodeTarget& target, const PreparedStage& host_base);
+// recipes/node-tools (upstream node-gyp, cmake-js, node-gyp-build, node-api-headers, pinned by its
+// package-lock.json) installed with `npm ci` over the host base: a cache entry whose tree holds
+// node_modules/ (bound read-only at /xbuild/tools in build and test sandboxes).
+std::filesystem::path ensure_node_tools(const StageContext& context, const PreparedStage& host_base);
+// Extract-only target-arch rootfs with the suite's nodejs and the project's test-packages.
+PreparedStage prepare_test_stage(const StageContext& context, const NodeProject& project, const Arch& arch);
+
+}  // namespace xbuild::node

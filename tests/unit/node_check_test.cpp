@@ -1,0 +1,91 @@
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/elf/elf_file.hpp"
+#include "node/check.hpp"
+#include "tests/unit/test_support.hpp"
+
+using namespace xbuild;
+using namespace xbuild::node;
+namespace stdfs = std::filesystem;
+using xbuild::test::contains;
+
+namespace {
+
+void sh(const std::string& command) {
+    INFO(command);
+    REQUIRE(std::system(command.c_str()) == 0);
+}
+
+elf::ElfInfo needing(std::vector<elf::VersionNeed> needs) {
+    elf::ElfInfo info;
+    info.version_needs = std::move(needs);
+    return info;
+}
+
+}  // namespace
+
+TEST_SUITE("node check") {
+    TEST_CASE("the newest needed version of a namespace compares numerically") {
+        std::vector<elf::ElfInfo> infos{
+            needing({{"libc.so.6", {"GLIBC_2.2.5", "GLIBC_2.14", "GLIBC_PRIVATE"}}}),
+            needing({{"libc.so.6", {"GLIBC_2.3.4"}},
+                     {"libstdc++.so.6", {"GLIBCXX_3.4.9", "GLIBCXX_3.4.21", "CXXABI_1.3"}}}),
+        };
+        CHECK(newest_version_needed(infos, "GLIBC") == "GLIBC_2.14");
+        CHECK(newest_version_needed(infos, "GLIBCXX") == "GLIBCXX_3.4.21");
+        CHECK(newest_version_needed(infos, "CXXABI") == "CXXABI_1.3");
+        CHECK(newest_version_needed(infos, "GCC").empty());
+        CHECK(newest_version_needed({}, "GLIBC").empty());
+    }
+
+    TEST_CASE("a real addon: the glibc floor, grafting beside it, and the refusals") {
+        fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-node-check-");
+        const std::string d = dir.path().string();
+        const stdfs::path libdir = dir.path() / "stage/usr/lib/x86_64-linux-gnu";
+        fs::make_dirs(libdir);
+        fs::write_file_atomic(dir.path() / "helper.c", "int helper(void) { return 3; }\n");
+        fs::write_file_atomic(
+            dir.path() / "addon.c",
+            "#include <pthread.h>\nint helper(void);\nstatic void* run(void* a) { return a; }\n"
+            "int start(void) { pthread_t t; return pthread_create(&t, 0, run, 0) + helper(); }\n");
+        sh("cd " + d + " && gcc -shared -fPIC -Wl,-soname,libhelper.so.1 -o " +
+           (libdir / "libhelper.so.1").string() + " helper.c");
+        sh("cd " + d + " && gcc -shared -fPIC -o addon.node addon.c -L" + libdir.string() +
+           " -l:libhelper.so.1");
+        const Arch& arch = arch_from_name("x64");
+        elf::LibraryResolver resolver({dir.path() / "stage"}, arch);
+
+        auto checked = check_prebuild(dir.path() / "addon.node", arch, resolver,
+                                      {"prebuilds/linux-x64/a.napi.glibc.node", "a.napi.glibc.node", false});
+        REQUIRE(checked.files.size() == 2);
+        CHECK(checked.files[0].path == "a.napi.glibc.node");
+        CHECK(checked.files[1].path.starts_with("libhelper-"));
+        REQUIRE(checked.grafted.size() == 1);
+        CHECK(checked.grafted[0].stage_path == "/usr/lib/x86_64-linux-gnu/libhelper.so.1");
+        CHECK(checked.glibc_floor == "2.34");  // pthread_create@GLIBC_2.34 with the host's glibc 2.36
+        CHECK(checked.newest_glibcxx.empty());
+        auto info = elf::parse_elf(checked.files[0].data, "addon");
+        CHECK(info.runpath == std::vector<std::string>{"$ORIGIN"});
+
+        CHECK_THROWS_WITH_AS(check_prebuild(dir.path() / "addon.node", arch_from_name("arm64"), resolver,
+                                            {"label", "a.napi.glibc.node", false}),
+                             contains("label: a.napi.glibc.node is not a aarch64 ELF file"), Error);
+        // Debian's node-gyp links -lnode: such a file loads in no other Node.
+        sh("cd " + d + " && gcc -shared -fPIC -Wl,-soname,libnode.so.115 -o " +
+           (libdir / "libnode.so.115").string() + " helper.c && gcc -shared -fPIC -o linked.node addon.c -L" +
+           libdir.string() + " -l:libhelper.so.1 -Wl,--no-as-needed -l:libnode.so.115");
+        CHECK_THROWS_WITH_AS(
+            check_prebuild(dir.path() / "linked.node", arch, resolver, {"label", "l.node", false}),
+            contains("label: links libnode.so.115"), Error);
+        fs::write_file_atomic(dir.path() / "text.node", "not an ELF");
+        CHECK_THROWS_WITH_AS(
+            check_prebuild(dir.path() / "text.node", arch, resolver, {"label", "t.node", false}),
+            contains("is not an ELF file"), Error);
+    }
+}

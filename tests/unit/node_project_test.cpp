@@ -1,0 +1,150 @@
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "node/project.hpp"
+#include "tests/unit/test_support.hpp"
+
+using namespace xbuild;
+using namespace xbuild::node;
+namespace stdfs = std::filesystem;
+using xbuild::test::contains;
+using Strings = std::vector<std::string>;
+
+namespace {
+
+struct Package {
+    fs::TempDir dir{stdfs::temp_directory_path(), "xbuild-node-project-"};
+    explicit Package(const std::string& package_json, const std::string& build_file = "binding.gyp") {
+        fs::write_file_atomic(dir.path() / "package.json", package_json);
+        if (!build_file.empty()) fs::write_file_atomic(dir.path() / build_file, "{}\n");
+    }
+    std::string where() const { return (dir.path() / "package.json").string(); }
+};
+
+// Clears the XBUILD_* variables the loader reads, for the test's duration.
+void unset_xbuild_variables() {
+    for (const char* name : {"XBUILD_ARCHS", "XBUILD_BUILD_PACKAGES", "XBUILD_TEST_COMMAND",
+                             "XBUILD_TEST_PACKAGES", "XBUILD_ENVIRONMENT"})
+        ::unsetenv(name);
+}
+struct CleanEnvironment {
+    CleanEnvironment() { unset_xbuild_variables(); }
+    ~CleanEnvironment() { unset_xbuild_variables(); }
+};
+
+}  // namespace
+
+TEST_SUITE("node project") {
+    TEST_CASE("package.json's name, version and xbuild section") {
+        CleanEnvironment clean;
+        Package package(R"({"name": "@acme/fast.thing", "version": "2.1.0", "xbuild": {
+            "archs": ["x64", "arm64"], "build-packages": "libz-dev libssl-dev", "test-command": "node t.js",
+            "test-packages": ["libz1"], "napi-version": 8, "suite": "bookworm", "environment": {"FAST": "1"}}})");
+        auto project = load_node_project(package.dir.path(), {});
+        CHECK(project.name == "@acme/fast.thing");
+        CHECK(project.version == "2.1.0");
+        CHECK(project.prebuild_name == "fast_thing");
+        CHECK(project.build_system == BuildSystem::node_gyp);
+        CHECK_FALSE(project.has_lock_file);
+        CHECK(project.config.archs == Strings{"x64", "arm64"});
+        CHECK(project.config.build_packages == Strings{"libz-dev", "libssl-dev"});
+        CHECK(project.config.test_command == "node t.js");
+        CHECK(project.config.test_packages == Strings{"libz1"});
+        CHECK(project.config.napi_version == 8);
+        CHECK(project.config.suite == "bookworm");
+        CHECK(project.config.environment == Strings{"FAST=1"});
+    }
+
+    TEST_CASE("defaults, the lock file, and a tag-like name") {
+        CleanEnvironment clean;
+        Package package(R"({"name": "node"})");
+        fs::write_file_atomic(package.dir.path() / "package-lock.json", "{}");
+        auto project = load_node_project(package.dir.path(), {});
+        CHECK(project.version == "0.0.0");
+        CHECK(project.prebuild_name ==
+              "addon-node");  // "node" alone would read as node-gyp-build's runtime tag
+        CHECK(project.has_lock_file);
+        CHECK(project.config.suite == "trixie");
+        CHECK_FALSE(project.config.napi_version.has_value());
+    }
+
+    TEST_CASE("cmake-js for CMakeLists.txt alone, or when the package names it") {
+        CleanEnvironment clean;
+        Package cmake_only(R"({"name": "c"})", "CMakeLists.txt");
+        CHECK(load_node_project(cmake_only.dir.path(), {}).build_system == BuildSystem::cmake_js);
+        Package both(R"({"name": "c", "devDependencies": {"cmake-js": "^7"}})", "CMakeLists.txt");
+        fs::write_file_atomic(both.dir.path() / "binding.gyp", "{}");
+        CHECK(load_node_project(both.dir.path(), {}).build_system == BuildSystem::cmake_js);
+        Package gyp(R"({"name": "c"})", "CMakeLists.txt");
+        fs::write_file_atomic(gyp.dir.path() / "binding.gyp", "{}");
+        CHECK(load_node_project(gyp.dir.path(), {}).build_system == BuildSystem::node_gyp);
+    }
+
+    TEST_CASE("command line and environment override the package.json section") {
+        CleanEnvironment clean;
+        Package package(R"({"name": "p", "xbuild": {"archs": "x64", "test-command": "a"}})");
+        CHECK(load_node_project(package.dir.path(), {{"arm64"}}).config.archs == Strings{"arm64"});
+        ::setenv("XBUILD_ARCHS", "riscv64,arm64", 1);
+        ::setenv("XBUILD_TEST_COMMAND", "node -e 1", 1);
+        ::setenv("XBUILD_ENVIRONMENT", "A=1 B=2", 1);
+        auto project = load_node_project(package.dir.path(), {{"x64"}});
+        CHECK(project.config.archs == Strings{"riscv64", "arm64"});
+        CHECK(project.config.test_command == "node -e 1");
+        CHECK(project.config.environment == Strings{"A=1", "B=2"});
+        ::setenv("XBUILD_ENVIRONMENT", "novalue", 1);
+        CHECK_THROWS_WITH_AS(load_node_project(package.dir.path(), {}),
+                             contains("XBUILD_ENVIRONMENT: 'novalue'"), Error);
+    }
+
+    TEST_CASE("bad input names the file and the key") {
+        CleanEnvironment clean;
+        fs::TempDir empty(stdfs::temp_directory_path(), "xbuild-node-empty-");
+        CHECK_THROWS_WITH_AS(load_node_project(empty.path(), {}), contains("no package.json"), Error);
+        Package no_build(R"({"name": "p"})", "");
+        CHECK_THROWS_WITH_AS(load_node_project(no_build.dir.path(), {}),
+                             contains("no binding.gyp or CMakeLists.txt"), Error);
+        Package broken("{\"name\": ");
+        CHECK_THROWS_WITH_AS(load_node_project(broken.dir.path(), {}),
+                             contains(broken.where() + ": invalid JSON"), Error);
+        Package array("[1]");
+        CHECK_THROWS_WITH_AS(load_node_project(array.dir.path(), {}), contains("must hold a JSON object"),
+                             Error);
+        Package nameless(R"({"version": "1.0.0"})");
+        CHECK_THROWS_WITH_AS(load_node_project(nameless.dir.path(), {}), contains("no \"name\""), Error);
+        Package bad_name(R"({"name": "../Evil"})");
+        CHECK_THROWS_WITH_AS(load_node_project(bad_name.dir.path(), {}),
+                             contains("not a valid npm package name"), Error);
+        Package unknown(R"({"name": "p", "xbuild": {"arch": "x64"}})");
+        CHECK_THROWS_WITH_AS(load_node_project(unknown.dir.path(), {}),
+                             contains(unknown.where() + ": xbuild.arch: unknown key"), Error);
+        Package napi(R"({"name": "p", "xbuild": {"napi-version": "8"}})");
+        CHECK_THROWS_WITH_AS(load_node_project(napi.dir.path(), {}), contains("xbuild.napi-version: must be"),
+                             Error);
+        Package suite(R"({"name": "p", "xbuild": {"suite": "buster"}})");
+        CHECK_THROWS_AS(load_node_project(suite.dir.path(), {}), Error);
+        Package list(R"({"name": "p", "xbuild": {"archs": [1]}})");
+        CHECK_THROWS_WITH_AS(load_node_project(list.dir.path(), {}),
+                             contains("xbuild.archs: must be an array of strings"), Error);
+    }
+
+    TEST_CASE("sources including V8, NAN, libuv or node.h are found; node_modules and build are skipped") {
+        fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-node-abi-");
+        fs::make_dirs(dir.path() / "src");
+        fs::make_dirs(dir.path() / "node_modules/nan");
+        fs::make_dirs(dir.path() / "build");
+        fs::write_file_atomic(dir.path() / "src/napi.cc", "#include <node_api.h>\n#include \"napi.h\"\n");
+        fs::write_file_atomic(dir.path() / "src/legacy.cc", "// old\n  #  include <nan.h>\n");
+        fs::write_file_atomic(dir.path() / "src/loop.h", "#include \"uv.h\"\n");
+        fs::write_file_atomic(dir.path() / "src/notes.txt", "#include <v8.h>\n");
+        fs::write_file_atomic(dir.path() / "node_modules/nan/nan.h", "#include <v8.h>\n");
+        fs::write_file_atomic(dir.path() / "build/gen.cc", "#include <v8.h>\n");
+        CHECK(find_abi_unstable_includes(dir.path()) ==
+              Strings{"src/legacy.cc includes <nan.h>", "src/loop.h includes <uv.h>"});
+    }
+}
