@@ -35,14 +35,18 @@ std::string suite_for_python(std::string_view python) {
          known);
 }
 
-std::string default_python() {
+std::string python_for_suite(std::string_view suite) {
     const auto& root = python_recipes();
     if (const toml::table* suites = root["suites"].as_table()) {
-        for (const auto& [version, suite] : *suites) {
-            if (suite.value_or(std::string()) == stage::k_default_suite) return std::string(version.str());
+        for (const auto& [version, name] : *suites) {
+            if (name.value_or(std::string()) == suite) return std::string(version.str());
         }
     }
-    fail("recipes/python.toml: no Python for the default suite {}", stage::k_default_suite);
+    fail("recipes/python.toml: no Python for the suite {}", suite);
+}
+
+std::string default_python() {
+    return python_for_suite(stage::k_default_suite);
 }
 
 bool matches_selector(std::string_view build_id, std::string_view selector) {

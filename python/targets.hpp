@@ -20,6 +20,8 @@ struct WheelTarget {
 
 // X.Y → the Debian suite that ships it (recipes/python.toml [suites]); Error for others.
 std::string suite_for_python(std::string_view python);
+// The Python a suite ships ("3.13" for trixie); Error for a suite recipes/python.toml does not map.
+std::string python_for_suite(std::string_view suite);
 // The Python of the default suite.
 std::string default_python();
 // fnmatch-style selector ("cp39-*", "*_aarch64", "cp313-manylinux_x86_64") against a build id.

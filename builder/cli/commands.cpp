@@ -22,6 +22,8 @@ struct State {
     std::string prune_older_than;
     std::vector<std::string> doctor_archs;
     WheelsCliOptions wheels;
+    PrebuildCliOptions prebuild;
+    ImageCliOptions image;
     RepairCliOptions repair;
     InspectCliOptions inspect;
     std::function<int()> action;
@@ -73,6 +75,45 @@ const CommandEntry k_commands[] = {
          command.add_flag("--json", o.json, "print the outcomes as JSON on stdout");
          command.callback(
              [&state] { state.action = [&state] { return wheels_command(state.global, state.wheels); }; });
+     }},
+    {nullptr, "prebuild", "Build and test Node-API prebuilds for every arch, in node-gyp-build's layout",
+     [](CLI::App& command, State& state) {
+         auto& o = state.prebuild;
+         command.add_option("source", o.source, "package directory (with package.json)")
+             ->capture_default_str();
+         command
+             .add_option("--arch", o.archs,
+                         "x64,arm64,... (default: package.json xbuild.archs, else the host's)")
+             ->delimiter(',');
+         command.add_flag("--emulate", o.emulate, "compile in a target-arch toolchain stage under qemu");
+         command.add_flag("--abi", o.abi,
+                          "build an addon using V8/NAN/libuv for the suite Node's ABI (abi<N> prebuilds)");
+         command.add_flag("--strip", o.strip, "strip the prebuilds with the target's strip");
+         command.add_option("-o,--output", o.output, "prebuilds directory (default: SOURCE/prebuilds)");
+         command.add_flag("--keep-going", o.keep_going, "build the other archs after a failure");
+         command.add_flag("--json", o.json, "print the outcomes as JSON on stdout");
+         command.callback([&state] {
+             state.action = [&state] { return prebuild_command(state.global, state.prebuild); };
+         });
+     }},
+    {nullptr, "image", "Assemble a slim multi-arch OCI image (interpreter base + wheels/prebuilds + app)",
+     [](CLI::App& command, State& state) {
+         auto& o = state.image;
+         command.add_option("source", o.source, "project directory (with xbuild.toml)")
+             ->capture_default_str();
+         command.add_option("--arch", o.archs, "x86_64,arm64,... (default: [image] archs, else the host's)")
+             ->delimiter(',');
+         command.add_option("-t,--tag", o.tag, "image name and tag (default: [image] tag)");
+         command.add_option("-o,--output", o.output, "archive to write (default: image.tar)");
+         command
+             .add_option("--format", o.format, "archive format: oci (oci-archive) or docker (docker-archive)")
+             ->check(CLI::IsMember({"oci", "docker"}))
+             ->capture_default_str();
+         command.add_option("--layout", o.layout, "also write an OCI image layout directory");
+         command.add_flag("--push", o.push, "push to the registry the tag names");
+         command.add_flag("--json", o.json, "print the result as JSON on stdout");
+         command.callback(
+             [&state] { state.action = [&state] { return image_command(state.global, state.image); }; });
      }},
     {nullptr, "repair", "Graft external libraries into wheels and give them honest manylinux tags",
      [](CLI::App& command, State& state) {

@@ -50,6 +50,28 @@ struct WheelsCliOptions {
     bool json = false;
 };
 
+struct PrebuildCliOptions {
+    std::string source = ".";
+    std::vector<std::string> archs;
+    bool emulate = false;
+    bool abi = false;
+    bool strip = false;
+    std::string output;  // default: <source>/prebuilds
+    bool keep_going = false;
+    bool json = false;
+};
+
+struct ImageCliOptions {
+    std::string source = ".";
+    std::vector<std::string> archs;
+    std::string tag;
+    std::string output;  // default: image.tar unless --layout or --push alone
+    std::string format = "oci";
+    std::string layout;
+    bool push = false;
+    bool json = false;
+};
+
 struct RepairCliOptions {
     std::vector<std::string> wheels;
     std::string output = "wheelhouse";
@@ -64,6 +86,8 @@ int cache_ls(const GlobalOptions& global);
 int cache_prune(const GlobalOptions& global, const std::string& older_than);
 int doctor_command(const GlobalOptions& global, const std::vector<std::string>& arch_names);
 int wheels_command(const GlobalOptions& global, const WheelsCliOptions& options);
+int prebuild_command(const GlobalOptions& global, const PrebuildCliOptions& options);
+int image_command(const GlobalOptions& global, const ImageCliOptions& options);
 int repair_command(const GlobalOptions& global, const RepairCliOptions& options);
 struct InspectCliOptions {
     std::string file;

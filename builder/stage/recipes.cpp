@@ -54,7 +54,7 @@ std::string RecipeFile::expand(std::string text, const Placeholders& placeholder
 std::vector<std::string> RecipeFile::strings(std::string_view section, std::string_view key,
                                              const Placeholders& placeholders) const {
     std::vector<std::string> out;
-    const toml::table* table = m_root[section].as_table();
+    const toml::table* table = m_root.at_path(section).as_table();  // "base.python3": a dotted path
     const toml::node* node = table ? table->get(key) : nullptr;
     if (node == nullptr) return out;
     const toml::array* array = node->as_array();

@@ -26,7 +26,8 @@ class RecipeFile {
 
     const toml::table& root() const { return m_root; }
     const std::filesystem::path& path() const { return m_path; }
-    // The strings of [section] key (empty when either is absent) with each "{name}" of
+    // The strings of [section] key (section may be dotted: "base.python3"; empty when either is
+    // absent) with each "{name}" of
     // placeholders replaced; Error when the key is not an array of strings.
     std::vector<std::string> strings(std::string_view section, std::string_view key,
                                      const Placeholders& placeholders = {}) const;

@@ -27,7 +27,7 @@ std::string binary_identity() {
     return fmt::format("{}:{}.{}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
-long long source_date_epoch(const stdfs::path& dir) {
+long long source_date_epoch(const stdfs::path& dir, long long fallback) {
     if (const char* env = std::getenv("SOURCE_DATE_EPOCH"); env && *env) return std::atoll(env);
     if (stdfs::exists(dir / ".git") && process::find_program("git")) {
         try {
@@ -36,7 +36,7 @@ long long source_date_epoch(const stdfs::path& dir) {
         } catch (const Error&) {
         }
     }
-    return 315532800;
+    return fallback;
 }
 
 ResultCache::ResultCache(const RootfsCache& cache, std::string kind)

@@ -16,9 +16,9 @@ namespace xbuild::stage {
 // an old one's. (Size and mtime: hashing the binary would cost ~40 ms per run.)
 std::string binary_identity();
 
-// SOURCE_DATE_EPOCH, else the last commit time of the git checkout at dir, else 315532800
-// (1980-01-01, the zip epoch).
-long long source_date_epoch(const std::filesystem::path& dir);
+// SOURCE_DATE_EPOCH, else the last commit time of the git checkout at dir, else fallback
+// (1980-01-01, the zip epoch, for wheels; 0 for image layers).
+long long source_date_epoch(const std::filesystem::path& dir, long long fallback = 315532800);
 
 class ResultCache {
   public:

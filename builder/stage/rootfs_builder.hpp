@@ -13,6 +13,10 @@ struct RootfsBuild {
     std::filesystem::path root;      // the tree to create (must not exist)
     std::filesystem::path manifest;  // "package<TAB>arch<TAB>version" lines, sorted
     std::filesystem::path log;       // mmdebstrap's full output
+    // Extract-only stages: when set, each package's control paragraph and md5sums are written
+    // there as <package> and <package>.md5sums (what /var/lib/dpkg/status.d holds in distroless
+    // images, for scanners).
+    std::filesystem::path controls;
 };
 
 // mmdebstrap --mode for the current user and stage kind. Throws Error when the stage

@@ -57,8 +57,10 @@ class LibCurl {
     LibCurl() : m_library(::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) {
         if (!m_library) {
             const char* why = ::dlerror();
-            fail("pushing images needs libcurl, which could not be loaded ({}): install libcurl4",
-                 why ? why : "libcurl.so.4 not found");
+            fail(
+                "talking to a registry or a mirror needs libcurl, which could not be loaded ({}): install "
+                "libcurl4",
+                why ? why : "libcurl.so.4 not found");
         }
         std::unique_ptr<void, int (*)(void*)> guard(m_library, ::dlclose);
         lookup(global_init, "curl_global_init");

@@ -149,7 +149,10 @@ std::string index_json(const std::vector<Descriptor>& manifests,
                          is_manifest_type(manifest.media_type) || is_index_type(manifest.media_type), "entry",
                          source);
         if (!manifest.platform) fail("{}: manifest {} has no platform", source, manifest.digest);
-        if (!platforms.insert(to_string(*manifest.platform)).second)
+        // Artifacts (an SBOM) are listed as docker's attestations are: platform unknown/unknown,
+        // which no runtime selects; there may be one per image.
+        const bool artifact = !manifest.artifact_type.empty() && manifest.platform->os == "unknown";
+        if (!artifact && !platforms.insert(to_string(*manifest.platform)).second)
             fail("{}: two manifests for {}", source, to_string(*manifest.platform));
         out["manifests"].push_back(to_json(manifest));
     }
@@ -166,6 +169,44 @@ Descriptor put_image(const BlobStore& store, const ImageConfig& config, const st
     Descriptor manifest =
         store.put(media_type::image_manifest, manifest_json(config_blob, layers, annotations));
     manifest.platform = config.platform;
+    return manifest;
+}
+
+std::string artifact_manifest_json(std::string_view artifact_type, const std::vector<Descriptor>& blobs,
+                                   const Descriptor& subject,
+                                   const std::map<std::string, std::string>& annotations) {
+    constexpr std::string_view source = "artifact manifest";
+    if (artifact_type.empty() || artifact_type.find('/') == std::string_view::npos)
+        fail("{}: artifact type '{}' is not a media type", source, text::printable(artifact_type));
+    if (blobs.empty()) fail("{}: no blobs", source);
+    check_media_type(subject, is_manifest_type(subject.media_type) || is_index_type(subject.media_type),
+                     "subject", source);
+    Descriptor config{std::string(media_type::empty), sha256_digest("{}"), 2, std::nullopt, {}, ""};
+    json out = {{"schemaVersion", 2},
+                {"mediaType", media_type::image_manifest},
+                {"artifactType", artifact_type},
+                {"config", to_json(config)},
+                {"layers", json::array()}};
+    for (const Descriptor& blob : blobs) out["layers"].push_back(to_json(blob));
+    Descriptor subject_entry = subject;
+    subject_entry.platform.reset();
+    subject_entry.annotations.clear();
+    out["subject"] = to_json(subject_entry);
+    if (!annotations.empty()) out["annotations"] = annotations;
+    return canonical_dump(out, source);
+}
+
+Descriptor put_artifact(const BlobStore& store, std::string_view artifact_type,
+                        const std::vector<Descriptor>& blobs, const Descriptor& subject,
+                        const std::map<std::string, std::string>& annotations) {
+    for (const Descriptor& blob : blobs) store.check_present(blob);
+    store.put(media_type::empty, "{}");
+    Descriptor manifest = store.put(media_type::image_manifest,
+                                    artifact_manifest_json(artifact_type, blobs, subject, annotations));
+    manifest.artifact_type = std::string(artifact_type);
+    manifest.platform = Platform{"unknown", "unknown", ""};
+    manifest.annotations = {{"vnd.docker.reference.digest", subject.digest},
+                            {"vnd.docker.reference.type", "attestation-manifest"}};
     return manifest;
 }
 

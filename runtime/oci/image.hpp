@@ -44,7 +44,8 @@ std::string config_json(const ImageConfig& config);
 std::string manifest_json(const Descriptor& config, const std::vector<Descriptor>& layers,
                           const std::map<std::string, std::string>& annotations = {});
 
-// An OCI image index of manifests; each must have a platform, and no two the same platform.
+// An OCI image index of manifests; each must have a platform, and no two images the same platform
+// (artifacts listed with platform unknown/unknown may repeat).
 std::string index_json(const std::vector<Descriptor>& manifests,
                        const std::map<std::string, std::string>& annotations = {});
 
@@ -53,6 +54,20 @@ std::string index_json(const std::vector<Descriptor>& manifests,
 // config.diff_ids.size().
 Descriptor put_image(const BlobStore& store, const ImageConfig& config, const std::vector<Descriptor>& layers,
                      const std::map<std::string, std::string>& annotations = {});
+
+// An OCI 1.1 artifact manifest (artifactType, the empty config "{}", blobs as its layers, subject):
+// how an SBOM is attached to an image.
+std::string artifact_manifest_json(std::string_view artifact_type, const std::vector<Descriptor>& blobs,
+                                   const Descriptor& subject,
+                                   const std::map<std::string, std::string>& annotations = {});
+
+// Stores an artifact manifest (and the empty config) for blobs already in the store; returns the
+// descriptor an index lists it with: artifactType set, platform unknown/unknown (no runtime picks it)
+// and docker's annotations naming the subject (vnd.docker.reference.digest/type), as buildx lists
+// attestations, so tools that know them skip it.
+Descriptor put_artifact(const BlobStore& store, std::string_view artifact_type,
+                        const std::vector<Descriptor>& blobs, const Descriptor& subject,
+                        const std::map<std::string, std::string>& annotations = {});
 
 // Stores an index of manifests; returns its descriptor.
 Descriptor put_index(const BlobStore& store, const std::vector<Descriptor>& manifests,

@@ -42,21 +42,31 @@ void check_ref_name(std::string_view ref) {
         fail("invalid image ref name '{}' (1 to 255 of letters, digits and -._:@/+)", printable(ref));
 }
 
-std::string layout_index(const Descriptor& root, std::string_view ref) {
+std::string layout_index(const Descriptor& root, std::string_view ref,
+                         const std::vector<Descriptor>& attached = {}) {
     Descriptor entry = root;
     entry.annotations[std::string(k_ref_name)] = std::string(ref);
-    json index = {
-        {"schemaVersion", 2}, {"mediaType", media_type::image_index}, {"manifests", {to_json(entry)}}};
+    json manifests = json::array({to_json(entry)});
+    for (const Descriptor& artifact : attached) manifests.push_back(to_json(artifact));
+    json index = {{"schemaVersion", 2}, {"mediaType", media_type::image_index}, {"manifests", manifests}};
     return canonical_dump(index, "index.json");
 }
 
-// Every blob the root reaches (configs, layers, manifests, indexes), once each, by digest.
-std::vector<Descriptor> reachable_blobs(const BlobStore& store, const Descriptor& root) {
-    Content content = collect_content(store, root);
-    std::vector<Descriptor> all = std::move(content.blobs);
-    all.insert(all.end(), content.manifests.begin(), content.manifests.end());
+// Every blob the roots reach (configs, layers, manifests, indexes), once each, by digest.
+std::vector<Descriptor> reachable_blobs(const BlobStore& store, const Descriptor& root,
+                                        const std::vector<Descriptor>& attached = {}) {
+    std::vector<Descriptor> roots{root}, all;
+    roots.insert(roots.end(), attached.begin(), attached.end());
+    for (const Descriptor& start : roots) {
+        Content content = collect_content(store, start);
+        all.insert(all.end(), content.blobs.begin(), content.blobs.end());
+        all.insert(all.end(), content.manifests.begin(), content.manifests.end());
+    }
     std::sort(all.begin(), all.end(),
               [](const Descriptor& a, const Descriptor& b) { return a.digest < b.digest; });
+    all.erase(std::unique(all.begin(), all.end(),
+                          [](const Descriptor& a, const Descriptor& b) { return a.digest == b.digest; }),
+              all.end());
     return all;
 }
 
@@ -151,9 +161,9 @@ bool docker_loadable_layer(std::string_view type) {
 }  // namespace
 
 void write_oci_layout(const BlobStore& store, const Descriptor& root, const stdfs::path& dir,
-                      std::string_view ref_name) {
+                      std::string_view ref_name, const std::vector<Descriptor>& attached) {
     check_ref_name(ref_name);
-    const std::vector<Descriptor> blobs = reachable_blobs(store, root);
+    const std::vector<Descriptor> blobs = reachable_blobs(store, root, attached);
     const bool replace = check_layout_destination(dir);
     const stdfs::path parent = dir.parent_path().empty() ? "." : dir.parent_path();
     fs::TempDir temp(parent, dir.filename().string() + ".tmp-");
@@ -166,7 +176,7 @@ void write_oci_layout(const BlobStore& store, const Descriptor& root, const stdf
         link_or_copy(store.path_of(blob.digest), blob_dir / digest_hex(blob.digest));
     }
     fs::write_file_atomic(temp.path() / "oci-layout", k_oci_layout);
-    fs::write_file_atomic(temp.path() / "index.json", layout_index(root, ref_name));
+    fs::write_file_atomic(temp.path() / "index.json", layout_index(root, ref_name, attached));
     install_directory(temp, dir, replace);
 }
 

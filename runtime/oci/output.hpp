@@ -22,8 +22,11 @@ namespace xbuild::oci {
 // Writes dir as an OCI image layout (oci-layout, index.json, blobs/sha256/*) holding root under ref_name;
 // blobs are hard links to the store's (copies across file systems). An existing dir is replaced only when
 // it is an OCI image layout (it has an oci-layout file) or empty; anything else there is an Error.
+// attached: artifacts referring to root (an SBOM), listed in index.json after it without a ref name (the
+// image layout's way to hold referrers); an oci-archive has none, since `podman load` takes only an
+// index.json of one entry.
 void write_oci_layout(const BlobStore& store, const Descriptor& root, const std::filesystem::path& dir,
-                      std::string_view ref_name);
+                      std::string_view ref_name, const std::vector<Descriptor>& attached = {});
 
 // Writes file as a tar of the layout write_oci_layout would make (entries sorted, mtime as given).
 void write_oci_archive(const BlobStore& store, const Descriptor& root, const std::filesystem::path& file,

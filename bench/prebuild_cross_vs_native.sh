@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Clean prebuilds (stages and npm tools warm, prebuild cache cold) of the node-addon-api sample and
+# of bufferutil 4.0.9, in one run: arm64 cross-compiled vs x64 native vs arm64 --emulate (compiled
+# under qemu). Prints the build-step times (node-gyp in the toolchain stage) and the ratios, then
+# the time of an unchanged second run of `xbuild prebuild`.
+# Usage: bench/prebuild_cross_vs_native.sh   (x86_64 host; the first run builds the stages)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+XBUILD=${XBUILD:-$PWD/build/xbuild}
+export XBUILD_CACHE=${XBUILD_CACHE:-$PWD/build/test-cache}
+export XBUILD_FIXTURE_CACHE=${XBUILD_FIXTURE_CACHE:-$PWD/build/fixture-cache}
+PY=/usr/bin/python3
+work=$(mktemp -d /tmp/xbuild-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+tests/fetch_fixture.sh bufferutil "$work/fixtures" >/dev/null
+
+# build_seconds PACKAGE-DIR ARCH [--emulate]: a fresh copy (unique content: no cache hit), one
+# build, the build step's seconds from --json.
+build_seconds() {
+    local src=$1 arch=$2
+    shift 2
+    local copy="$work/src-$RANDOM$RANDOM"
+    cp -r "$src" "$copy"
+    echo "// bench $(date +%s%N)" >>"$copy/index.js"
+    "$XBUILD" -q prebuild "$copy" --arch "$arch" -o "$work/out" --json "$@" |
+        "$PY" -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["ok"], d; print("%.2f" % d[0]["build_seconds"])'
+}
+
+for project in napi-sample bufferutil; do
+    if [[ $project == bufferutil ]]; then
+        dir="$work/fixtures/bufferutil"
+        export XBUILD_TEST_COMMAND="node -e \"require('node-gyp-build')('/pkg').mask\""
+    else
+        dir=recipes/samples/napi-sample
+        unset XBUILD_TEST_COMMAND
+    fi
+    # Warm every stage first (untimed): stages are cached, builds are what is measured.
+    for args in "x64" "arm64" "arm64 --emulate"; do build_seconds "$dir" $args >/dev/null; done
+    native=$(build_seconds "$dir" x64)
+    cross=$(build_seconds "$dir" arm64)
+    emulated=$(build_seconds "$dir" arm64 --emulate)
+    echo "$project (clean build step):"
+    echo "  x64 native ${native}s, arm64 cross ${cross}s, arm64 emulated ${emulated}s"
+    echo "  cross / native:   $(ratio "$cross" "$native")x  (target <= 1.15x)"
+    echo "  emulate / cross:  $(ratio "$emulated" "$cross")x  (target >= 5x)"
+done
+
+# An unchanged second run: source digest + stage keys hit the prebuild cache.
+unset XBUILD_TEST_COMMAND
+"$XBUILD" -q prebuild recipes/samples/napi-sample --arch x64,arm64 -o "$work/out2"
+start=${EPOCHREALTIME/./}
+"$XBUILD" -q prebuild recipes/samples/napi-sample --arch x64,arm64 -o "$work/out2"
+end=${EPOCHREALTIME/./}
+echo "unchanged second run of xbuild prebuild (2 archs): $(( (end - start) / 1000 )) ms"

@@ -1,0 +1,117 @@
+// The CLI's image command: wires the Python and Node front ends into runtime's image assembly
+// (runtime/ builds on builder/ only; this front end sees every part).
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "builder/cli/options.hpp"
+#include "builder/core/error.hpp"
+#include "builder/stage/apt_sources.hpp"
+#include "builder/stage/result_cache.hpp"
+#include "node/app_modules.hpp"
+#include "python/image_wheels.hpp"
+#include "python/targets.hpp"
+#include "runtime/image_build.hpp"
+
+namespace xbuild::cli {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+std::vector<const Arch*> image_archs(const runtime::ImageConfig& config) {
+    std::vector<const Arch*> archs;
+    for (const std::string& name :
+         config.archs.empty() ? std::vector<std::string>{std::string(host_arch().debian)} : config.archs) {
+        const Arch* arch = &arch_from_name(name);
+        if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
+    }
+    return archs;
+}
+
+// What the image installs: wheels (Python base) or node_modules (Node base), prepared once for all
+// archs; the installer then fills each arch's dependencies layer.
+runtime::DependencyInstaller prepare_dependencies(const stage::StageContext& context,
+                                                  const runtime::ImageConfig& config,
+                                                  const std::string& python_version,
+                                                  const stdfs::path& work) {
+    const auto archs = image_archs(config);
+    if (config.base == runtime::BaseKind::nodejs && !config.wheels.empty())
+        fail("{}: wheels need base = \"python3\"", (config.dir / "xbuild.toml").string());
+    if (config.base == runtime::BaseKind::python3 && !config.node_packages.empty())
+        fail("{}: node-packages need base = \"nodejs\"", (config.dir / "xbuild.toml").string());
+    if (config.base == runtime::BaseKind::python3) {
+        auto wheels = python::collect_image_wheels(
+            context, {config.wheels, config.dir, archs, python_version, work / "wheelhouse"});
+        return [&context, &config, python_version, wheels](const Arch& arch, const runtime::ImageBase& base,
+                                                           const stdfs::path& root) {
+            const python::ImagePython image{python_version, std::string(arch.debian), base.glibc_version};
+            auto installed = python::install_image_wheels(wheels, root, image);
+            if (config.compile_bytecode)
+                python::compile_image_wheels(context, config.suite, image, installed, root);
+            std::vector<runtime::SbomPackage> components;
+            for (const auto& wheel : installed) {
+                runtime::SbomPackage package;
+                package.name = wheel.name;
+                package.version = wheel.version;
+                package.kind = runtime::SbomPackage::Kind::pypi;
+                package.purl = wheel.purl();
+                components.push_back(package);
+            }
+            return components;
+        };
+    }
+    std::vector<stdfs::path> packages;
+    for (const std::string& entry : config.node_packages) packages.push_back(config.dir / entry);
+    const stdfs::path node_modules =
+        node::install_app_modules(context, {config.dir, packages, archs, config.suite, work / "node"});
+    return [node_modules](const Arch& arch, const runtime::ImageBase&, const stdfs::path& root) {
+        std::vector<runtime::SbomPackage> components;
+        if (node_modules.empty()) return components;
+        for (const auto& package : node::copy_node_modules(node_modules, root / "app/node_modules", arch)) {
+            runtime::SbomPackage component;
+            component.name = package.name;
+            component.version = package.version;
+            component.kind = runtime::SbomPackage::Kind::npm;
+            components.push_back(component);
+        }
+        return components;
+    };
+}
+
+}  // namespace
+
+int image_command(const GlobalOptions& global, const ImageCliOptions& options) {
+    Reporter reporter = global.reporter();
+    stage::RootfsCache cache(global.cache());
+    stage::StageContext context{
+        cache, {sandbox::Launch::fork, self_exe()}, stage::resolve_mirror(global.mirror), reporter};
+    const stdfs::path dir = stdfs::absolute(options.source).lexically_normal();
+    runtime::ImageRequest request;
+    request.config = runtime::load_image_config(dir, {options.tag, options.archs});
+    if (request.config.base == runtime::BaseKind::python3)
+        request.python_version = python::python_for_suite(request.config.suite);
+    request.source_date_epoch = stage::source_date_epoch(dir, 0);
+    auto& outputs = request.outputs;
+    outputs.format =
+        options.format == "docker" ? runtime::ArchiveFormat::docker : runtime::ArchiveFormat::oci;
+    outputs.layout = options.layout.empty() ? stdfs::path() : stdfs::absolute(options.layout);
+    outputs.push = options.push;
+    if (!options.output.empty())
+        outputs.archive = stdfs::absolute(options.output);
+    else if (outputs.layout.empty() && !outputs.push)
+        outputs.archive = stdfs::absolute("image.tar");
+    if (const char* auth = std::getenv("XBUILD_REGISTRY_AUTH"); auth && *auth) outputs.credentials = auth;
+
+    fs::make_dirs(cache.dir() / "work");
+    fs::TempDir work(cache.dir() / "work", "image-");
+    request.install_dependencies =
+        prepare_dependencies(context, request.config, request.python_version, work.path());
+    auto result = runtime::build_image(context, request);
+    if (options.json) std::puts(runtime::image_json(result, outputs).c_str());
+    return 0;
+}
+
+}  // namespace xbuild::cli

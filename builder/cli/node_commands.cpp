@@ -1,0 +1,40 @@
+// The CLI's Node commands: prebuild.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "builder/cli/options.hpp"
+#include "builder/core/error.hpp"
+#include "builder/stage/apt_sources.hpp"
+#include "node/prebuilds.hpp"
+
+namespace xbuild::cli {
+
+int prebuild_command(const GlobalOptions& global, const PrebuildCliOptions& options) {
+    Reporter reporter = global.reporter();
+    stage::RootfsCache cache(global.cache());
+    stage::StageContext context{
+        cache, {sandbox::Launch::fork, self_exe()}, stage::resolve_mirror(global.mirror), reporter};
+    node::PrebuildOptions prebuild;
+    prebuild.source = options.source;
+    prebuild.overrides = {options.archs};
+    prebuild.emulate = options.emulate;
+    prebuild.abi = options.abi;
+    prebuild.strip = options.strip;
+    if (!options.output.empty()) prebuild.output_dir = options.output;
+    prebuild.keep_going = options.keep_going;
+    auto outcomes = node::build_prebuilds(context, prebuild);
+    if (options.json) std::puts(node::outcomes_json(outcomes).c_str());
+    int failed = 0;
+    for (const auto& outcome : outcomes) failed += outcome.ok ? 0 : 1;
+    if (failed == 1) {
+        for (const auto& outcome : outcomes)
+            if (!outcome.ok) fail("{} (log: {})", outcome.error, outcome.log.string());
+    }
+    if (failed > 1)
+        fail("{} of {} archs failed (logs: {})", failed, outcomes.size(),
+             outcomes.front().log.parent_path().string());
+    return 0;
+}
+
+}  // namespace xbuild::cli

@@ -1,0 +1,53 @@
+# Errors of xbuild prebuild: one clear message, non-zero exit, no partial prebuilds left.
+source "$(dirname "$0")/lib.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+sample="$root/recipes/samples/napi-sample"
+out="$WORK/prebuilds"
+output_clean() {
+    [[ -z $(ls -A "$out" 2>/dev/null) ]] || fail "$1: prebuilds were written: $(ls -R "$out")"
+    pass "$1: no prebuilds written"
+}
+
+mkdir -p "$WORK/empty"
+expect_error "not a package" "no package.json" "$XBUILD" prebuild "$WORK/empty" -o "$out"
+output_clean "not a package"
+mkdir -p "$WORK/jsonly" && echo '{"name": "jsonly", "version": "1.0.0"}' >"$WORK/jsonly/package.json"
+expect_error "nothing to build" "no binding.gyp or CMakeLists.txt" "$XBUILD" prebuild "$WORK/jsonly" -o "$out"
+output_clean "nothing to build"
+mkdir -p "$WORK/badjson" && echo '{"name": ' >"$WORK/badjson/package.json" && touch "$WORK/badjson/binding.gyp"
+expect_error "invalid package.json" "$WORK/badjson/package.json: invalid JSON" "$XBUILD" prebuild "$WORK/badjson" -o "$out"
+expect_error "unknown arch" "unknown architecture 'sparc64'" "$XBUILD" prebuild "$sample" --arch x64,sparc64 -o "$out"
+output_clean "unknown arch"
+cp -r "$sample" "$WORK/badkey"
+sed -i 's/"test-command"/"test-cmd"/' "$WORK/badkey/package.json"
+expect_error "unknown config key" "package.json: xbuild.test-cmd: unknown key" "$XBUILD" prebuild "$WORK/badkey" -o "$out"
+
+# A V8 addon (NAN-style includes) is not ABI-stable: refused without --abi, naming the file.
+cp -r "$sample" "$WORK/v8addon"
+printf '#include <v8.h>\nint uses_v8;\n' >"$WORK/v8addon/src/legacy.cc"
+expect_error "v8 addon without --abi" "src/legacy.cc includes <v8.h>" "$XBUILD" prebuild "$WORK/v8addon" -o "$out"
+expect_contains "$ERR" "--abi" "the error says how to build it"
+output_clean "v8 addon without --abi"
+
+# A compile error: the build fails for the first arch, the log tail is shown, nothing is written;
+# with --keep-going both archs are tried and the exit status stays non-zero.
+cp -r "$sample" "$WORK/broken"
+echo 'this is not C++;' >>"$WORK/broken/src/wordstats.cc"
+run_capture "$XBUILD" prebuild "$WORK/broken" --arch arm64 -o "$out"
+[[ $CODE -ne 0 ]] || fail "a compile error exited 0"
+expect_contains "$ERR" "arm64: build failed (exit" "a compile error fails the arch"
+expect_contains "$ERR" "error:" "the log tail with the compiler's error is shown"
+expect_contains "$ERR" "---- last 30 lines of" "the log's path is printed"
+expect_eq "$(printf '%s\n' "$ERR" | grep -c '^xbuild: error: ')" 1 "one error line"
+output_clean "compile error"
+run_capture "$XBUILD" prebuild "$WORK/broken" --arch x64,arm64 --keep-going --json -o "$out"
+[[ $CODE -ne 0 ]] || fail "--keep-going with failures exited 0"
+expect_eq "$(python3 -c 'import json,sys; print(sum(1 for o in json.load(sys.stdin) if not o["ok"]))' <<<"$OUT")" 2 \
+    "--keep-going tried both archs"
+output_clean "keep-going"
+
+# A failing test command: the build succeeds, the test fails, nothing is written.
+XBUILD_TEST_COMMAND="node -e 'process.exit(3)'" run_capture "$XBUILD" prebuild "$sample" --arch x64 -o "$out"
+[[ $CODE -ne 0 ]] || fail "a failing test exited 0"
+expect_contains "$ERR" "x64: test failed (exit 3)" "a failing test command fails the arch"
+output_clean "failing test"
