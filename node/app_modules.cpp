@@ -13,6 +13,7 @@
 #include "node/npm.hpp"
 #include "node/prebuild_layout.hpp"
 #include "node/prebuilds.hpp"
+#include "node/project.hpp"
 
 namespace xbuild::node {
 
@@ -20,31 +21,6 @@ namespace stdfs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-void copy_tree(const stdfs::path& from, const stdfs::path& to) {
-    std::error_code error;
-    stdfs::copy(from, to, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks, error);
-    if (error) fail("failed to copy {} to {}: {}", from.string(), to.string(), error.message());
-}
-
-int run_npm(const stage::StageContext& context, const stage::PreparedStage& host, const stdfs::path& dir,
-            const stdfs::path& packs, const std::vector<std::string>& argv, bool network,
-            const stdfs::path& log) {
-    sandbox::SandboxSpec spec;
-    spec.layers = host.layers;
-    spec.mount_point = context.cache.mount_point();
-    spec.network = network;
-    spec.binds = {{dir, "/src", false}, {packs, "/packs", false}};
-    spec.env = sandbox::sandbox_environment(npm_environment());
-    spec.workdir = "/src";
-    spec.argv = argv;
-    spec.log_file = log;
-    {
-        std::ofstream out(log, std::ios::app);
-        out << fmt::format("$ {}\n", fmt::join(argv, " "));
-    }
-    return sandbox::run_sandbox(spec, context.launcher);
-}
 
 // node-gyp-build's "<platform>-<arch>[+<arch>...]" directory names.
 bool loads_on(const std::string& tuple, const Arch& arch) {
@@ -116,18 +92,17 @@ stdfs::path install_app_modules(const stage::StageContext& context, const AppMod
         options.source = dir;
         options.overrides = {archs};
         options.output_dir = copy / "prebuilds";
-        fs::make_dirs(copy);
-        for (const auto& entry : stdfs::directory_iterator(dir)) {
-            const std::string name = entry.path().filename().string();
-            if (name != "node_modules" && name != "build" && name != "prebuilds" && name != ".git")
-                copy_tree(entry.path(), copy / name);
-        }
+        copy_package_sources(dir, copy);
         auto outcomes = build_prebuilds(context, options);
         for (const auto& outcome : outcomes)
             if (!outcome.ok) fail("{}: {} (log: {})", dir.string(), outcome.error, outcome.log.string());
         const std::string name = json::parse(fs::read_file(dir / "package.json")).value("name", "");
-        int code = run_npm(context, host, copy, packs,
-                           {"npm", "pack", "--ignore-scripts", "--pack-destination", "/packs"}, false, log);
+        int code = run_npm(context, host,
+                           {copy,
+                            {{packs, "/packs", false}},
+                            {"npm", "pack", "--ignore-scripts", "--pack-destination", "/packs"},
+                            false,
+                            log});
         if (code != 0) fail("{}: npm pack failed (exit {}; log: {})", dir.string(), code, log.string());
         tarballs.push_back(name);
     }
@@ -143,7 +118,7 @@ stdfs::path install_app_modules(const stage::StageContext& context, const AppMod
     for (const auto& entry : stdfs::directory_iterator(packs))
         argv.push_back("/packs/" + entry.path().filename().string());
     Step step(context.reporter, "installing the app's node_modules");
-    int code = run_npm(context, host, app, packs, argv, true, log);
+    int code = run_npm(context, host, {app, {{packs, "/packs", false}}, argv, true, log});
     if (code != 0)
         fail("npm install of the app's dependencies failed (exit {}; log: {})", code, log.string());
     step.done();

@@ -60,10 +60,7 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     stdfs::path src = request.work / "src", out = request.work / "out", tools = request.work / "xbuild";
     fs::make_dirs(out);
     // Builds write into their source tree (build/): they get a copy.
-    std::error_code error;
-    stdfs::copy(request.source, src, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks,
-                error);
-    if (error) fail("failed to copy {} to the build directory: {}", request.source.string(), error.message());
+    fs::copy_tree(request.source, src);
     toolchain::write_cross_files(tools, *target.arch);
     fs::make_dirs(tools / "tools");  // the mount point of the npm tools inside /xbuild
 

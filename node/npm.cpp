@@ -27,26 +27,32 @@ std::vector<std::string> npm_environment() {
     return env;
 }
 
+int run_npm(const stage::StageContext& context, const stage::PreparedStage& host, const NpmRun& run) {
+    sandbox::SandboxSpec spec;
+    spec.layers = host.layers;
+    spec.mount_point = context.cache.mount_point();
+    spec.network = run.network;
+    spec.binds = {{run.dir, "/src", false}};
+    spec.binds.insert(spec.binds.end(), run.binds.begin(), run.binds.end());
+    spec.env = sandbox::sandbox_environment(npm_environment());
+    spec.workdir = "/src";
+    spec.argv = run.argv;
+    spec.log_file = run.log;
+    {
+        std::ofstream out(run.log, std::ios::app);
+        out << fmt::format("# in {} (network {})\n$ {}\n", host.description, run.network ? "on" : "off",
+                           fmt::join(run.argv, " "));
+    }
+    return sandbox::run_sandbox(spec, context.launcher);
+}
+
 void npm_fetch(const stage::StageContext& context, const stage::PreparedStage& host_base,
                const std::filesystem::path& dir, bool has_lock_file, const std::filesystem::path& log) {
     std::vector<std::string> argv = has_lock_file
                                         ? std::vector<std::string>{"npm", "ci"}
                                         : std::vector<std::string>{"npm", "install", "--no-package-lock"};
     argv.insert(argv.end(), {"--ignore-scripts", "--no-audit", "--no-fund"});
-    sandbox::SandboxSpec spec;
-    spec.layers = host_base.layers;
-    spec.mount_point = context.cache.mount_point();
-    spec.network = true;
-    spec.binds = {{dir, "/src", false}};
-    spec.env = sandbox::sandbox_environment(npm_environment());
-    spec.workdir = "/src";
-    spec.argv = argv;
-    spec.log_file = log;
-    {
-        std::ofstream out(log, std::ios::app);
-        out << fmt::format("# fetch in {} (network on)\n$ {}\n", host_base.description, fmt::join(argv, " "));
-    }
-    int code = sandbox::run_sandbox(spec, context.launcher);
+    int code = run_npm(context, host_base, {dir, {}, argv, true, log});
     if (code != 0) fail("fetching the dependencies with `{}` failed (exit {})", fmt::join(argv, " "), code);
 }
 

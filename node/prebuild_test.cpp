@@ -40,12 +40,6 @@ if (file === process.argv[1]) {
 console.log('not picked for musl: ok')
 )JS";
 
-void copy_tree(const stdfs::path& from, const stdfs::path& to) {
-    std::error_code error;
-    stdfs::copy(from, to, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks, error);
-    if (error) fail("failed to copy {} to {}: {}", from.string(), to.string(), error.message());
-}
-
 }  // namespace
 
 std::string default_test_command() {
@@ -56,10 +50,10 @@ void test_prebuild(const StageContext& context, const TestRequest& request) {
     // The package as users get it: its files and dependencies, no build/ (node-gyp-build would take
     // build/Release first), and in prebuilds/ only what this build made.
     const stdfs::path pkg = request.work / "pkg";
-    copy_tree(request.source, pkg);
+    fs::copy_tree(request.source, pkg);
     fs::remove_tree(pkg / "build");
     fs::remove_tree(pkg / "prebuilds");
-    copy_tree(request.prebuilds, pkg / "prebuilds");
+    fs::copy_tree(request.prebuilds, pkg / "prebuilds");
 
     const std::string expected = "/pkg/prebuilds/" + request.prebuild_file;
     const std::string test_command = request.project.config.test_command.empty()

@@ -27,24 +27,6 @@ using nlohmann::json;
 
 namespace {
 
-// What a build of the package leaves in its tree and a copy must not take along.
-bool is_build_output(const stdfs::path& name) {
-    return name == "node_modules" || name == "build" || name == "prebuilds" || name == ".git";
-}
-
-// The package's files without build outputs, into dest.
-void copy_package(const stdfs::path& from, const stdfs::path& dest, const stdfs::path& output_dir) {
-    fs::make_dirs(dest);
-    for (const auto& entry : stdfs::directory_iterator(from)) {
-        std::error_code error;
-        if (is_build_output(entry.path().filename()) || stdfs::equivalent(entry.path(), output_dir, error))
-            continue;
-        stdfs::copy(entry.path(), dest / entry.path().filename(),
-                    stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks, error);
-        if (error) fail("failed to copy {}: {}", entry.path().string(), error.message());
-    }
-}
-
 std::vector<const Arch*> plan_archs(const NodeProject& project) {
     std::vector<const Arch*> archs;
     std::vector<std::string> names = project.config.archs;
@@ -138,7 +120,7 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
             } else {
                 if (!fetch_dir) {
                     fetch_dir.emplace(cache.dir() / "work", "fetch-");
-                    copy_package(source, fetch_dir->path() / "src", output_dir);
+                    copy_package_sources(source, fetch_dir->path() / "src", output_dir);
                     Step fetch_step(context.reporter, fmt::format("{}: fetching dependencies", project.name));
                     npm_fetch(context, host_base, fetch_dir->path() / "src", project.has_lock_file,
                               outcome.log);
@@ -204,21 +186,16 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
         }
         outcome.seconds = seconds_since(start);
         if (!outcome.ok) {
-            context.reporter.info(fmt::format("{}: FAILED: {}", outcome.arch, outcome.error));
-            if (stdfs::exists(outcome.log))
-                std::fprintf(stderr, "---- last 30 lines of %s ----\n%s\n----\n", outcome.log.c_str(),
-                             process::tail_lines(outcome.log, 30).c_str());
+            context.reporter.failure(outcome.arch, outcome.error, outcome.log);
         } else {
             std::string facts = outcome.glibc_floor.empty() ? "no glibc symbol versions"
                                                             : "needs glibc >= " + outcome.glibc_floor;
             if (!outcome.newest_glibcxx.empty()) facts += ", " + outcome.newest_glibcxx;
             if (!outcome.grafted.empty())
                 facts += fmt::format(", grafted {}", fmt::join(outcome.grafted, " "));
-            context.reporter.info(
-                fmt::format("{}: {} ({}{}, {})", outcome.arch, outcome.prebuild.string(), facts,
-                            outcome.cached ? ", unchanged: from the cache" : "",
-                            format_elapsed(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::duration<double>(outcome.seconds)))));
+            context.reporter.info(fmt::format("{}: {} ({}{}, {})", outcome.arch, outcome.prebuild.string(),
+                                              facts, outcome.cached ? ", unchanged: from the cache" : "",
+                                              format_seconds(outcome.seconds)));
         }
         outcomes.push_back(outcome);
         if (!outcome.ok && !options.keep_going) break;

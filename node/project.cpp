@@ -142,6 +142,18 @@ std::vector<std::string> find_abi_unstable_includes(const stdfs::path& dir) {
     return found;
 }
 
+void copy_package_sources(const stdfs::path& from, const stdfs::path& dest, const stdfs::path& skip) {
+    fs::make_dirs(dest);
+    for (const auto& entry : stdfs::directory_iterator(from)) {
+        const std::string name = entry.path().filename().string();
+        std::error_code error;
+        if (name == "node_modules" || name == "build" || name == "prebuilds" || name == ".git" ||
+            (!skip.empty() && stdfs::equivalent(entry.path(), skip, error)))
+            continue;
+        fs::copy_tree(entry.path(), dest / name);
+    }
+}
+
 NodeProject load_node_project(const stdfs::path& dir, const PrebuildOverrides& overrides) {
     NodeProject project;
     project.dir = dir;

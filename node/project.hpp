@@ -48,4 +48,9 @@ NodeProject load_node_project(const std::filesystem::path& dir, const PrebuildOv
 // include v8.h, nan.h, uv.h or node.h: "src/addon.cc includes <nan.h>", sorted.
 std::vector<std::string> find_abi_unstable_includes(const std::filesystem::path& dir);
 
+// Copies the package's files at from into dest (created), without what builds and installs leave
+// there (node_modules, build, prebuilds, .git) and without skip (an output directory inside it).
+void copy_package_sources(const std::filesystem::path& from, const std::filesystem::path& dest,
+                          const std::filesystem::path& skip = {});
+
 }  // namespace xbuild::node

@@ -107,17 +107,12 @@ stdfs::path ensure_node_tools(const StageContext& context, const PreparedStage& 
         fs::make_dirs(temp / "root");
         fs::write_file_atomic(temp / "root/package.json", manifest);
         fs::write_file_atomic(temp / "root/package-lock.json", lock);
-        sandbox::SandboxSpec spec;
-        spec.layers = host_base.layers;
-        spec.mount_point = context.cache.mount_point();
-        spec.network = true;
-        spec.binds = {{temp / "root", "/tools", false}};
-        spec.env = sandbox::sandbox_environment(npm_environment());
-        spec.workdir = "/tools";
-        spec.argv = {"npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"};
-        spec.log_file = temp / "build.log";
-        fs::write_file_atomic(spec.log_file, "$ npm ci --ignore-scripts (recipes/node-tools)\n");
-        int code = sandbox::run_sandbox(spec, context.launcher);
+        int code = run_npm(context, host_base,
+                           {temp / "root",
+                            {},
+                            {"npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"},
+                            true,
+                            temp / "build.log"});
         if (code != 0) fail("installing the npm tools (recipes/node-tools) failed (exit {})", code);
         if (!stdfs::exists(temp / "root/node_modules/node-gyp/bin/node-gyp.js"))
             fail("installing the npm tools (recipes/node-tools) gave no node-gyp");

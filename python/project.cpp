@@ -7,6 +7,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/text.hpp"
+#include "builder/stage/recipes.hpp"
 
 namespace xbuild::python {
 
@@ -14,56 +15,37 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-// A string or an array of strings (cibuildwheel accepts both for list options).
-std::vector<std::string> string_list(const toml::node& node, const std::string& where) {
-    if (auto text = node.value<std::string>()) return text::split_list(*text);
-    const toml::array* array = node.as_array();
-    if (array == nullptr) fail("{}: must be a string or an array of strings", where);
-    std::vector<std::string> items;
-    for (const toml::node& item : *array) {
-        auto value = item.value<std::string>();
-        if (!value) fail("{}: must be an array of strings", where);
-        items.push_back(*value);
-    }
-    return items;
-}
-
-std::string string_value(const toml::node& node, const std::string& where) {
-    auto value = node.value<std::string>();
-    if (!value) fail("{}: must be a string", where);
-    return *value;
-}
-
 void read_tool_table(const toml::table& tool, const std::string& file, WheelConfig& config) {
     for (const auto& [key_node, node] : tool) {
         std::string key(key_node.str());
         std::string where = file + ": [tool.xbuild] " + key;
         if (key == "archs")
-            config.archs = string_list(node, where);
+            config.archs = stage::toml_string_list(node, where);
         else if (key == "python")
-            config.pythons = string_list(node, where);
+            config.pythons = stage::toml_string_list(node, where);
         else if (key == "build-packages")
-            config.build_packages = string_list(node, where);
+            config.build_packages = stage::toml_string_list(node, where);
         else if (key == "test-command")
-            config.test_command = string_value(node, where);
+            config.test_command = stage::toml_string(node, where);
         else if (key == "test-requires")
-            config.test_requires = string_list(node, where);
+            config.test_requires = stage::toml_string_list(node, where);
         else if (key == "before-build")
-            config.before_build = string_value(node, where);
+            config.before_build = stage::toml_string(node, where);
         else if (key == "skip")
-            config.skip = string_list(node, where);
+            config.skip = stage::toml_string_list(node, where);
         else if (key == "environment") {
             const toml::table* table = node.as_table();
             if (table == nullptr) fail("{}: must be a table of strings", where);
             for (const auto& [name, value] : *table)
-                config.environment.push_back(std::string(name.str()) + "=" +
-                                             string_value(value, where + "." + std::string(name.str())));
+                config.environment.push_back(
+                    std::string(name.str()) + "=" +
+                    stage::toml_string(value, where + "." + std::string(name.str())));
         } else if (key == "requirement-packages") {
             const toml::table* table = node.as_table();
             if (table == nullptr) fail("{}: must be a table of package lists", where);
             for (const auto& [name, value] : *table)
                 config.requirement_packages[std::string(name.str())] =
-                    string_list(value, where + "." + std::string(name.str()));
+                    stage::toml_string_list(value, where + "." + std::string(name.str()));
         } else if (key == "wheels" || key == "prebuild" || key == "image") {
             // Sections of other commands.
         } else {
@@ -140,10 +122,10 @@ PythonProject load_project(const stdfs::path& dir, const WheelOverrides& overrid
         if (const toml::table* build_system = root["build-system"].as_table()) {
             if (const toml::node* requires_node = build_system->get("requires"))
                 project.build_requires =
-                    string_list(*requires_node, pyproject.string() + ": [build-system] requires");
+                    stage::toml_string_list(*requires_node, pyproject.string() + ": [build-system] requires");
             if (const toml::node* backend = build_system->get("build-backend"))
                 project.build_backend =
-                    string_value(*backend, pyproject.string() + ": [build-system] build-backend");
+                    stage::toml_string(*backend, pyproject.string() + ": [build-system] build-backend");
         } else if (!has_setup_py) {
             fail("{}: no [build-system] table and no setup.py: cannot tell how to build", pyproject.string());
         }

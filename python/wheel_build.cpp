@@ -32,9 +32,7 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     stdfs::path src = request.work / "src", out = request.work / "out", tools = request.work / "xbuild";
     fs::make_dirs(out);
     // Builds write into their source tree (build/, *.egg-info): they get a copy.
-    std::error_code error;
-    stdfs::copy(project.dir, src, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks, error);
-    if (error) fail("failed to copy {} to the build directory: {}", project.dir.string(), error.message());
+    fs::copy_tree(project.dir, src);
     toolchain::write_cross_files(tools, *target.arch);
 
     std::vector<std::string> env = cross_environment(target);

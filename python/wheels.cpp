@@ -149,16 +149,10 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
         }
         outcome.seconds = seconds_since(start);
         if (!outcome.ok) {
-            context.reporter.info(fmt::format("{}: FAILED: {}", outcome.build_id, outcome.error));
-            if (stdfs::exists(outcome.log)) {
-                std::fprintf(stderr, "---- last 30 lines of %s ----\n%s\n----\n", outcome.log.c_str(),
-                             process::tail_lines(outcome.log, 30).c_str());
-            }
+            context.reporter.failure(outcome.build_id, outcome.error, outcome.log);
         } else {
-            context.reporter.info(
-                fmt::format("{}: {} ({})", outcome.build_id, outcome.wheel.string(),
-                            format_elapsed(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::duration<double>(outcome.seconds)))));
+            context.reporter.info(fmt::format("{}: {} ({})", outcome.build_id, outcome.wheel.string(),
+                                              format_seconds(outcome.seconds)));
         }
         outcomes.push_back(outcome);
         if (!outcome.ok && !options.keep_going) break;

@@ -104,7 +104,7 @@ std::vector<stdfs::path> matches(const stdfs::path& project, const std::string& 
         // The directory holding the match must be the project's: no symlinked parent leads out.
         const stdfs::path parent = stdfs::canonical(path.parent_path());
         const auto relative = parent.lexically_relative(real_project);
-        if (relative.empty() || relative.string().starts_with(".."))
+        if (relative.empty() || *relative.begin() == "..")
             fail("{}: {} is outside the project", where, path.string());
     }
     return paths;

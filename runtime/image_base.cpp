@@ -9,6 +9,7 @@
 #include "builder/core/hash.hpp"
 #include "builder/core/text.hpp"
 #include "builder/stage/recipes.hpp"
+#include "builder/stage/result_cache.hpp"
 #include "builder/stage/rootfs_builder.hpp"
 #include "runtime/prune.hpp"
 
@@ -164,10 +165,13 @@ ImageBase ensure_image_base(const stage::StageContext& context, const ImageBaseR
     ImageBase base;
     base.description =
         fmt::format("{}/{} {} image base", spec.suite, spec.arch->debian, base_name(request.base));
+    // The base is made by this binary's code (pruning, links, accounts, status.d): a rebuilt xbuild
+    // makes it again rather than reuse one an older xbuild made.
     const std::string key =
-        hash::sha256_hex(fmt::format("xbuild-image-base 1\n{}\n{}\n{}\n{}\n{}\n{}\n", spec.key(),
-                                     fmt::join(rules.paths, " "), fmt::join(rules.patterns, " "),
-                                     fmt::join(rules.keep, " "), fmt::join(links, " "), request.shell))
+        hash::sha256_hex(fmt::format("xbuild-image-base 1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n", spec.key(),
+                                     stage::binary_identity(), fmt::join(rules.paths, " "),
+                                     fmt::join(rules.patterns, " "), fmt::join(rules.keep, " "),
+                                     fmt::join(links, " "), request.shell))
             .substr(0, 24);
     auto build = [&](const stdfs::path& temp) {
         const stdfs::path root = temp / "root";

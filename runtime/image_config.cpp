@@ -7,6 +7,7 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/text.hpp"
+#include "builder/stage/recipes.hpp"
 #include "builder/stage/stage.hpp"
 #include "runtime/oci/reference.hpp"
 
@@ -16,29 +17,10 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> string_list(const toml::node& node, const std::string& where) {
-    if (auto text = node.value<std::string>()) return text::split_list(*text);
-    const toml::array* array = node.as_array();
-    if (array == nullptr) fail("{}: must be a string or an array of strings", where);
-    std::vector<std::string> items;
-    for (const toml::node& item : *array) {
-        auto value = item.value<std::string>();
-        if (!value) fail("{}: must be an array of strings", where);
-        items.push_back(*value);
-    }
-    return items;
-}
-
 // Argument vectors (entrypoint, cmd) are arrays: splitting a string would guess at quoting.
 std::vector<std::string> argv_list(const toml::node& node, const std::string& where) {
     if (!node.is_array()) fail("{}: must be an array of strings (an argument vector)", where);
-    return string_list(node, where);
-}
-
-std::string string_value(const toml::node& node, const std::string& where) {
-    auto value = node.value<std::string>();
-    if (!value) fail("{}: must be a string", where);
-    return *value;
+    return stage::toml_string_list(node, where);
 }
 
 std::map<std::string, std::string> string_table(const toml::node& node, const std::string& where) {
@@ -46,8 +28,18 @@ std::map<std::string, std::string> string_table(const toml::node& node, const st
     if (table == nullptr) fail("{}: must be a table of strings", where);
     std::map<std::string, std::string> out;
     for (const auto& [key, value] : *table)
-        out[std::string(key.str())] = string_value(value, where + "." + std::string(key.str()));
+        out[std::string(key.str())] = stage::toml_string(value, where + "." + std::string(key.str()));
     return out;
+}
+
+// Runs check (which throws Error on bad input) with where (the file and key) in front of its message.
+template <class Check>
+void check_at(const std::string& where, Check check) {
+    try {
+        check();
+    } catch (const Error& error) {
+        fail("{}: {}", where, error.what());
+    }
 }
 
 void check_env_name(const std::string& name, const std::string& where) {
@@ -68,14 +60,15 @@ std::vector<FileCopy> file_copies(const toml::node& node, const std::string& whe
         for (const auto& [key, value] : *table) {
             const std::string name(key.str());
             if (name == "from")
-                copy.from = string_value(value, at + ".from");
+                copy.from = stage::toml_string(value, at + ".from");
             else if (name == "to")
-                copy.to = string_value(value, at + ".to");
+                copy.to = stage::toml_string(value, at + ".to");
             else
                 fail("{}.{}: unknown key (known: from, to)", at, name);
         }
         if (copy.from.empty() || copy.to.empty()) fail("{}: needs from and to", at);
-        if (copy.from.front() == '/' || stdfs::path(copy.from).lexically_normal().string().starts_with(".."))
+        const stdfs::path from = stdfs::path(copy.from).lexically_normal();
+        if (copy.from.front() == '/' || (!from.empty() && *from.begin() == ".."))
             fail("{}.from: '{}' must stay inside the project directory", at, copy.from);
         if (copy.to.front() != '/') fail("{}.to: '{}' must be an absolute image path", at, copy.to);
         for (const auto& part : stdfs::path(copy.to))
@@ -90,9 +83,9 @@ void read_image_table(const toml::table& image, const std::string& file, ImageCo
         const std::string key(key_node.str());
         const std::string where = file + ": [image] " + key;
         if (key == "tag") {
-            config.tag = string_value(node, where);
+            config.tag = stage::toml_string(node, where);
         } else if (key == "base") {
-            const std::string base = string_value(node, where);
+            const std::string base = stage::toml_string(node, where);
             if (base == "python3")
                 config.base = BaseKind::python3;
             else if (base == "nodejs")
@@ -100,25 +93,22 @@ void read_image_table(const toml::table& image, const std::string& file, ImageCo
             else
                 fail("{}: unknown base '{}' (known: python3, nodejs)", where, text::printable(base));
         } else if (key == "suite") {
-            config.suite = string_value(node, where);
-            stage::check_suite(config.suite);
+            config.suite = stage::toml_string(node, where);
+            check_at(where, [&] { stage::check_suite(config.suite); });
         } else if (key == "archs") {
-            config.archs = string_list(node, where);
+            config.archs = stage::toml_string_list(node, where);
         } else if (key == "packages") {
-            config.packages = string_list(node, where);
-            for (const std::string& package : config.packages) stage::check_package_name(package);
+            config.packages = stage::toml_string_list(node, where);
+            for (const std::string& package : config.packages)
+                check_at(where, [&] { stage::check_package_name(package); });
         } else if (key == "shell") {
-            auto value = node.value<bool>();
-            if (!value) fail("{}: must be true or false", where);
-            config.shell = *value;
+            config.shell = stage::toml_bool(node, where);
         } else if (key == "compile-bytecode") {
-            auto value = node.value<bool>();
-            if (!value) fail("{}: must be true or false", where);
-            config.compile_bytecode = *value;
+            config.compile_bytecode = stage::toml_bool(node, where);
         } else if (key == "wheels") {
-            config.wheels = string_list(node, where);
+            config.wheels = stage::toml_string_list(node, where);
         } else if (key == "node-packages") {
-            config.node_packages = string_list(node, where);
+            config.node_packages = stage::toml_string_list(node, where);
         } else if (key == "files") {
             config.files = file_copies(node, file + ": [[image.files]]");
         } else if (key == "entrypoint") {
@@ -129,16 +119,16 @@ void read_image_table(const toml::table& image, const std::string& file, ImageCo
             config.env = string_table(node, where);
             for (const auto& [name, value] : config.env) check_env_name(name, where);
         } else if (key == "workdir") {
-            config.workdir = string_value(node, where);
+            config.workdir = stage::toml_string(node, where);
             if (config.workdir.empty() || config.workdir.front() != '/')
                 fail("{}: '{}' must be an absolute path", where, config.workdir);
         } else if (key == "user") {
-            config.user = string_value(node, where);
+            config.user = stage::toml_string(node, where);
             if (config.user.empty()) fail("{}: must not be empty (use \"0\" for root)", where);
         } else if (key == "labels") {
             config.labels = string_table(node, where);
         } else if (key == "ports") {
-            config.ports = string_list(node, where);
+            config.ports = stage::toml_string_list(node, where);
         } else {
             fail(
                 "{}: unknown key (known: tag, base, suite, archs, packages, shell, wheels, node-packages, "

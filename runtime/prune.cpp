@@ -25,11 +25,24 @@ bool kept(const PruneRules& rules, const std::string& relative) {
     });
 }
 
-// Whether a kept path lies below the directory `relative`: then the directory stays, emptied.
+// Whether a keep glob can match something below the directory `relative`: its leading components match
+// those of relative, one by one, and it has more of them. Then the directory is searched, not removed
+// whole.
 bool keeps_inside(const PruneRules& rules, const std::string& relative) {
-    const std::string prefix = relative + "/";
-    return std::any_of(rules.keep.begin(), rules.keep.end(),
-                       [&](const std::string& keep) { return keep.starts_with(prefix); });
+    const stdfs::path directory(relative);
+    return std::any_of(rules.keep.begin(), rules.keep.end(), [&](const std::string& keep) {
+        const stdfs::path pattern(keep);
+        auto want = pattern.begin();
+        for (const auto& component : directory) {
+            if (want == pattern.end() || ::fnmatch(want->c_str(), component.c_str(), 0) != 0) return false;
+            ++want;
+        }
+        return want != pattern.end();
+    });
+}
+
+bool starts_with_parent(const stdfs::path& path) {
+    return !path.empty() && *path.begin() == "..";
 }
 
 void count_and_remove(const stdfs::path& path, PruneResult& result) {
@@ -65,12 +78,14 @@ void remove_path(const stdfs::path& root, const std::string& relative, const Pru
     for (const auto& entry : stdfs::directory_iterator(path))
         children.push_back(relative + "/" + entry.path().filename().string());
     for (const std::string& child : children) remove_path(root, child, rules, result);
+    // Nothing kept was in it after all: the directory goes too.
+    if (stdfs::is_empty(path, error) && !error) count_and_remove(path, result);
 }
 
 // The path must name something below root, reached without a symlink in between.
 void check_inside(const stdfs::path& root, const std::string& relative) {
     stdfs::path normal = stdfs::path(relative).lexically_normal();
-    if (relative.empty() || normal.is_absolute() || normal.string().starts_with(".."))
+    if (relative.empty() || normal.is_absolute() || starts_with_parent(normal))
         fail("prune path '{}' is not inside the image root", relative);
     stdfs::path walk = root;
     for (auto it = normal.begin(); it != normal.end(); ++it) {

@@ -25,15 +25,7 @@ int prebuild_command(const GlobalOptions& global, const PrebuildCliOptions& opti
     prebuild.keep_going = options.keep_going;
     auto outcomes = node::build_prebuilds(context, prebuild);
     if (options.json) std::puts(node::outcomes_json(outcomes).c_str());
-    int failed = 0;
-    for (const auto& outcome : outcomes) failed += outcome.ok ? 0 : 1;
-    if (failed == 1) {
-        for (const auto& outcome : outcomes)
-            if (!outcome.ok) fail("{} (log: {})", outcome.error, outcome.log.string());
-    }
-    if (failed > 1)
-        fail("{} of {} archs failed (logs: {})", failed, outcomes.size(),
-             outcomes.front().log.parent_path().string());
+    fail_on_failures(outcomes, "archs");
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/core/error.hpp"
 #include "builder/core/log.hpp"
 #include "builder/stage/rootfs_cache.hpp"
 #include "builder/stage/stage.hpp"
@@ -26,6 +27,20 @@ struct GlobalOptions {
 
 // The running xbuild binary (the sandbox helper and the Launcher's helper_exe).
 std::filesystem::path self_exe();
+
+// After a run over build ids or archs (outcomes with ok, error and log): one error line for one
+// failure, with its log, or how many of `what` failed and where their logs are.
+template <class Outcome>
+void fail_on_failures(const std::vector<Outcome>& outcomes, std::string_view what) {
+    int failed = 0;
+    for (const auto& outcome : outcomes) failed += outcome.ok ? 0 : 1;
+    if (failed == 1)
+        for (const auto& outcome : outcomes)
+            if (!outcome.ok) fail("{} (log: {})", outcome.error, outcome.log.string());
+    if (failed > 1)
+        fail("{} of {} {} failed (logs: {})", failed, outcomes.size(), what,
+             outcomes.front().log.parent_path().string());
+}
 
 struct SandboxRunOptions {
     std::string suite = std::string(stage::k_default_suite);

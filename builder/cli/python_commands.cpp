@@ -67,15 +67,7 @@ int wheels_command(const GlobalOptions& global, const WheelsCliOptions& options)
     wheels.keep_going = options.keep_going;
     auto outcomes = python::build_wheels(context, wheels);
     if (options.json) std::puts(python::outcomes_json(outcomes).c_str());
-    int failed = 0;
-    for (const auto& outcome : outcomes) failed += outcome.ok ? 0 : 1;
-    if (failed == 1) {
-        for (const auto& outcome : outcomes)
-            if (!outcome.ok) fail("{} (log: {})", outcome.error, outcome.log.string());
-    }
-    if (failed > 1)
-        fail("{} of {} build ids failed (logs: {})", failed, outcomes.size(),
-             outcomes.front().log.parent_path().string());
+    fail_on_failures(outcomes, "build ids");
     return 0;
 }
 int repair_command(const GlobalOptions& global, const RepairCliOptions& options) {

@@ -150,18 +150,21 @@ int cache_prune(const GlobalOptions& global, const std::string& older_than) {
     Reporter reporter = global.reporter();
     auto [removed, freed] = cache.prune(limit, reporter);
     std::printf("removed %d entries, freed %s\n", removed, format_bytes(freed).c_str());
-    // Cached wheels and prebuilds, build logs and leftovers of killed builds, by age.
+    // Cached wheels, prebuilds, image blobs and Contents indexes, build logs and leftovers of killed
+    // builds, by age.
     const long long max_age = limit ? limit->count() : -1;
     int others = 0;
     std::uint64_t other_bytes = 0;
-    for (const char* area : {"wheels", "prebuilds", "logs", "work"}) {
+    for (const char* area : {"wheels", "prebuilds", "images", "contents", "logs", "work"}) {
         auto [count, bytes] = fs::prune_children(cache.dir() / area, max_age);
         others += count;
         other_bytes += bytes;
     }
     if (others > 0)
-        std::printf("removed %d cached wheels and prebuilds, build logs and work directories, freed %s\n",
-                    others, format_bytes(other_bytes).c_str());
+        std::printf(
+            "removed %d cached wheels, prebuilds, image blobs, indexes, build logs and work directories, "
+            "freed %s\n",
+            others, format_bytes(other_bytes).c_str());
     return 0;
 }
 

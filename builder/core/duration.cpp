@@ -31,7 +31,10 @@ std::chrono::seconds parse_duration(std::string_view text) {
 }
 
 std::string format_elapsed(std::chrono::nanoseconds elapsed) {
-    double seconds = std::chrono::duration<double>(elapsed).count();
+    return format_seconds(std::chrono::duration<double>(elapsed).count());
+}
+
+std::string format_seconds(double seconds) {
     if (seconds < 1.0) return fmt::format("{:.0f}ms", seconds * 1000);
     if (seconds < 60.0) return fmt::format("{:.1f}s", seconds);
     auto whole = static_cast<long long>(seconds);

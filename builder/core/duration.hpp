@@ -9,6 +9,7 @@ namespace xbuild {
 std::chrono::seconds parse_duration(std::string_view text);
 // 1.2s, 340ms, 3m05s: for progress lines.
 std::string format_elapsed(std::chrono::nanoseconds elapsed);
+std::string format_seconds(double seconds);
 // Seconds elapsed since start, for reports.
 double seconds_since(std::chrono::steady_clock::time_point start);
 // 512B, 3.4K, 12.0M, 1.5G

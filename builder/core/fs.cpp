@@ -69,6 +69,12 @@ void write_file_atomic(const stdfs::path& path, std::string_view content, unsign
     }
 }
 
+void copy_tree(const stdfs::path& from, const stdfs::path& to) {
+    std::error_code error;
+    stdfs::copy(from, to, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks, error);
+    if (error) fail("failed to copy {} to {}: {}", from.string(), to.string(), error.message());
+}
+
 void copy_file_atomic(const stdfs::path& src, const stdfs::path& dest) {
     stdfs::path temp = dest;
     temp += ".tmp-" + std::to_string(::getpid());

@@ -13,6 +13,9 @@ namespace stdfs = std::filesystem;
 std::string read_file(const stdfs::path& path);
 // Writes to "<path>.tmp-<pid>" then renames over path: readers see the old or the new file.
 void write_file_atomic(const stdfs::path& path, std::string_view content, unsigned mode = 0644);
+// Copies the tree at from to to (which must not exist), symlinks as symlinks, never followed;
+// Error "failed to copy FROM to TO: ...".
+void copy_tree(const stdfs::path& from, const stdfs::path& to);
 // Copies src to dest through "<dest>.tmp-<pid>": dest is the old or the new file, never a half one.
 void copy_file_atomic(const stdfs::path& src, const stdfs::path& dest);
 void make_dirs(const stdfs::path& path);

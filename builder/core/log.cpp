@@ -3,12 +3,22 @@
 #include <cstdio>
 
 #include "builder/core/duration.hpp"
+#include "builder/core/process.hpp"
 
 namespace xbuild {
 
 void Reporter::info(const std::string& message) const {
     if (m_verbosity == Verbosity::quiet) return;
     std::fprintf(stderr, "xbuild: %s\n", message.c_str());
+}
+
+void Reporter::failure(const std::string& what, const std::string& error,
+                       const std::filesystem::path& log) const {
+    info(fmt::format("{}: FAILED: {}", what, error));
+    std::error_code ignored;
+    if (!log.empty() && std::filesystem::exists(log, ignored))
+        std::fprintf(stderr, "---- last 30 lines of %s ----\n%s\n----\n", log.c_str(),
+                     process::tail_lines(log, 30).c_str());
 }
 
 void Reporter::verbose(const std::string& message) const {

@@ -1,6 +1,7 @@
 #pragma once
 // User-facing progress: one line per step on stderr, with how long it took.
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include <fmt/format.h>
@@ -16,6 +17,9 @@ class Reporter {
 
     // "xbuild: <message>"
     void info(const std::string& message) const;
+    // "xbuild: <what>: FAILED: <error>", then the last 30 lines of log (when it exists) between
+    // "---- last 30 lines of <log> ----" and "----": a failed build shows why without --verbose.
+    void failure(const std::string& what, const std::string& error, const std::filesystem::path& log) const;
     void verbose(const std::string& message) const;
 
   private:

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "builder/core/error.hpp"
+#include "builder/core/text.hpp"
 
 namespace xbuild::stage {
 
@@ -94,6 +95,31 @@ std::string set_stage_packages(StageSpec& spec, const std::vector<std::string>& 
     }
     spec.normalize();
     return recipe.variant;
+}
+
+std::vector<std::string> toml_string_list(const toml::node& node, const std::string& where) {
+    if (auto text = node.value<std::string>()) return text::split_list(*text);
+    const toml::array* array = node.as_array();
+    if (array == nullptr) fail("{}: must be a string or an array of strings", where);
+    std::vector<std::string> items;
+    for (const toml::node& item : *array) {
+        auto value = item.value<std::string>();
+        if (!value) fail("{}: must be an array of strings", where);
+        items.push_back(*value);
+    }
+    return items;
+}
+
+std::string toml_string(const toml::node& node, const std::string& where) {
+    auto value = node.value<std::string>();
+    if (!value) fail("{}: must be a string", where);
+    return *value;
+}
+
+bool toml_bool(const toml::node& node, const std::string& where) {
+    const auto* value = node.as_boolean();
+    if (!value) fail("{}: must be true or false", where);
+    return value->get();
 }
 
 }  // namespace xbuild::stage

@@ -40,6 +40,13 @@ class RecipeFile {
     toml::table m_root;
 };
 
+// Values of a user's TOML config (pyproject.toml [tool.xbuild], xbuild.toml [image]); each error names
+// `where` ("<file>: [image] archs"). A list is a string ("x86_64,arm64", as cibuildwheel accepts) or an
+// array of strings; a boolean must be a TOML boolean (toml++'s value<bool>() also takes integers).
+std::vector<std::string> toml_string_list(const toml::node& node, const std::string& where);
+std::string toml_string(const toml::node& node, const std::string& where);
+bool toml_bool(const toml::node& node, const std::string& where);
+
 struct BaseRecipe {
     std::string variant;                // mmdebstrap --variant
     std::vector<std::string> packages;  // with {target} expanded

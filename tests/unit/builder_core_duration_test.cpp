@@ -28,6 +28,8 @@ TEST_SUITE("duration") {
         CHECK(format_elapsed(340ms) == "340ms");
         CHECK(format_elapsed(1500ms) == "1.5s");
         CHECK(format_elapsed(185s) == "3m05s");
+        CHECK(format_seconds(0.25) == "250ms");
+        CHECK(format_seconds(61.0) == "1m01s");
         CHECK(format_bytes(512) == "512B");
         CHECK(format_bytes(3 * 1024 * 1024) == "3.0M");
     }
