@@ -2,7 +2,8 @@
 # Clean prebuilds (stages and npm tools warm, prebuild cache cold) of the node-addon-api sample and
 # of bufferutil 4.0.9, in one run: arm64 cross-compiled vs x64 native vs arm64 --emulate (compiled
 # under qemu). Prints the build-step times (node-gyp in the toolchain stage) and the ratios, then
-# the time of an unchanged second run of `xbuild prebuild`.
+# what the two compilers alone take on the sample's source, and the time of an unchanged second run
+# of `xbuild prebuild`.
 # Usage: bench/prebuild_cross_vs_native.sh   (x86_64 host; the first run builds the stages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,29 @@ for project in napi-sample bufferutil; do
     echo "  cross / native:   $(ratio "$cross" "$native")x  (target <= 1.15x)"
     echo "  emulate / cross:  $(ratio "$emulated" "$cross")x  (target >= 5x)"
 done
+
+# The compilers alone, on the sample's source with node-gyp's Release flags, in one toolchain stage
+# (best of 3 each): the part of the cross / native ratio that is GCC's own, not xbuild's.
+copy="$work/compilers"
+cp -r recipes/samples/napi-sample "$copy"
+read -r gxx cross_gxx < <("$XBUILD" -q sandbox run --kind toolchain --target arm64 --net \
+    --packages nodejs,npm,libnode-dev,make --bind "$copy:/src" --workdir /src -- bash -c '
+    npm ci --ignore-scripts --no-audit --no-fund >/dev/null
+    flags="-Inode_modules/node-addon-api -I/usr/include/node -DNAPI_VERSION=8 -DNODE_ADDON_API_CPP_EXCEPTIONS
+           -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL -fPIC -O3 -std=c++17 -c src/wordstats.cc"
+    best() {
+        local best=0 start elapsed
+        for _ in 1 2 3; do
+            start=$(date +%s%N)
+            "$@" $flags -o /tmp/out.o || exit 1
+            elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+            (( best == 0 || elapsed < best )) && best=$elapsed
+        done
+        echo "$best"
+    }
+    echo "$(best g++) $(best aarch64-linux-gnu-g++)"')
+echo "compilers alone on napi-sample/src/wordstats.cc (-O3, same stage):"
+echo "  g++ ${gxx}ms, aarch64-linux-gnu-g++ ${cross_gxx}ms: $(ratio "$cross_gxx" "$gxx")x"
 
 # An unchanged second run: source digest + stage keys hit the prebuild cache.
 unset XBUILD_TEST_COMMAND
