@@ -5,7 +5,12 @@
 # prebuilds in the host's node and in an arm64 node that xbuild's prebuild code never touched.
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
-sample="$root/recipes/samples/napi-sample"
+# A copy with a line of its own: tests beside this one build the sample too, and this one must see
+# its own build and test steps rather than their cached results.
+sample="$WORK/napi-sample"
+cp -r "$root/recipes/samples/napi-sample" "$sample"
+rm -rf "$sample/node_modules" "$sample/build" "$sample/prebuilds"
+echo "// $TEST_NAME ${WORK##*/}" >>"$sample/index.js"
 out="$WORK/prebuilds"
 
 run_capture "$XBUILD" prebuild "$sample" --arch x64,arm64 -o "$out" --json

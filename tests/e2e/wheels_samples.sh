@@ -5,9 +5,17 @@
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
+# Copies with a line of their own: other tests (and earlier runs) build the samples too, and this one
+# must see its own build and test steps rather than their cached wheels.
+samples="$WORK/samples"
+for sample in pybind-sample yaml-sample; do
+    mkdir -p "$samples" && cp -r "$root/recipes/samples/$sample" "$samples/"
+    echo "# $TEST_NAME ${WORK##*/}" >>"$samples/$sample/pyproject.toml"
+done
+
 out="$WORK/wheelhouse"
 for sample in pybind-sample yaml-sample; do
-    run_capture "$XBUILD" wheels "$root/recipes/samples/$sample" --arch x86_64,arm64 --python 3.11,3.13 -o "$out" --json
+    run_capture "$XBUILD" wheels "$samples/$sample" --arch x86_64,arm64 --python 3.11,3.13 -o "$out" --json
     [[ $CODE -eq 0 ]] || fail "xbuild wheels $sample failed: $ERR"
     pass "xbuild wheels $sample: 4 build ids built and tested"
     printf '%s\n' "$ERR" | grep -q "cp313-manylinux_aarch64: testing in trixie/arm64 runtime: done" ||
@@ -50,7 +58,7 @@ expect_contains "$(tag_of xbuild_pybind_sample)" "${policy}_aarch64" "the C++ wh
 
 # Unchanged second run: everything from the cache, no stage or build work.
 start=$(date +%s%N)
-run_capture "$XBUILD" wheels "$root/recipes/samples/yaml-sample" --arch x86_64,arm64 --python 3.11,3.13 -o "$out"
+run_capture "$XBUILD" wheels "$samples/yaml-sample" --arch x86_64,arm64 --python 3.11,3.13 -o "$out"
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 [[ $CODE -eq 0 ]] || fail "second run failed: $ERR"
 expect_eq "$(printf '%s\n' "$ERR" | grep -c 'unchanged, .* from the cache')" 4 "an unchanged rerun takes all 4 wheels from the cache"
