@@ -53,23 +53,6 @@ stdfs::path save(const Wheel& wheel, const stdfs::path& dir, std::string filenam
     return dir / filename;
 }
 
-// Every entry below root: "path 0644" for files, "path/ 0755" for directories, "path -> target".
-std::vector<std::string> tree(const stdfs::path& root) {
-    std::vector<std::string> out;
-    for (const auto& entry : stdfs::recursive_directory_iterator(root)) {
-        const std::string path = entry.path().lexically_relative(root).generic_string();
-        struct stat st {};
-        REQUIRE(::lstat(entry.path().c_str(), &st) == 0);
-        if (S_ISLNK(st.st_mode))
-            out.push_back(path + " -> " + stdfs::read_symlink(entry.path()).string());
-        else
-            out.push_back(
-                fmt::format("{}{} {:04o}", path, S_ISDIR(st.st_mode) ? "/" : "", st.st_mode & 07777));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 std::string read(const stdfs::path& root, const std::string& path) {
     return fs::read_file(root / path);
 }
@@ -122,38 +105,38 @@ TEST_SUITE("wheel_install") {
         const InstalledWheel installed = installer.install(file);
 
         const std::string d = k_site + "/pkg-1.0.dist-info";
-        CHECK(tree(dirs.root) == std::vector<std::string>{
-                                     "usr/ 0755",
-                                     "usr/local/ 0755",
-                                     "usr/local/bin/ 0755",
-                                     "usr/local/bin/notes 0644",
-                                     "usr/local/bin/pkg-cli 0755",
-                                     "usr/local/bin/pkg-gui 0755",
-                                     "usr/local/bin/run-py 0755",
-                                     "usr/local/bin/run-sh 0755",
-                                     "usr/local/include/ 0755",
-                                     "usr/local/include/python3.13/ 0755",
-                                     "usr/local/include/python3.13/pkg/ 0755",
-                                     "usr/local/include/python3.13/pkg/pkg.h 0644",
-                                     "usr/local/lib/ 0755",
-                                     "usr/local/lib/python3.13/ 0755",
-                                     k_site + "/ 0755",
-                                     d + "/ 0755",
-                                     d + "/INSTALLER 0644",
-                                     d + "/METADATA 0644",
-                                     d + "/RECORD 0644",
-                                     d + "/WHEEL 0644",
-                                     d + "/entry_points.txt 0644",
-                                     k_site + "/pkg/ 0755",
-                                     k_site + "/pkg/__init__.py 0644",
-                                     k_site + "/pkg/data.bin 0644",
-                                     k_site + "/pkg/tool.py 0755",
-                                     k_site + "/pkg_native.py 0644",
-                                     k_site + "/pkg_pure.py 0644",
-                                     "usr/local/share/ 0755",
-                                     "usr/local/share/pkg/ 0755",
-                                     "usr/local/share/pkg/readme.txt 0644",
-                                 });
+        CHECK(test::tree_with_modes(dirs.root) == std::vector<std::string>{
+                                                      "usr/ 0755",
+                                                      "usr/local/ 0755",
+                                                      "usr/local/bin/ 0755",
+                                                      "usr/local/bin/notes 0644",
+                                                      "usr/local/bin/pkg-cli 0755",
+                                                      "usr/local/bin/pkg-gui 0755",
+                                                      "usr/local/bin/run-py 0755",
+                                                      "usr/local/bin/run-sh 0755",
+                                                      "usr/local/include/ 0755",
+                                                      "usr/local/include/python3.13/ 0755",
+                                                      "usr/local/include/python3.13/pkg/ 0755",
+                                                      "usr/local/include/python3.13/pkg/pkg.h 0644",
+                                                      "usr/local/lib/ 0755",
+                                                      "usr/local/lib/python3.13/ 0755",
+                                                      k_site + "/ 0755",
+                                                      d + "/ 0755",
+                                                      d + "/INSTALLER 0644",
+                                                      d + "/METADATA 0644",
+                                                      d + "/RECORD 0644",
+                                                      d + "/WHEEL 0644",
+                                                      d + "/entry_points.txt 0644",
+                                                      k_site + "/pkg/ 0755",
+                                                      k_site + "/pkg/__init__.py 0644",
+                                                      k_site + "/pkg/data.bin 0644",
+                                                      k_site + "/pkg/tool.py 0755",
+                                                      k_site + "/pkg_native.py 0644",
+                                                      k_site + "/pkg_pure.py 0644",
+                                                      "usr/local/share/ 0755",
+                                                      "usr/local/share/pkg/ 0755",
+                                                      "usr/local/share/pkg/readme.txt 0644",
+                                                  });
         CHECK(read(dirs.root, "usr/local/bin/run-py") == "#!/usr/bin/python3.13\nimport pkg\n");
         CHECK(read(dirs.root, "usr/local/bin/run-sh") == "#!/bin/sh\necho hi\n");
         CHECK(read(dirs.root, k_site + "/pkg/tool.py") == "#!/usr/bin/env python3\n");  // not a script: kept
@@ -254,7 +237,7 @@ TEST_SUITE("wheel_install") {
         const mode_t saved = ::umask(077);
         WheelInstaller(other, options()).install(file);
         ::umask(saved);
-        CHECK(tree(dirs.root) == tree(other));
+        CHECK(test::tree_with_modes(dirs.root) == test::tree_with_modes(other));
         for (const auto& entry : stdfs::recursive_directory_iterator(other))
             if (entry.is_regular_file()) {
                 const std::string path = entry.path().lexically_relative(other).string();

@@ -59,23 +59,6 @@ struct Dirs {
     }
 };
 
-// Every entry below dir: "path 0644" for files, "path/ 0755" for directories, "path -> target".
-Strings tree(const stdfs::path& dir) {
-    Strings out;
-    for (const auto& entry : stdfs::recursive_directory_iterator(dir)) {
-        const std::string path = entry.path().lexically_relative(dir).generic_string();
-        struct stat st {};
-        REQUIRE(::lstat(entry.path().c_str(), &st) == 0);
-        if (S_ISLNK(st.st_mode))
-            out.push_back(path + " -> " + stdfs::read_symlink(entry.path()).string());
-        else
-            out.push_back(
-                fmt::format("{}{} {:04o}", path, S_ISDIR(st.st_mode) ? "/" : "", st.st_mode & 07777));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 // Sets the process umask for the scope.
 class Umask {
   public:
@@ -109,10 +92,10 @@ TEST_SUITE("app files") {
                            dirs.root);
         CHECK(written == Strings{"/app/main.js", "/app/static/a.html", "/app/static/b.html",
                                  "/etc/app.d/only.ini", "/etc/app/x.toml", "/etc/app/y.toml", "/server.js"});
-        CHECK(tree(dirs.root) == Strings{"app/ 0755", "app/main.js 0644", "app/static/ 0755",
-                                         "app/static/a.html 0644", "app/static/b.html 0644", "etc/ 0755",
-                                         "etc/app.d/ 0755", "etc/app.d/only.ini 0644", "etc/app/ 0755",
-                                         "etc/app/x.toml 0644", "etc/app/y.toml 0644", "server.js 0644"});
+        CHECK(test::tree_with_modes(dirs.root) ==
+              Strings{"app/ 0755", "app/main.js 0644", "app/static/ 0755", "app/static/a.html 0644",
+                      "app/static/b.html 0644", "etc/ 0755", "etc/app.d/ 0755", "etc/app.d/only.ini 0644",
+                      "etc/app/ 0755", "etc/app/x.toml 0644", "etc/app/y.toml 0644", "server.js 0644"});
         CHECK(fs::read_file(dirs.root / "app/main.js") == "listen()");
         CHECK(fs::read_file(dirs.root / "app/static/b.html") == "<b>");
         CHECK(fs::read_file(dirs.root / "etc/app/y.toml") == "y");
@@ -142,11 +125,11 @@ TEST_SUITE("app files") {
         CHECK(written == Strings{"/srv/current", "/srv/www", "/srv/www/home.html", "/srv/www/img",
                                  "/srv/www/img/logo.png", "/srv/www/index.html", "/srv/www/out",
                                  "/srv/www/passwd"});
-        CHECK(tree(dirs.root) == Strings{"srv/ 0755", "srv/current -> assets", "srv/www/ 0755",
-                                         "srv/www/home.html -> index.html", "srv/www/img/ 0755",
-                                         "srv/www/img/logo.png 0644", "srv/www/index.html 0644",
-                                         "srv/www/out -> " + dirs.outside.string(),
-                                         "srv/www/passwd -> /etc/passwd"});
+        CHECK(test::tree_with_modes(dirs.root) ==
+              Strings{"srv/ 0755", "srv/current -> assets", "srv/www/ 0755",
+                      "srv/www/home.html -> index.html", "srv/www/img/ 0755", "srv/www/img/logo.png 0644",
+                      "srv/www/index.html 0644", "srv/www/out -> " + dirs.outside.string(),
+                      "srv/www/passwd -> /etc/passwd"});
     }
 
     TEST_CASE("modes: 0644, 0755 when any execute bit is set, directories 0755 whatever the umask") {
@@ -163,11 +146,11 @@ TEST_SUITE("app files") {
         Umask umask(077);
         const Strings written = copy_app_files(dirs.config({{"bin", "/opt/tool/bin"}}), dirs.root);
         CHECK(written.size() == 8);
-        CHECK(tree(dirs.root) == Strings{"opt/ 0755", "opt/tool/ 0755", "opt/tool/bin/ 0755",
-                                         "opt/tool/bin/all 0755", "opt/tool/bin/closed/ 0755",
-                                         "opt/tool/bin/group-exec 0755", "opt/tool/bin/group-read 0644",
-                                         "opt/tool/bin/other-exec 0755", "opt/tool/bin/owner-exec 0755",
-                                         "opt/tool/bin/private 0644"});
+        CHECK(test::tree_with_modes(dirs.root) ==
+              Strings{"opt/ 0755", "opt/tool/ 0755", "opt/tool/bin/ 0755", "opt/tool/bin/all 0755",
+                      "opt/tool/bin/closed/ 0755", "opt/tool/bin/group-exec 0755",
+                      "opt/tool/bin/group-read 0644", "opt/tool/bin/other-exec 0755",
+                      "opt/tool/bin/owner-exec 0755", "opt/tool/bin/private 0644"});
     }
 
     TEST_CASE("symlinks inside the project, and names starting with two dots, are inside it") {
