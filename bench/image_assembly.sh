@@ -8,11 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 runs=${1:-5}
-XBUILD=${XBUILD:-$PWD/build/xbuild}
-export XBUILD_CACHE=${XBUILD_CACHE:-$PWD/build/test-cache}
-PY=/usr/bin/python3
-work=$(mktemp -d /tmp/xbuild-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_init
 app=recipes/samples/python-app
 
 "$XBUILD" -q image "$app" -o "$work/app.tar" --json >"$work/result.json"

@@ -1,5 +1,17 @@
 # Shared by the benchmarks (sourced).
 
+# bench_init: what the benchmarks run in: the built xbuild ($XBUILD), the test suite's rootfs and
+# fixture caches (warm stages are reused), Debian's python3 ($PY), and a scratch directory $work
+# removed on exit.
+bench_init() {
+    XBUILD=${XBUILD:-$PWD/build/xbuild}
+    export XBUILD_CACHE=${XBUILD_CACHE:-$PWD/build/test-cache}
+    export XBUILD_FIXTURE_CACHE=${XBUILD_FIXTURE_CACHE:-$PWD/build/fixture-cache}
+    PY=/usr/bin/python3
+    work=$(mktemp -d /tmp/xbuild-bench.XXXXXX)
+    trap 'rm -rf "$work"' EXIT
+}
+
 # median_ms RUNS CMD...: runs CMD once to warm up, then RUNS times, and prints the median wall
 # time in milliseconds. $EPOCHREALTIME (bash 5) costs no fork, unlike $(date).
 median_ms() {

@@ -5,11 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-XBUILD=${XBUILD:-$PWD/build/xbuild}
-export XBUILD_CACHE=${XBUILD_CACHE:-$PWD/build/test-cache}
+bench_init
 RUNS=${1:-7}
-work=$(mktemp -d /tmp/xbuild-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
 
 # Raw (unrepaired) arm64 wheels, built by pip in a cross toolchain sandbox.
 for sample in pybind-sample yaml-sample; do

@@ -7,12 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-XBUILD=${XBUILD:-$PWD/build/xbuild}
-export XBUILD_CACHE=${XBUILD_CACHE:-$PWD/build/test-cache}
-export XBUILD_FIXTURE_CACHE=${XBUILD_FIXTURE_CACHE:-$PWD/build/fixture-cache}
-PY=/usr/bin/python3
-work=$(mktemp -d /tmp/xbuild-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_init
 tests/fetch_fixture.sh pyyaml "$work/fixtures" >/dev/null
 
 # build_seconds PROJECT-DIR ARCH [--emulate]: a fresh copy (unique content: no cache hit), one
