@@ -53,6 +53,24 @@ std::string format_bytes(unsigned long long bytes) {
     return fmt::format("{:.1f}{}", value, units[unit]);
 }
 
+unsigned long long parse_bytes(std::string_view text, std::string_view what) {
+    unsigned long long value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+    if (error != std::errc() || end == text.data() || unit.size() > 1)
+        fail("{}: invalid size '{}' (expected a number of bytes, or with k, m, g or t: 512m)", what, text);
+    int shift = 0;
+    if (!unit.empty()) {
+        const std::string_view units = "kmgt";
+        auto at = units.find(static_cast<char>(unit[0] | 0x20));
+        if (at == std::string_view::npos)
+            fail("{}: invalid size '{}' (unit must be k, m, g or t)", what, text);
+        shift = 10 * static_cast<int>(at + 1);
+    }
+    if (shift > 0 && value > (~0ULL >> shift)) fail("{}: size '{}' is too large", what, text);
+    return value << shift;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

@@ -14,5 +14,8 @@ std::string format_seconds(double seconds);
 double seconds_since(std::chrono::steady_clock::time_point start);
 // 512B, 3.4K, 12.0M, 1.5G
 std::string format_bytes(unsigned long long bytes);
+// "4096", "64k", "512m", "2g", "1t" (binary units, any case; a bare number is bytes); throws Error
+// naming what (an option or variable) otherwise.
+unsigned long long parse_bytes(std::string_view text, std::string_view what);
 
 }  // namespace xbuild
