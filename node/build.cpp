@@ -78,7 +78,7 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
 
     sandbox::SandboxSpec spec;
     spec.layers = request.toolchain.layers;
-    spec.mount_point = context.cache.mount_point();
+    spec.scratch_parent = context.cache.sandbox_dir();
     spec.binds = {{src, "/src", false},
                   {out, "/out", false},
                   {tools, "/xbuild", true},
@@ -87,6 +87,7 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     spec.env = sandbox::sandbox_environment(env);
     spec.workdir = "/src";
     spec.argv = {"sh", "-c", script};
+    spec.capabilities = sandbox::CapabilityProfile::build;
     spec.log_file = request.log;
     {
         std::ofstream log(request.log, std::ios::app);

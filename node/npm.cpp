@@ -30,7 +30,7 @@ std::vector<std::string> npm_environment() {
 int run_npm(const stage::StageContext& context, const stage::PreparedStage& host, const NpmRun& run) {
     sandbox::SandboxSpec spec;
     spec.layers = host.layers;
-    spec.mount_point = context.cache.mount_point();
+    spec.scratch_parent = context.cache.sandbox_dir();
     spec.network = run.network;
     spec.binds = {{run.dir, "/src", false}};
     spec.binds.insert(spec.binds.end(), run.binds.begin(), run.binds.end());

@@ -65,7 +65,7 @@ void test_prebuild(const StageContext& context, const TestRequest& request) {
 
     sandbox::SandboxSpec spec;
     spec.layers = request.runtime.layers;
-    spec.mount_point = context.cache.mount_point();
+    spec.scratch_parent = context.cache.sandbox_dir();
     spec.binds = {{pkg, "/pkg", true}, {request.tools, "/xbuild/tools", true}};
     spec.extra_files = request.runtime.extra_files;
     spec.env = sandbox::sandbox_environment({"HOME=/tmp"});

@@ -112,7 +112,7 @@ void compile_image_wheels(const stage::StageContext& context, const std::string&
 
     sandbox::SandboxSpec run;
     run.layers = {entry.root};
-    run.mount_point = context.cache.mount_point();
+    run.scratch_parent = context.cache.sandbox_dir();
     run.binds = {{root, "/image", false}};
     run.env = sandbox::sandbox_environment({});
     run.argv = {python, "-m",     "compileall", "-q", "--invalidation-mode",     "unchecked-hash",

@@ -58,12 +58,13 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
 
     sandbox::SandboxSpec spec;
     spec.layers = request.toolchain.layers;
-    spec.mount_point = context.cache.mount_point();
+    spec.scratch_parent = context.cache.sandbox_dir();
     spec.binds = {{src, "/src", false}, {out, "/out", false}, {tools, "/xbuild", true}};
     spec.extra_files = request.toolchain.extra_files;
     spec.env = sandbox::sandbox_environment(env);
     spec.workdir = "/src";
     spec.argv = {"sh", "-c", script};
+    spec.capabilities = sandbox::CapabilityProfile::build;
     spec.log_file = request.log;
     fs::write_file_atomic(request.log,
                           fmt::format("# xbuild {} in {}\n# environment: {}\n$ {}\n", target.build_id(),

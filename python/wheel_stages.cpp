@@ -84,7 +84,7 @@ PreparedStage prepare_test_stage(const StageContext& context, const PythonProjec
             version);
         sandbox::SandboxSpec compile;
         compile.layers = {toolchain.base_root};
-        compile.mount_point = context.cache.mount_point();
+        compile.scratch_parent = context.cache.sandbox_dir();
         compile.binds = {{temp / "root", "/rt", false}};
         compile.extra_files = toolchain.extra_files;
         compile.env = sandbox::sandbox_environment({});

@@ -30,7 +30,7 @@ void test_wheel(const StageContext& context, const TestRequest& request) {
                     wheel_name, command);
     sandbox::SandboxSpec spec;
     spec.layers = request.runtime.layers;
-    spec.mount_point = context.cache.mount_point();
+    spec.scratch_parent = context.cache.sandbox_dir();
     spec.binds = {{request.wheel.parent_path(), "/wheels", true}, {request.project.dir, "/project", true}};
     spec.extra_files = request.runtime.extra_files;
     spec.env = sandbox::sandbox_environment({"PIP_NO_INDEX=1", "PIP_DISABLE_PIP_VERSION_CHECK=1",

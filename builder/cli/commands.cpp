@@ -189,11 +189,25 @@ int run(int argc, char** argv) {
                    "Debian mirror URL (default: $XBUILD_MIRROR, else the host's apt sources)");
     app.add_flag("-v,--verbose", state.global.verbose, "more output");
     app.add_flag("-q,--quiet", state.global.quiet, "only errors");
+    // Sandbox limits: before or after the command (every subcommand falls through to these).
+    app.add_option("--pids-limit", state.global.pids_limit,
+                   "processes and threads per sandbox (default 4096; 0: none; $XBUILD_PIDS_LIMIT)");
+    app.add_option("--memory", state.global.memory,
+                   "memory per sandbox where a cgroup is available (default half the RAM; 0: none; "
+                   "$XBUILD_MEMORY)");
+    app.add_option("--tmpfs-size", state.global.tmpfs_size,
+                   "size of a sandbox's /tmp (default 1g; $XBUILD_TMPFS_SIZE)");
+    app.add_option("--shm-size", state.global.shm_size,
+                   "size of a sandbox's /dev/shm (default 64m; $XBUILD_SHM_SIZE)");
+    app.add_option(
+        "--timeout", state.global.timeout,
+        "wall-clock limit of each sandboxed command: 90s, 30m, 2h (default 2h; 0: none; $XBUILD_TIMEOUT)");
 
     std::map<std::string, CLI::App*> groups;
     for (const CommandEntry& entry : k_commands) {
         CLI::App* parent = entry.parent ? groups.at(entry.parent) : &app;
         CLI::App* command = parent->add_subcommand(entry.name, entry.help);
+        command->fallthrough();
         if (entry.define)
             entry.define(*command, state);
         else

@@ -86,8 +86,7 @@ runtime::DependencyInstaller prepare_dependencies(const stage::StageContext& con
 int image_command(const GlobalOptions& global, const ImageCliOptions& options) {
     Reporter reporter = global.reporter();
     stage::RootfsCache cache(global.cache());
-    stage::StageContext context{
-        cache, {sandbox::Launch::fork, self_exe()}, stage::resolve_mirror(global.mirror), reporter};
+    stage::StageContext context{cache, global.launcher(), stage::resolve_mirror(global.mirror), reporter};
     const stdfs::path dir = stdfs::absolute(options.source).lexically_normal();
     runtime::ImageRequest request;
     request.config = runtime::load_image_config(dir, {options.tag, options.archs});

@@ -13,8 +13,7 @@ namespace xbuild::cli {
 int prebuild_command(const GlobalOptions& global, const PrebuildCliOptions& options) {
     Reporter reporter = global.reporter();
     stage::RootfsCache cache(global.cache());
-    stage::StageContext context{
-        cache, {sandbox::Launch::fork, self_exe()}, stage::resolve_mirror(global.mirror), reporter};
+    stage::StageContext context{cache, global.launcher(), stage::resolve_mirror(global.mirror), reporter};
     node::PrebuildOptions prebuild;
     prebuild.source = options.source;
     prebuild.overrides = {options.archs};

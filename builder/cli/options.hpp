@@ -6,6 +6,7 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/log.hpp"
+#include "builder/sandbox/launcher.hpp"
 #include "builder/stage/rootfs_cache.hpp"
 #include "builder/stage/stage.hpp"
 
@@ -16,6 +17,8 @@ struct GlobalOptions {
     std::string mirror;
     bool verbose = false;
     bool quiet = false;
+    // Sandbox limits (empty: XBUILD_* variable, else the default).
+    std::string pids_limit, memory, tmpfs_size, shm_size, timeout;
 
     Reporter reporter() const {
         return Reporter(quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal);
@@ -23,6 +26,9 @@ struct GlobalOptions {
     std::filesystem::path cache() const {
         return cache_dir.empty() ? stage::default_cache_dir() : std::filesystem::path(cache_dir);
     }
+    // The CLI's sandboxes: forked from this single-threaded process, with the limits of the options,
+    // else the XBUILD_* variables, else the defaults.
+    sandbox::Launcher launcher() const;
 };
 
 // The running xbuild binary (the sandbox helper and the Launcher's helper_exe).

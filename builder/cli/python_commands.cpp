@@ -57,8 +57,7 @@ elf::LibraryResolver target_stage_resolver(stage::RootfsCache& cache, const std:
 int wheels_command(const GlobalOptions& global, const WheelsCliOptions& options) {
     Reporter reporter = global.reporter();
     stage::RootfsCache cache(global.cache());
-    python::StageContext context{
-        cache, {sandbox::Launch::fork, self_exe()}, stage::resolve_mirror(global.mirror), reporter};
+    python::StageContext context{cache, global.launcher(), stage::resolve_mirror(global.mirror), reporter};
     python::WheelsOptions wheels;
     wheels.source = options.source;
     wheels.overrides = {options.archs, options.pythons};

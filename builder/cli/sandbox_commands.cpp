@@ -67,6 +67,21 @@ std::vector<const Arch*> parse_arch_list(const std::vector<std::string>& names) 
 
 }  // namespace
 
+sandbox::Launcher GlobalOptions::launcher() const {
+    sandbox::Launcher launcher{sandbox::Launch::fork, self_exe(), sandbox::default_limits()};
+    sandbox::apply_limit_environment(launcher.limits);
+    const std::pair<const std::string&, void (*)(sandbox::Limits&, std::string_view, std::string_view)>
+        options[] = {{pids_limit, sandbox::set_pids_limit},
+                     {memory, sandbox::set_memory_limit},
+                     {tmpfs_size, sandbox::set_tmpfs_size},
+                     {shm_size, sandbox::set_shm_size},
+                     {timeout, sandbox::set_timeout}};
+    const char* names[] = {"--pids-limit", "--memory", "--tmpfs-size", "--shm-size", "--timeout"};
+    for (size_t i = 0; i < std::size(options); ++i)
+        if (!options[i].first.empty()) options[i].second(launcher.limits, options[i].first, names[i]);
+    return launcher;
+}
+
 std::filesystem::path self_exe() {
     std::error_code error;
     auto path = std::filesystem::read_symlink("/proc/self/exe", error);
@@ -109,17 +124,19 @@ int sandbox_run(const GlobalOptions& global, const SandboxRunOptions& options) {
     const std::string variant =
         stage::set_stage_packages(spec, layered ? std::vector<std::string>{} : options.packages);
     auto base = cache.ensure(spec, variant, reporter);
-    sandbox::Launcher launcher{sandbox::Launch::fork, self_exe()};
+    const sandbox::Launcher launcher = global.launcher();
     auto top = layered
                    ? stage::ensure_layer(cache, {base, spec.describe(), options.packages}, launcher, reporter)
                    : base;
 
     sandbox.layers = stage::layer_stack(base, top);
-    sandbox.mount_point = cache.mount_point();
+    sandbox.scratch_parent = cache.sandbox_dir();
     sandbox.network = options.network;
     sandbox.workdir = options.workdir;
     sandbox.argv = options.command;
-    sandbox::SandboxProcess process(sandbox, launcher.launch, launcher.helper_exe);
+    // Toolchain stages may chown and switch users as builds do; runtime stages get no capability.
+    sandbox.capabilities = layered ? sandbox::CapabilityProfile::build : sandbox::CapabilityProfile::none;
+    sandbox::SandboxProcess process(sandbox, launcher);
     KillOnSignal kill_on_signal(process);
     int code = process.wait();
     return g_received != 0 ? 128 + g_received : code;

@@ -7,9 +7,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -89,6 +87,16 @@ Fd open_in_root(int root_fd, const std::filesystem::path& path, Create create, c
     return current;
 }
 
+// The entry at path inside root as an O_PATH fd, resolved as open_in_root does; an empty Fd when it
+// does not exist (nothing is created).
+Fd open_existing_in_root(int root_fd, const std::filesystem::path& path) {
+    open_how how{};
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    return Fd(
+        static_cast<int>(::syscall(SYS_openat2, root_fd, path.relative_path().c_str(), &how, sizeof how)));
+}
+
 std::string fd_path(const Fd& fd) {
     return "/proc/self/fd/" + std::to_string(fd.get());
 }
@@ -97,20 +105,6 @@ void mount_at(const Fd& target, const char* source, const char* type, unsigned l
               const std::string& step) {
     if (::mount(source, fd_path(target).c_str(), type, flags, data) != 0)
         die_errno(step, std::string("mounting ") + (type ? type : source));
-}
-
-// Flags a user namespace may not drop on a bind mount: keep them on the read-only remount.
-unsigned long locked_flags(const std::filesystem::path& path) {
-    struct statvfs info {};
-    if (::statvfs(path.c_str(), &info) != 0) return 0;
-    unsigned long flags = 0;
-    if (info.f_flag & ST_NOSUID) flags |= MS_NOSUID;
-    if (info.f_flag & ST_NODEV) flags |= MS_NODEV;
-    if (info.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
-    if (info.f_flag & ST_NOATIME) flags |= MS_NOATIME;
-    if (info.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
-    if (info.f_flag & ST_RELATIME) flags |= MS_RELATIME;
-    return flags;
 }
 
 std::string escape_overlay_path(const std::string& path) {
@@ -131,13 +125,11 @@ void step_make_root_private() {
         die_errno("make / private", "mount --make-rprivate /");
 }
 
-std::filesystem::path step_overlay(const SandboxSpec& spec, bool user_namespace) {
-    const auto& scratch = spec.mount_point;
-    if (::mount("tmpfs", scratch.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
-        die_errno("scratch tmpfs", "mounting tmpfs on " + scratch.string());
-    for (const char* dir : {"upper", "work", "root"}) {
-        if (::mkdir((scratch / dir).c_str(), 0755) != 0) die_errno("scratch tmpfs", "mkdir");
-    }
+std::filesystem::path step_overlay(const SandboxSpec& spec) {
+    // Upper and work directories on disk, in the run's scratch directory (or a layer being built):
+    // a build that writes gigabytes fills the cache's disk, not the machine's RAM.
+    const auto& scratch = spec.scratch_dir;
+    if (scratch.empty()) die("overlay", "no scratch directory given");
     if (spec.layers.empty()) die("overlay", "no rootfs layer given");
     std::string lower;
     for (const auto& layer : spec.layers)
@@ -145,18 +137,28 @@ std::filesystem::path step_overlay(const SandboxSpec& spec, bool user_namespace)
     const bool persistent = !spec.upper_dir.empty();
     auto upper = persistent ? spec.upper_dir : scratch / "upper";
     auto work = persistent ? spec.work_dir : scratch / "work";
+    // userxattr: the overlay is mounted in the sandbox's user namespace, where trusted.* xattrs are
+    // out of reach.
     std::string options = "lowerdir=" + lower + ",upperdir=" + escape_overlay_path(upper.string()) +
-                          ",workdir=" + escape_overlay_path(work.string());
-    if (user_namespace) options += ",userxattr";
+                          ",workdir=" + escape_overlay_path(work.string()) + ",userxattr";
     auto root = scratch / "root";
-    if (::mount("overlay", root.c_str(), "overlay", 0, options.c_str()) != 0)
+    if (::mount("overlay", root.c_str(), "overlay", MS_NOSUID | MS_NODEV, options.c_str()) != 0)
         die_errno("overlay", "mounting overlayfs over " + spec.layers.back().string());
     return root;
 }
 
 namespace {
 
-// Binds source (a host path) at target inside the new root, read-only when asked.
+// Sets attributes on the mount at fd and on every mount below it: a read-only bind is read-only all
+// the way down (submounts of the source included), and nothing in a bind is setuid or a device.
+void set_mount_attributes(const Fd& mount, std::uint64_t attributes, const std::string& step) {
+    mount_attr attr{};
+    attr.attr_set = attributes;
+    if (::syscall(SYS_mount_setattr, mount.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+        die_errno(step, "setting mount attributes");
+}
+
+// Binds source (a host path) at target inside the new root, with its submounts, read-only when asked.
 void bind_in_root(int root_fd, const std::filesystem::path& source, const std::filesystem::path& target,
                   bool read_only, const std::string& step) {
     struct stat st;
@@ -165,13 +167,10 @@ void bind_in_root(int root_fd, const std::filesystem::path& source, const std::f
     Fd at = open_in_root(root_fd, target, create, step);
     if (::mount(source.c_str(), fd_path(at).c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
         die_errno(step, "bind mount on " + target.string());
-    if (read_only) {
-        // Re-open: the fd still names the entry below the new mount.
-        Fd mounted = open_in_root(root_fd, target, create, step);
-        unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(source);
-        if (::mount(nullptr, fd_path(mounted).c_str(), nullptr, flags, nullptr) != 0)
-            die_errno(step, "read-only remount");
-    }
+    // Re-open: the fd still names the entry below the new mount.
+    Fd mounted = open_in_root(root_fd, target, create, step);
+    set_mount_attributes(mounted, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (read_only ? MOUNT_ATTR_RDONLY : 0),
+                         step);
 }
 
 }  // namespace
@@ -186,34 +185,49 @@ void step_binds(const SandboxSpec& spec, int root_fd) {
 void step_proc(int root_fd) {
     Fd proc = open_in_root(root_fd, "/proc", Create::directory, "/proc");
     mount_at(proc, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, "/proc");
+    // As runc does: the host-wide knobs read-only, the kernel's secrets and noisy tables masked.
+    for (const char* name : {"sys", "sysrq-trigger", "irq", "bus", "fs"}) {
+        std::string inside = std::string("/proc/") + name;
+        Fd entry = open_existing_in_root(root_fd, inside);
+        if (!entry) continue;
+        if (::mount(fd_path(entry).c_str(), fd_path(entry).c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+            die_errno("/proc", "binding " + inside);
+        Fd mounted = open_existing_in_root(root_fd, inside);
+        if (!mounted) die("/proc", inside + " vanished");
+        set_mount_attributes(
+            mounted, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "/proc");
+    }
+    for (const char* name : {"kcore", "keys", "timer_list", "sched_debug", "latency_stats", "timer_stats",
+                             "acpi", "asound", "scsi"}) {
+        std::string inside = std::string("/proc/") + name;
+        Fd entry = open_existing_in_root(root_fd, inside);
+        if (!entry) continue;
+        struct stat st;
+        if (::fstat(entry.get(), &st) != 0) die_errno("/proc", "stat " + inside);
+        int mounted = S_ISDIR(st.st_mode)
+                          ? ::mount("tmpfs", fd_path(entry).c_str(), "tmpfs",
+                                    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
+                          : ::mount("/dev/null", fd_path(entry).c_str(), nullptr, MS_BIND, nullptr);
+        if (mounted != 0) die_errno("/proc", "masking " + inside);
+    }
 }
 
-void step_dev(int root_fd, bool user_namespace) {
+void step_dev(int root_fd, const Limits& limits) {
     Fd dev = open_in_root(root_fd, "/dev", Create::directory, "/dev");
-    mount_at(dev, "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755", "/dev");
-    // Real root makes the device nodes (cheap); a user namespace may not, so it binds the host's.
-    const std::pair<const char*, dev_t> nodes[] = {{"null", makedev(1, 3)},    {"zero", makedev(1, 5)},
-                                                   {"full", makedev(1, 7)},    {"random", makedev(1, 8)},
-                                                   {"urandom", makedev(1, 9)}, {"tty", makedev(5, 0)}};
-    Fd dev_fd = open_in_root(root_fd, "/dev", Create::directory, "/dev");
-    for (auto [name, number] : nodes) {
-        if (!user_namespace) {
-            if (::mknodat(dev_fd.get(), name, S_IFCHR | 0666, number) != 0 ||
-                ::fchmodat(dev_fd.get(), name, 0666, 0) != 0)  // 0666 whatever the umask
-                die_errno("/dev", std::string("mknod /dev/") + name);
-            continue;
-        }
+    mount_at(dev, "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k", "/dev");
+    // A user namespace may not make device nodes: the host's harmless ones are bound in.
+    for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
         std::string inside = std::string("/dev/") + name;
         Fd node = open_in_root(root_fd, inside, Create::file, "/dev");
         if (::mount(inside.c_str(), fd_path(node).c_str(), nullptr, MS_BIND, nullptr) != 0)
             die_errno("/dev", "binding " + inside);
     }
     Fd pts = open_in_root(root_fd, "/dev/pts", Create::directory, "/dev/pts");
-    const char* pts_options =
-        user_namespace ? "newinstance,ptmxmode=0666,mode=0620" : "newinstance,ptmxmode=0666,mode=0620,gid=5";
-    mount_at(pts, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, pts_options, "/dev/pts");
+    mount_at(pts, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620",
+             "/dev/pts");
     Fd shm = open_in_root(root_fd, "/dev/shm", Create::directory, "/dev/shm");
-    mount_at(shm, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/dev/shm");
+    mount_at(shm, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV,
+             ("mode=1777,size=" + std::to_string(limits.shm)).c_str(), "/dev/shm");
     Fd dev_dir(::openat(root_fd, "dev", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
     if (!dev_dir) die_errno("/dev", "opening /dev");
     const std::pair<const char*, const char*> links[] = {{"ptmx", "pts/ptmx"},
@@ -227,9 +241,10 @@ void step_dev(int root_fd, bool user_namespace) {
     }
 }
 
-void step_tmp(int root_fd) {
+void step_tmp(int root_fd, const Limits& limits) {
     Fd tmp = open_in_root(root_fd, "/tmp", Create::directory, "/tmp");
-    mount_at(tmp, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/tmp");
+    mount_at(tmp, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV,
+             ("mode=1777,size=" + std::to_string(limits.tmpfs)).c_str(), "/tmp");
 }
 
 void step_host_network_files(const SandboxSpec& spec, int root_fd) {

@@ -18,12 +18,14 @@ int error_fd();
 [[noreturn]] void die_errno(const std::string& step, const std::string& what);
 
 void step_make_root_private();
-// tmpfs on spec.mount_point, overlay(rootfs, tmpfs upper); returns the new root.
-std::filesystem::path step_overlay(const SandboxSpec& spec, bool user_namespace);
+// overlay(rootfs layers, upper on disk) on spec.scratch_dir/root; returns the new root.
+std::filesystem::path step_overlay(const SandboxSpec& spec);
 void step_binds(const SandboxSpec& spec, int root_fd);
+// A fresh /proc with runc's read-only and masked paths.
 void step_proc(int root_fd);
-void step_dev(int root_fd, bool user_namespace);
-void step_tmp(int root_fd);
+// tmpfs /dev (64k) with the host's null, zero, full, random, urandom and tty bound in, devpts, /dev/shm.
+void step_dev(int root_fd, const Limits& limits);
+void step_tmp(int root_fd, const Limits& limits);
 void step_host_network_files(const SandboxSpec& spec, int root_fd);
 void step_pivot_root(const std::filesystem::path& new_root);
 void step_loopback();

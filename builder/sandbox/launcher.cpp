@@ -1,24 +1,26 @@
 #include "builder/sandbox/launcher.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <string>
 
+#include "builder/core/duration.hpp"
 #include "builder/core/error.hpp"
-#include "builder/core/fd.hpp"
-
-extern char** environ;
 
 namespace xbuild::sandbox {
 
 namespace {
 
+// The helper starts with an empty environment: nothing of the host's reaches the sandbox's memory.
 pid_t spawn_helper(const SandboxSpec& spec, const std::filesystem::path& helper_exe, const Fd& write_end) {
     const int child_fd = 3;
     std::string parent = std::to_string(::getpid());
@@ -27,6 +29,7 @@ pid_t spawn_helper(const SandboxSpec& spec, const std::filesystem::path& helper_
     std::string exe = helper_exe.string();
     char* argv[] = {
         exe.data(), const_cast<char*>(k_helper_command), parent.data(), fd_text.data(), json.data(), nullptr};
+    char* envp[] = {nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, write_end.get(), child_fd);
@@ -40,7 +43,7 @@ pid_t spawn_helper(const SandboxSpec& spec, const std::filesystem::path& helper_
     posix_spawnattr_setsigmask(&attributes, &none);
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     pid_t pid = -1;
-    int error = ::posix_spawn(&pid, exe.c_str(), &actions, &attributes, argv, environ);
+    int error = ::posix_spawn(&pid, exe.c_str(), &actions, &attributes, argv, envp);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     if (error != 0) fail("failed to start the sandbox helper {}: {}", exe, errno_text(error));
@@ -49,21 +52,29 @@ pid_t spawn_helper(const SandboxSpec& spec, const std::filesystem::path& helper_
 
 }  // namespace
 
-SandboxProcess::SandboxProcess(const SandboxSpec& spec, Launch launch,
-                               const std::filesystem::path& helper_exe)
-    : m_launch(launch) {
+SandboxProcess::SandboxProcess(const SandboxSpec& spec, const Launcher& launcher)
+    : m_launch(launcher.launch), m_timeout(launcher.limits.timeout) {
+    SandboxSpec run = spec;
+    run.limits = launcher.limits;
+    if (run.scratch_parent.empty()) fail("internal error: sandbox spec without a scratch directory");
+    fs::make_dirs(run.scratch_parent);
+    m_scratch.emplace(run.scratch_parent, "run-");
+    run.scratch_dir = m_scratch->path();
+    for (const char* dir : {"root", "upper", "work"}) fs::make_dirs(run.scratch_dir / dir);
+
     // The helper and the sandbox's init write a setup error here; exec of CMD closes the
     // last copy (O_CLOEXEC), so EOF without data means CMD is running.
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) fail("pipe failed: {}", errno_text(errno));
     Fd read_end(fds[0]), write_end(fds[1]);
-    if (launch == Launch::fork) {
+    if (m_launch == Launch::fork) {
         std::fflush(nullptr);
-        m_pid = start_init(spec, write_end.get());
+        m_pid = start_init(run, write_end.get(), m_cgroup);
     } else {
-        m_pid = spawn_helper(spec, helper_exe, write_end);
+        m_pid = spawn_helper(run, launcher.helper_exe, write_end);
     }
     write_end.reset();
+    m_pidfd = Fd(static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0)));
 
     std::string message;
     char buffer[1024];
@@ -74,7 +85,7 @@ SandboxProcess::SandboxProcess(const SandboxSpec& spec, Launch launch,
         message.append(buffer, static_cast<size_t>(n));
     }
     if (!message.empty()) {
-        wait();
+        reap();
         throw Error(message);
     }
 }
@@ -82,11 +93,11 @@ SandboxProcess::SandboxProcess(const SandboxSpec& spec, Launch launch,
 SandboxProcess::~SandboxProcess() {
     if (m_pid > 0) {
         terminate();
-        wait();
+        reap();
     }
 }
 
-int SandboxProcess::wait() {
+int SandboxProcess::reap() {
     if (m_pid <= 0) return 0;
     int status = 0;
     while (::waitpid(m_pid, &status, 0) < 0) {
@@ -101,8 +112,31 @@ int SandboxProcess::wait() {
     return 1;
 }
 
+int SandboxProcess::wait() {
+    if (m_pid > 0 && m_timeout.count() > 0 && m_pidfd) {
+        const auto deadline = std::chrono::steady_clock::now() + m_timeout;
+        for (;;) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                terminate();
+                reap();
+                fail(
+                    "sandbox: the command ran longer than the timeout of {} and was killed (--timeout, "
+                    "XBUILD_TIMEOUT)",
+                    format_seconds(static_cast<double>(m_timeout.count())));
+            }
+            pollfd fd{m_pidfd.get(), POLLIN, 0};
+            int ready = ::poll(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
+            if (ready > 0) break;
+            if (ready < 0 && errno != EINTR) break;
+        }
+    }
+    return reap();
+}
+
 int run_sandbox(const SandboxSpec& spec, const Launcher& launcher) {
-    SandboxProcess process(spec, launcher.launch, launcher.helper_exe);
+    SandboxProcess process(spec, launcher);
     return process.wait();
 }
 

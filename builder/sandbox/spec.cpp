@@ -14,13 +14,27 @@ std::string to_json(const SandboxSpec& spec) {
         binds.push_back({{"source", bind.source}, {"target", bind.target}, {"ro", bind.read_only}});
     nlohmann::json extra = nlohmann::json::array();
     for (const auto& file : spec.extra_files) extra.push_back(file.string());
+    nlohmann::json limits = {{"pids", spec.limits.pids},
+                             {"memory", spec.limits.memory},
+                             {"tmpfs", spec.limits.tmpfs},
+                             {"shm", spec.limits.shm},
+                             {"timeout", spec.limits.timeout.count()}};
     nlohmann::json json = {
-        {"layers", spec.layers},       {"mount_point", spec.mount_point},
-        {"upper_dir", spec.upper_dir}, {"work_dir", spec.work_dir},
-        {"log_file", spec.log_file},   {"binds", binds},
-        {"network", spec.network},     {"env", spec.env},
-        {"workdir", spec.workdir},     {"argv", spec.argv},
-        {"hostname", spec.hostname},   {"extra_files", extra},
+        {"layers", spec.layers},
+        {"scratch_parent", spec.scratch_parent},
+        {"scratch_dir", spec.scratch_dir},
+        {"upper_dir", spec.upper_dir},
+        {"work_dir", spec.work_dir},
+        {"log_file", spec.log_file},
+        {"binds", binds},
+        {"network", spec.network},
+        {"env", spec.env},
+        {"workdir", spec.workdir},
+        {"argv", spec.argv},
+        {"hostname", spec.hostname},
+        {"extra_files", extra},
+        {"capabilities", std::string(profile_name(spec.capabilities))},
+        {"limits", limits},
     };
     return json.dump();
 }
@@ -33,7 +47,8 @@ SandboxSpec spec_from_json(const std::string& text) {
         spec.upper_dir = json.at("upper_dir").get<std::string>();
         spec.work_dir = json.at("work_dir").get<std::string>();
         spec.log_file = json.at("log_file").get<std::string>();
-        spec.mount_point = json.at("mount_point").get<std::string>();
+        spec.scratch_parent = json.at("scratch_parent").get<std::string>();
+        spec.scratch_dir = json.at("scratch_dir").get<std::string>();
         for (const auto& bind : json.at("binds"))
             spec.binds.push_back({bind.at("source").get<std::string>(), bind.at("target").get<std::string>(),
                                   bind.at("ro").get<bool>()});
@@ -44,6 +59,13 @@ SandboxSpec spec_from_json(const std::string& text) {
         spec.hostname = json.at("hostname").get<std::string>();
         for (const auto& file : json.at("extra_files"))
             spec.extra_files.emplace_back(file.get<std::string>());
+        spec.capabilities = profile_from_name(json.at("capabilities").get<std::string>());
+        const auto& limits = json.at("limits");
+        spec.limits.pids = limits.at("pids").get<std::uint64_t>();
+        spec.limits.memory = limits.at("memory").get<std::uint64_t>();
+        spec.limits.tmpfs = limits.at("tmpfs").get<std::uint64_t>();
+        spec.limits.shm = limits.at("shm").get<std::uint64_t>();
+        spec.limits.timeout = std::chrono::seconds(limits.at("timeout").get<long long>());
     } catch (const nlohmann::json::exception& error) {
         fail("invalid sandbox spec: {}", error.what());
     }

@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "builder/sandbox/capabilities.hpp"
+#include "builder/sandbox/limits.hpp"
+
 namespace xbuild::sandbox {
 
 struct BindMount {
@@ -15,9 +18,14 @@ struct BindMount {
 struct SandboxSpec {
     // Read-only lower layers, topmost first (a stage layer over its base cache entry's root/).
     std::vector<std::filesystem::path> layers;
-    std::filesystem::path mount_point;  // empty host directory for the private tmpfs
-    // Empty: writes go to a tmpfs and vanish with the sandbox. Set (with work_dir on the same
-    // file system): writes are kept there, which is how a stage layer is built.
+    // A directory on disk (the cache's sandbox/ directory) where the launcher makes this run's scratch
+    // directory: the overlay's upper and work directories (so that what a build writes outside its
+    // binds lives on disk, not in RAM) and the new root's mount point. Removed after the run.
+    std::filesystem::path scratch_parent;
+    // Set by the launcher: this run's directory below scratch_parent.
+    std::filesystem::path scratch_dir;
+    // Empty: writes go to the scratch directory and vanish with the run. Set (with work_dir on the
+    // same file system): writes are kept there, which is how a stage layer is built.
     std::filesystem::path upper_dir;
     std::filesystem::path work_dir;
     std::vector<BindMount> binds;
@@ -31,6 +39,10 @@ struct SandboxSpec {
     std::filesystem::path log_file;
     // Bound at the same path inside, for qemu binfmt entries without the F flag.
     std::vector<std::filesystem::path> extra_files;
+    // The capabilities CMD keeps (as root of the sandbox's user namespace).
+    CapabilityProfile capabilities = CapabilityProfile::none;
+    // Filled from the Launcher when the run starts.
+    Limits limits;
 };
 
 std::string to_json(const SandboxSpec& spec);

@@ -21,7 +21,7 @@ std::string layer_key(const LayerRequest& request) {
     std::vector<std::string> packages = request.packages;
     std::sort(packages.begin(), packages.end());
     packages.erase(std::unique(packages.begin(), packages.end()), packages.end());
-    std::string canonical = "xbuild-layer 1\nbase " + request.base.key + "\n";
+    std::string canonical = "xbuild-layer 2\nbase " + request.base.key + "\n";
     for (const std::string& package : packages) canonical += "package " + package + "\n";
     return hash::sha256_hex(canonical).substr(0, 24);
 }
@@ -87,13 +87,14 @@ CacheEntry ensure_layer(RootfsCache& cache, LayerRequest request, const sandbox:
             fmt::join(request.packages, " "));
         sandbox::SandboxSpec spec;
         spec.layers = {request.base.root};
-        spec.mount_point = cache.mount_point();
+        spec.scratch_parent = cache.sandbox_dir();
         spec.upper_dir = temp / "root";
         spec.work_dir = temp / "work";
         spec.network = true;
         spec.binds = {{temp / "out", "/xbuild-out", false}};
         spec.env = sandbox::sandbox_environment({});
         spec.argv = {"sh", "-c", script};
+        spec.capabilities = sandbox::CapabilityProfile::apt;
         spec.log_file = temp / "build.log";
         fs::write_file_atomic(spec.log_file, "$ " + script + "\n");
         int code = sandbox::run_sandbox(spec, launcher);

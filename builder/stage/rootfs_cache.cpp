@@ -81,8 +81,8 @@ RootfsCache::RootfsCache(stdfs::path dir) : m_dir(std::move(dir)) {
         fail("cache directory {} is not writable{} (set XBUILD_CACHE to another directory)", m_dir.string(),
              error ? ": " + error.message() : std::string());
     stdfs::create_directories(m_dir / "locks", error);
-    stdfs::create_directories(m_dir / "mnt", error);
-    if (error) fail("failed to create {}: {}", (m_dir / "mnt").string(), error.message());
+    stdfs::create_directories(sandbox_dir(), error);
+    if (error) fail("failed to create {}: {}", sandbox_dir().string(), error.message());
 }
 
 std::optional<CacheEntry> RootfsCache::find(const std::string& key) const {

@@ -6,7 +6,7 @@
 //   rootfs/<key>/packages.tsv  installed packages: name, arch, version (dpkg-query)
 //   rootfs/.build-<key>-XXXX   an entry being built; renamed into place when complete
 //   locks/<key>.lock           flock: one builder per key, others wait and reuse
-//   mnt/                       empty mount point for the sandbox's private tmpfs
+//   sandbox/run-XXXXXX         a running sandbox's scratch: overlay upper and work, new root mount point
 //
 // An entry's directory mtime is its last use (for `xbuild cache prune --older-than`).
 #include <chrono>
@@ -48,8 +48,8 @@ class RootfsCache {
     explicit RootfsCache(std::filesystem::path dir);
 
     const std::filesystem::path& dir() const { return m_dir; }
-    // An empty directory the sandbox mounts its private tmpfs on.
-    std::filesystem::path mount_point() const { return m_dir / "mnt"; }
+    // Where sandbox runs keep their scratch directories (overlay upper and work, on disk).
+    std::filesystem::path sandbox_dir() const { return m_dir / "sandbox"; }
 
     // The entry for spec, building it first when missing (spec must be normalized and
     // have its base packages). Concurrent callers for the same key: one builds, the rest

@@ -14,7 +14,11 @@ TEST_SUITE("spec") {
         spec.layers = {"/cache/layers/def/upper", "/cache/rootfs/abc/root"};
         spec.upper_dir = "/cache/layers/.build-x/upper";
         spec.work_dir = "/cache/layers/.build-x/work";
-        spec.mount_point = "/cache/mnt";
+        spec.scratch_parent = "/cache/sandbox";
+        spec.scratch_dir = "/cache/sandbox/run-1";
+        spec.capabilities = CapabilityProfile::apt;
+        spec.limits.pids = 77;
+        spec.limits.timeout = std::chrono::seconds(9);
         spec.binds = {{"/src", "/work", false}, {"/etc/hosts", "/etc/hosts", true}};
         spec.network = true;
         spec.env = {"A=1", "B=two words"};
@@ -25,7 +29,12 @@ TEST_SUITE("spec") {
         CHECK(back.layers == spec.layers);
         CHECK(back.upper_dir == spec.upper_dir);
         CHECK(back.work_dir == spec.work_dir);
-        CHECK(back.mount_point == spec.mount_point);
+        CHECK(back.scratch_parent == spec.scratch_parent);
+        CHECK(back.scratch_dir == spec.scratch_dir);
+        CHECK(back.capabilities == CapabilityProfile::apt);
+        CHECK(back.limits.pids == 77);
+        CHECK(back.limits.timeout == std::chrono::seconds(9));
+        CHECK(back.limits.tmpfs == spec.limits.tmpfs);
         REQUIRE(back.binds.size() == 2);
         CHECK(back.binds[1].target == "/etc/hosts");
         CHECK(back.binds[1].read_only);

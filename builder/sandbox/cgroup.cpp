@@ -1,0 +1,228 @@
+#include "builder/sandbox/cgroup.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fd.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/text.hpp"
+
+namespace xbuild::sandbox {
+
+namespace stdfs = std::filesystem;
+
+namespace {
+
+bool write_text(const stdfs::path& file, const std::string& text) {
+    Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    return fd && ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+}
+
+std::string read_text(const stdfs::path& file) {
+    try {
+        return fs::read_file(file);
+    } catch (const Error&) {
+        return {};
+    }
+}
+
+bool has_word(std::string_view words, std::string_view word) {
+    for (size_t start = 0; start < words.size();) {
+        size_t end = words.find_first_of(" \n", start);
+        if (end == std::string_view::npos) end = words.size();
+        if (words.substr(start, end - start) == word) return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+bool in_comma_list(std::string_view list, std::string_view item) {
+    for (size_t start = 0; start <= list.size();) {
+        size_t end = list.find(',', start);
+        if (end == std::string_view::npos) end = list.size();
+        if (list.substr(start, end - start) == item) return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+// Mount points of the cgroup file systems: v2's, and v1's by controller.
+struct Mounts {
+    stdfs::path unified;
+    stdfs::path pids_v1, memory_v1;
+};
+
+Mounts cgroup_mounts() {
+    Mounts mounts;
+    for (std::string_view line : text::lines(read_text("/proc/self/mountinfo"))) {
+        // "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS"
+        size_t dash = line.find(" - ");
+        if (dash == std::string_view::npos) continue;
+        std::vector<std::string_view> fields;
+        for (size_t start = 0; start < dash;) {
+            size_t end = line.find(' ', start);
+            if (end == std::string_view::npos || end > dash) end = dash;
+            fields.push_back(line.substr(start, end - start));
+            start = end + 1;
+        }
+        std::string_view tail = line.substr(dash + 3);
+        if (fields.size() < 5 || fields[3] != "/") continue;  // only whole hierarchies
+        const stdfs::path mount_point{std::string(fields[4])};
+        if (tail.starts_with("cgroup2 ")) {
+            mounts.unified = mount_point;
+        } else if (tail.starts_with("cgroup ")) {
+            std::string_view options = tail.substr(tail.rfind(' ') + 1);
+            if (in_comma_list(options, "pids")) mounts.pids_v1 = mount_point;
+            if (in_comma_list(options, "memory")) mounts.memory_v1 = mount_point;
+        }
+    }
+    return mounts;
+}
+
+// xbuild's own cgroup path: in the v2 hierarchy ("0::/path") for an empty controller, else in the v1
+// hierarchy of that controller ("8:pids:/path").
+std::string own_cgroup(std::string_view controller) {
+    for (std::string_view line : text::lines(read_text("/proc/self/cgroup"))) {
+        size_t first = line.find(':'), second = line.find(':', first + 1);
+        if (first == std::string_view::npos || second == std::string_view::npos) continue;
+        std::string_view controllers = line.substr(first + 1, second - first - 1);
+        bool match = controller.empty() ? line.substr(0, first) == "0" && controllers.empty()
+                                        : in_comma_list(controllers, controller);
+        if (match) return std::string(line.substr(second + 1));
+    }
+    return {};
+}
+
+std::string unique_name() {
+    static std::atomic<unsigned> counter{0};
+    return fmt::format("xbuild-{}-{}-{}", ::getpid(), ::time(nullptr), counter++);
+}
+
+// Cgroups of earlier runs whose xbuild was killed: empty ones go (rmdir refuses the others).
+void remove_stale(const stdfs::path& parent) {
+    std::error_code error;
+    for (const auto& entry : stdfs::directory_iterator(parent, error)) {
+        std::string name = entry.path().filename().string();
+        if (name.rfind("xbuild-", 0) != 0) continue;
+        auto fields = name.substr(7);
+        pid_t owner = static_cast<pid_t>(std::atol(fields.c_str()));
+        if (owner > 0 && owner != ::getpid() && ::kill(owner, 0) == 0) continue;  // its xbuild still runs
+        ::rmdir(entry.path().c_str());
+    }
+}
+
+// A new cgroup below parent; empty path when the host does not let us.
+stdfs::path make_below(const stdfs::path& parent) {
+    if (parent.empty() || ::access(parent.c_str(), W_OK) != 0) return {};
+    remove_stale(parent);
+    stdfs::path dir = parent / unique_name();
+    if (::mkdir(dir.c_str(), 0755) != 0) return {};
+    return dir;
+}
+
+}  // namespace
+
+SandboxCgroup::SandboxCgroup(SandboxCgroup&& other) noexcept
+    : m_dirs(std::move(other.m_dirs)),
+      m_pids(other.m_pids),
+      m_memory(other.m_memory),
+      m_version(other.m_version) {
+    other.m_dirs.clear();
+}
+
+SandboxCgroup& SandboxCgroup::operator=(SandboxCgroup&& other) noexcept {
+    if (this != &other) {
+        remove();
+        m_dirs = std::move(other.m_dirs);
+        other.m_dirs.clear();
+        m_pids = other.m_pids;
+        m_memory = other.m_memory;
+        m_version = other.m_version;
+    }
+    return *this;
+}
+
+SandboxCgroup::~SandboxCgroup() {
+    remove();
+}
+
+void SandboxCgroup::remove() {
+    for (const auto& dir : m_dirs) {
+        // The last processes may still be on their way out of the cgroup after being reaped.
+        for (int attempt = 0; attempt < 50 && ::rmdir(dir.c_str()) != 0 && errno == EBUSY; ++attempt)
+            ::usleep(2000);
+    }
+    m_dirs.clear();
+}
+
+SandboxCgroup SandboxCgroup::create(const Limits& limits) {
+    SandboxCgroup cgroup;
+    if (limits.pids == 0 && limits.memory == 0) return cgroup;
+    const Mounts mounts = cgroup_mounts();
+    // cgroup v2: pids and memory must be available in xbuild's cgroup and enabled for its children.
+    if (!mounts.unified.empty()) {
+        stdfs::path own = mounts.unified / stdfs::path(own_cgroup("")).relative_path();
+        std::string available = read_text(own / "cgroup.controllers");
+        if (has_word(available, "pids") && has_word(available, "memory")) {
+            std::string enabled = read_text(own / "cgroup.subtree_control");
+            if (!has_word(enabled, "pids") || !has_word(enabled, "memory"))
+                write_text(own / "cgroup.subtree_control", "+pids +memory");
+            enabled = read_text(own / "cgroup.subtree_control");
+            if (has_word(enabled, "pids") && has_word(enabled, "memory")) {
+                stdfs::path dir = make_below(own);
+                if (!dir.empty()) {
+                    cgroup.m_dirs.push_back(dir);
+                    cgroup.m_version = 2;
+                    if (limits.pids)
+                        cgroup.m_pids = write_text(dir / "pids.max", std::to_string(limits.pids));
+                    if (limits.memory) {
+                        cgroup.m_memory = write_text(dir / "memory.max", std::to_string(limits.memory));
+                        write_text(dir / "memory.swap.max", "0");
+                    }
+                    return cgroup;
+                }
+            }
+        }
+    }
+    // cgroup v1 (hybrid hosts): a cgroup in each of the pids and memory hierarchies.
+    if (limits.pids && !mounts.pids_v1.empty()) {
+        stdfs::path dir = make_below(mounts.pids_v1 / stdfs::path(own_cgroup("pids")).relative_path());
+        if (!dir.empty()) {
+            cgroup.m_dirs.push_back(dir);
+            cgroup.m_version = 1;
+            cgroup.m_pids = write_text(dir / "pids.max", std::to_string(limits.pids));
+        }
+    }
+    if (limits.memory && !mounts.memory_v1.empty()) {
+        stdfs::path dir = make_below(mounts.memory_v1 / stdfs::path(own_cgroup("memory")).relative_path());
+        if (!dir.empty()) {
+            cgroup.m_dirs.push_back(dir);
+            cgroup.m_version = 1;
+            cgroup.m_memory = write_text(dir / "memory.limit_in_bytes", std::to_string(limits.memory));
+        }
+    }
+    return cgroup;
+}
+
+void SandboxCgroup::add(pid_t pid) const {
+    for (const auto& dir : m_dirs)
+        if (!write_text(dir / "cgroup.procs", std::to_string(pid)))
+            fail("sandbox: cgroup: moving the sandbox into {}: {}", dir.string(), errno_text(errno));
+}
+
+std::string SandboxCgroup::describe() const {
+    if (m_dirs.empty()) return "no cgroup";
+    std::string what = m_pids && m_memory ? "pids+memory" : m_pids ? "pids" : m_memory ? "memory" : "none";
+    return fmt::format("cgroup v{} {}", m_version, what);
+}
+
+}  // namespace xbuild::sandbox
