@@ -1,0 +1,2 @@
+"""The module of the hostile sdist (nothing to see)."""
+VALUE = 1
