@@ -43,10 +43,12 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
             config.archs = string_list(value, at);
         } else if (key == "build-packages") {
             config.build_packages = string_list(value, at);
+            stage::check_package_names(config.build_packages, at);
         } else if (key == "test-command") {
             config.test_command = string_value(value, at);
         } else if (key == "test-packages") {
             config.test_packages = string_list(value, at);
+            stage::check_package_names(config.test_packages, at);
         } else if (key == "napi-version") {
             if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 100)
                 fail("{}: must be a Node-API version number (1, 2, ... 10)", at);
@@ -74,9 +76,15 @@ void apply_environment(PrebuildConfig& config) {
         return std::string(value);
     };
     if (auto v = env("XBUILD_ARCHS")) config.archs = text::split_list(*v);
-    if (auto v = env("XBUILD_BUILD_PACKAGES")) config.build_packages = text::split_list(*v);
+    if (auto v = env("XBUILD_BUILD_PACKAGES")) {
+        config.build_packages = text::split_list(*v);
+        stage::check_package_names(config.build_packages, "XBUILD_BUILD_PACKAGES");
+    }
     if (auto v = env("XBUILD_TEST_COMMAND")) config.test_command = *v;
-    if (auto v = env("XBUILD_TEST_PACKAGES")) config.test_packages = text::split_list(*v);
+    if (auto v = env("XBUILD_TEST_PACKAGES")) {
+        config.test_packages = text::split_list(*v);
+        stage::check_package_names(config.test_packages, "XBUILD_TEST_PACKAGES");
+    }
     if (auto v = env("XBUILD_ENVIRONMENT")) {
         config.environment.clear();
         for (const std::string& item : text::split_list(*v)) {

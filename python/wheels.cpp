@@ -65,7 +65,8 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
     const long long epoch = stage::source_date_epoch(project_dir);
     const stage::ResultCache results(cache, "wheels");
     fs::make_dirs(options.output_dir);
-    const stdfs::path logs = cache.dir() / "logs" / project.name;
+    // The project's name is checked (load_project) and normalized before it makes a path.
+    const stdfs::path logs = cache.dir() / "logs" / project.normalized_name;
     fs::make_dirs(logs);
 
     context.reporter.info(fmt::format("{}: {} build ids: {}", project.name, targets.size(), [&] {

@@ -128,6 +128,19 @@ TEST_SUITE("node project") {
                              Error);
         Package suite(R"({"name": "p", "xbuild": {"suite": "buster"}})");
         CHECK_THROWS_AS(load_node_project(suite.dir.path(), {}), Error);
+        Package climbing(R"({"name": "../../../../tmp/x"})");
+        CHECK_THROWS_WITH_AS(
+            load_node_project(climbing.dir.path(), {}),
+            contains(climbing.where() + ": name '../../../../tmp/x' is not a valid npm package name"), Error);
+        Package scoped_climb(R"({"name": "@scope/../x"})");
+        CHECK_THROWS_AS(load_node_project(scoped_climb.dir.path(), {}), Error);
+        Package bad_package(R"({"name": "p", "xbuild": {"build-packages": ["zlib1g-dev", "a b"]}})");
+        CHECK_THROWS_WITH_AS(
+            load_node_project(bad_package.dir.path(), {}),
+            contains(bad_package.where() + ": xbuild.build-packages: invalid package name 'a b'"), Error);
+        Package bad_test_package(R"({"name": "p", "xbuild": {"test-packages": "../x"}})");
+        CHECK_THROWS_WITH_AS(load_node_project(bad_test_package.dir.path(), {}),
+                             contains("xbuild.test-packages: invalid package name '../x'"), Error);
         Package list(R"({"name": "p", "xbuild": {"archs": [1]}})");
         CHECK_THROWS_WITH_AS(load_node_project(list.dir.path(), {}),
                              contains("xbuild.archs: must be an array of strings"), Error);
