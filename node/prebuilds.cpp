@@ -70,8 +70,8 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
         source, {source / "node_modules", source / "build", source / "prebuilds", output_dir});
     const long long epoch = stage::source_date_epoch(source);
     const stage::ResultCache results(cache, "prebuilds");
-    // prebuild_name is made of [a-z0-9_~-] (the package name is checked when loaded).
-    const stdfs::path logs = cache.dir() / "logs" / project.prebuild_name;
+    // The package name is checked when package.json is loaded; path_name is one path component.
+    const stdfs::path logs = cache.dir() / "logs" / project.path_name;
     fs::make_dirs(logs);
     // In use: `xbuild cache prune` keeps the logs of a running build.
     const auto logs_in_use = fs::FileLock::acquire(logs, fs::LockMode::shared, fs::LockWait::block);
@@ -102,7 +102,7 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
         outcome.log = logs / (log_name + ".log");
         // One process at a time builds this package for this arch (and writes its log): another one
         // waits here, then finds the result in the cache.
-        stage::KeyLock build_lock(cache.lock_file("prebuild-" + project.prebuild_name + "-" + log_name),
+        stage::KeyLock build_lock(cache.lock_file("prebuild-" + project.path_name + "-" + log_name),
                                   context.reporter, fmt::format("{} of {}", outcome.arch, project.name));
         std::error_code ignored;
         stdfs::remove(outcome.log, ignored);  // a failure must never show an older run's log

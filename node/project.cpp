@@ -181,6 +181,12 @@ NodeProject load_node_project(const stdfs::path& dir, const PrebuildOverrides& o
         fail("{}: name '{}' is not a valid npm package name", where, text::printable(project.name));
     project.version = root.contains("version") ? string_value(root["version"], where + ": version") : "0.0.0";
     project.prebuild_name = prebuild_name_for(project.name);
+    // Checked above: [a-z0-9._~-] with an optional "@scope/", never "." or "..".
+    project.path_name = project.name;
+    if (project.path_name.starts_with("@")) {
+        project.path_name.erase(0, 1);
+        std::replace(project.path_name.begin(), project.path_name.end(), '/', '+');
+    }
     project.config.suite = std::string(stage::k_default_suite);
     if (root.contains("xbuild")) read_xbuild_section(root["xbuild"], where + ": xbuild", project.config);
 

@@ -50,6 +50,7 @@ TEST_SUITE("node project") {
         CHECK(project.name == "@acme/fast.thing");
         CHECK(project.version == "2.1.0");
         CHECK(project.prebuild_name == "fast_thing");
+        CHECK(project.path_name == "acme+fast.thing");
         CHECK(project.build_system == BuildSystem::node_gyp);
         CHECK_FALSE(project.has_lock_file);
         CHECK(project.config.archs == Strings{"x64", "arm64"});
