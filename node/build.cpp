@@ -1,5 +1,7 @@
 #include "node/build.hpp"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <thread>
 
@@ -105,7 +107,16 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     if (addons.size() > 1)
         fail("{}: the build made {} .node files in build/Release ({}); a package holds one addon",
              target.arch->node, addons.size(), fmt::join(addons, ", "));
-    BuiltAddon built{src / addons.front(), 0};
+    // The listing comes from the sandbox: the file must be a plain one in build/Release (a symlink
+    // would make xbuild read a host file on the build's behalf).
+    const std::string& addon = addons.front();
+    struct stat st {};
+    if (!addon.starts_with("build/Release/") || addon.find('/', 14) != std::string::npos ||
+        addon.find("..") != std::string::npos || ::lstat((src / addon).c_str(), &st) != 0 ||
+        !S_ISREG(st.st_mode))
+        fail("{}: the build's addon '{}' is not a regular file in build/Release", target.arch->node,
+             text::printable(addon));
+    BuiltAddon built{src / addon, 0};
     if (target.abi) built.abi = std::atoi(fs::read_file(out / "abi").c_str());
     return built;
 }

@@ -8,11 +8,13 @@
 
 #include "builder/core/duration.hpp"
 #include "builder/core/error.hpp"
+#include "builder/core/file_lock.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/hash.hpp"
 #include "builder/core/process.hpp"
 #include "builder/core/tree_digest.hpp"
 #include "builder/elf/resolver.hpp"
+#include "builder/stage/key_lock.hpp"
 #include "builder/stage/result_cache.hpp"
 #include "node/build.hpp"
 #include "node/check.hpp"
@@ -68,8 +70,11 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
         source, {source / "node_modules", source / "build", source / "prebuilds", output_dir});
     const long long epoch = stage::source_date_epoch(source);
     const stage::ResultCache results(cache, "prebuilds");
-    const stdfs::path logs = cache.dir() / "logs" / project.prebuild_name;
+    // The package name is checked when package.json is loaded; path_name is one path component.
+    const stdfs::path logs = cache.dir() / "logs" / project.path_name;
     fs::make_dirs(logs);
+    // In use: `xbuild cache prune` keeps the logs of a running build.
+    const auto logs_in_use = fs::FileLock::acquire(logs, fs::LockMode::shared, fs::LockWait::block);
     context.reporter.info(fmt::format("{} {}: {} ({}): {}", project.name, project.version,
                                       project.build_system == BuildSystem::node_gyp ? "node-gyp" : "cmake-js",
                                       options.abi ? "Node ABI" : "Node-API", [&] {
@@ -85,14 +90,20 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
     for (const Arch* arch : archs)
         if (!multiarch && arch != &host_arch()) multiarch = arch;
     PreparedStage host_base = prepare_host_toolchain(context, project.config.suite, multiarch);
-    const stdfs::path tools = ensure_node_tools(context, host_base);
+    const stage::CacheEntry tools_entry = ensure_node_tools(context, host_base);
+    const stdfs::path tools = tools_entry.root;
     std::optional<fs::TempDir> fetch_dir;  // the fetched package, made when a build needs it
 
     std::vector<PrebuildOutcome> outcomes;
     for (const Arch* arch : archs) {
         PrebuildOutcome outcome;
         outcome.arch = std::string(arch->node);
-        outcome.log = logs / (outcome.arch + (options.emulate ? "-emulate" : "") + ".log");
+        const std::string log_name = outcome.arch + (options.emulate ? "-emulate" : "");
+        outcome.log = logs / (log_name + ".log");
+        // One process at a time builds this package for this arch (and writes its log): another one
+        // waits here, then finds the result in the cache.
+        stage::KeyLock build_lock(cache.lock_file("prebuild-" + project.path_name + "-" + log_name),
+                                  context.reporter, fmt::format("{} of {}", outcome.arch, project.name));
         std::error_code ignored;
         stdfs::remove(outcome.log, ignored);  // a failure must never show an older run's log
         const auto start = std::chrono::steady_clock::now();
@@ -166,7 +177,7 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                 fs::write_file_atomic(entry.path() / "result.json", result.dump(2) + "\n");
                 cached = results.store(cache_key, entry);
             }
-            const json result = json::parse(fs::read_file(*cached / "result.json"));
+            const json result = json::parse(fs::read_file(cached->dir / "result.json"));
             outcome.glibc_floor = result.at("glibc_floor").get<std::string>();
             outcome.newest_glibcxx = result.at("newest_glibcxx").get<std::string>();
             const stdfs::path out = output_dir / platform;
@@ -174,11 +185,11 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
             // The grafts first: the .node file never stands in the output without its libraries.
             for (const json& graft : result.at("grafted")) {
                 const std::string file = graft.at("file").get<std::string>();
-                fs::copy_file_atomic(*cached / platform / file, out / file);
+                fs::copy_file_atomic(cached->dir / platform / file, out / file);
                 outcome.grafted.push_back(file);
             }
             const std::string file = result.at("file").get<std::string>();
-            fs::copy_file_atomic(*cached / platform / file, out / file);
+            fs::copy_file_atomic(cached->dir / platform / file, out / file);
             outcome.prebuild = out / file;
             outcome.ok = true;
         } catch (const Error& error) {
@@ -197,6 +208,7 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                                               facts, outcome.cached ? ", unchanged: from the cache" : "",
                                               format_seconds(outcome.seconds)));
         }
+        build_lock.remove();
         outcomes.push_back(outcome);
         if (!outcome.ok && !options.keep_going) break;
     }

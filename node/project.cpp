@@ -43,10 +43,12 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
             config.archs = string_list(value, at);
         } else if (key == "build-packages") {
             config.build_packages = string_list(value, at);
+            stage::check_package_names(config.build_packages, at);
         } else if (key == "test-command") {
             config.test_command = string_value(value, at);
         } else if (key == "test-packages") {
             config.test_packages = string_list(value, at);
+            stage::check_package_names(config.test_packages, at);
         } else if (key == "napi-version") {
             if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 100)
                 fail("{}: must be a Node-API version number (1, 2, ... 10)", at);
@@ -74,9 +76,15 @@ void apply_environment(PrebuildConfig& config) {
         return std::string(value);
     };
     if (auto v = env("XBUILD_ARCHS")) config.archs = text::split_list(*v);
-    if (auto v = env("XBUILD_BUILD_PACKAGES")) config.build_packages = text::split_list(*v);
+    if (auto v = env("XBUILD_BUILD_PACKAGES")) {
+        config.build_packages = text::split_list(*v);
+        stage::check_package_names(config.build_packages, "XBUILD_BUILD_PACKAGES");
+    }
     if (auto v = env("XBUILD_TEST_COMMAND")) config.test_command = *v;
-    if (auto v = env("XBUILD_TEST_PACKAGES")) config.test_packages = text::split_list(*v);
+    if (auto v = env("XBUILD_TEST_PACKAGES")) {
+        config.test_packages = text::split_list(*v);
+        stage::check_package_names(config.test_packages, "XBUILD_TEST_PACKAGES");
+    }
     if (auto v = env("XBUILD_ENVIRONMENT")) {
         config.environment.clear();
         for (const std::string& item : text::split_list(*v)) {
@@ -173,6 +181,12 @@ NodeProject load_node_project(const stdfs::path& dir, const PrebuildOverrides& o
         fail("{}: name '{}' is not a valid npm package name", where, text::printable(project.name));
     project.version = root.contains("version") ? string_value(root["version"], where + ": version") : "0.0.0";
     project.prebuild_name = prebuild_name_for(project.name);
+    // Checked above: [a-z0-9._~-] with an optional "@scope/", never "." or "..".
+    project.path_name = project.name;
+    if (project.path_name.starts_with("@")) {
+        project.path_name.erase(0, 1);
+        std::replace(project.path_name.begin(), project.path_name.end(), '/', '+');
+    }
     project.config.suite = std::string(stage::k_default_suite);
     if (root.contains("xbuild")) read_xbuild_section(root["xbuild"], where + ": xbuild", project.config);
 

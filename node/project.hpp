@@ -27,6 +27,7 @@ struct NodeProject {
     std::string name;           // package.json "name" ("@scope/pkg" kept whole)
     std::string version;        // package.json "version"
     std::string prebuild_name;  // the file name's first part: the name without scope, dots as '_'
+    std::string path_name;      // the name as one path component ("scope+pkg"): logs and locks
     BuildSystem build_system = BuildSystem::node_gyp;
     bool has_lock_file = false;  // package-lock.json or npm-shrinkwrap.json: the fetch runs `npm ci`
     // "src/addon.cc includes <v8.h>" for each source using an API outside Node-API.

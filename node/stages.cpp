@@ -28,6 +28,8 @@ PreparedStage prepared_from(const stage::CacheEntry& base, const stage::CacheEnt
     prepared.description = description;
     prepared.base_root = base.root;
     prepared.base_key = base.key;
+    prepared.hold(base);
+    prepared.hold(top);
     return prepared;
 }
 
@@ -93,10 +95,12 @@ PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& 
         stage::ensure_layer(context.cache, {base, description, extra}, context.launcher, context.reporter);
     auto result = prepared_from(base, top, description);
     result.extra_files = prepared.extra_files;
+    if (!target.emulate)
+        result.in_use.insert(result.in_use.end(), host_base.in_use.begin(), host_base.in_use.end());
     return result;
 }
 
-stdfs::path ensure_node_tools(const StageContext& context, const PreparedStage& host_base) {
+stage::CacheEntry ensure_node_tools(const StageContext& context, const PreparedStage& host_base) {
     const stdfs::path recipe = stage::recipes_dir() / "node-tools";
     const std::string manifest = fs::read_file(recipe / "package.json");
     const std::string lock = fs::read_file(recipe / "package-lock.json");
@@ -121,8 +125,7 @@ stdfs::path ensure_node_tools(const StageContext& context, const PreparedStage& 
             {"base", host_base.base_key},
             {"description", "npm tools (node-gyp, cmake-js, node-gyp-build) over " + host_base.description}};
     };
-    return context.cache.ensure_entry(key, "npm tools of " + host_base.description, build, context.reporter)
-        .root;
+    return context.cache.ensure_entry(key, "npm tools of " + host_base.description, build, context.reporter);
 }
 
 PreparedStage prepare_test_stage(const StageContext& context, const NodeProject& project, const Arch& arch) {

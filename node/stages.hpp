@@ -35,8 +35,8 @@ PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& 
                                 const NodeTarget& target, const PreparedStage& host_base);
 // recipes/node-tools (upstream node-gyp, cmake-js, node-gyp-build, node-api-headers, pinned by its
 // package-lock.json) installed with `npm ci` over the host base: a cache entry whose tree holds
-// node_modules/ (bound read-only at /xbuild/tools in build and test sandboxes).
-std::filesystem::path ensure_node_tools(const StageContext& context, const PreparedStage& host_base);
+// node_modules/ (bound read-only at /xbuild/tools in build and test sandboxes), locked in use.
+stage::CacheEntry ensure_node_tools(const StageContext& context, const PreparedStage& host_base);
 // Extract-only target-arch rootfs with the suite's nodejs and the project's test-packages.
 PreparedStage prepare_test_stage(const StageContext& context, const NodeProject& project, const Arch& arch);
 

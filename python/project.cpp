@@ -8,6 +8,8 @@
 #include "builder/core/fs.hpp"
 #include "builder/core/text.hpp"
 #include "builder/stage/recipes.hpp"
+#include "builder/stage/stage.hpp"
+#include "python/wheel_name.hpp"
 
 namespace xbuild::python {
 
@@ -23,13 +25,15 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
             config.archs = stage::toml_string_list(node, where);
         else if (key == "python")
             config.pythons = stage::toml_string_list(node, where);
-        else if (key == "build-packages")
+        else if (key == "build-packages") {
             config.build_packages = stage::toml_string_list(node, where);
-        else if (key == "test-command")
+            stage::check_package_names(config.build_packages, where);
+        } else if (key == "test-command")
             config.test_command = stage::toml_string(node, where);
-        else if (key == "test-requires")
+        else if (key == "test-requires") {
             config.test_requires = stage::toml_string_list(node, where);
-        else if (key == "before-build")
+            stage::check_package_names(config.test_requires, where);
+        } else if (key == "before-build")
             config.before_build = stage::toml_string(node, where);
         else if (key == "skip")
             config.skip = stage::toml_string_list(node, where);
@@ -43,9 +47,11 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
         } else if (key == "requirement-packages") {
             const toml::table* table = node.as_table();
             if (table == nullptr) fail("{}: must be a table of package lists", where);
-            for (const auto& [name, value] : *table)
-                config.requirement_packages[std::string(name.str())] =
-                    stage::toml_string_list(value, where + "." + std::string(name.str()));
+            for (const auto& [name, value] : *table) {
+                const std::string at = where + "." + std::string(name.str());
+                config.requirement_packages[std::string(name.str())] = stage::toml_string_list(value, at);
+                stage::check_package_names(config.requirement_packages[std::string(name.str())], at);
+            }
         } else if (key == "wheels" || key == "prebuild" || key == "image") {
             // Sections of other commands.
         } else {
@@ -76,6 +82,14 @@ std::string setup_cfg_name(const stdfs::path& dir) {
     return {};
 }
 
+void check_name(const std::string& name, const std::string& where) {
+    if (!is_valid_project_name(name))
+        fail(
+            "{} '{}' is not a valid Python project name (PEP 508: ASCII letters, digits, '.', '_' and '-', "
+            "starting and ending with a letter or digit)",
+            where, text::printable(name));
+}
+
 void apply_environment(WheelConfig& config) {
     auto env = [](const char* name) -> std::optional<std::string> {
         const char* value = std::getenv(name);
@@ -84,9 +98,15 @@ void apply_environment(WheelConfig& config) {
     };
     if (auto v = env("XBUILD_ARCHS")) config.archs = text::split_list(*v);
     if (auto v = env("XBUILD_PYTHON")) config.pythons = text::split_list(*v);
-    if (auto v = env("XBUILD_BUILD_PACKAGES")) config.build_packages = text::split_list(*v);
+    if (auto v = env("XBUILD_BUILD_PACKAGES")) {
+        config.build_packages = text::split_list(*v);
+        stage::check_package_names(config.build_packages, "XBUILD_BUILD_PACKAGES");
+    }
     if (auto v = env("XBUILD_TEST_COMMAND")) config.test_command = *v;
-    if (auto v = env("XBUILD_TEST_REQUIRES")) config.test_requires = text::split_list(*v);
+    if (auto v = env("XBUILD_TEST_REQUIRES")) {
+        config.test_requires = text::split_list(*v);
+        stage::check_package_names(config.test_requires, "XBUILD_TEST_REQUIRES");
+    }
     if (auto v = env("XBUILD_BEFORE_BUILD")) config.before_build = *v;
     if (auto v = env("XBUILD_SKIP")) config.skip = text::split_list(*v);
     if (auto v = env("XBUILD_ENVIRONMENT")) {
@@ -99,6 +119,16 @@ void apply_environment(WheelConfig& config) {
 }
 
 }  // namespace
+
+bool is_valid_project_name(std::string_view name) {
+    auto alnum = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
+    if (name.empty() || !alnum(name.front()) || !alnum(name.back())) return false;
+    for (char c : name)
+        if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+    return true;
+}
 
 PythonProject load_project(const stdfs::path& dir, const WheelOverrides& overrides) {
     PythonProject project;
@@ -129,15 +159,27 @@ PythonProject load_project(const stdfs::path& dir, const WheelOverrides& overrid
         } else if (!has_setup_py) {
             fail("{}: no [build-system] table and no setup.py: cannot tell how to build", pyproject.string());
         }
-        if (auto name = root["project"]["name"].value<std::string>()) project.name = *name;
+        if (const toml::node* name = root["project"]["name"].node()) {
+            project.name = stage::toml_string(*name, pyproject.string() + ": [project] name");
+            check_name(project.name, pyproject.string() + ": [project] name");
+        }
         if (const toml::table* tool = root["tool"]["xbuild"].as_table())
             read_tool_table(*tool, pyproject.string(), project.config);
     }
-    if (project.name.empty()) project.name = setup_cfg_name(dir);
+    if (project.name.empty()) {
+        project.name = setup_cfg_name(dir);
+        if (!project.name.empty())
+            check_name(project.name, (dir / "setup.cfg").string() + ": [metadata] name");
+    }
     if (project.name.empty()) {
         stdfs::path normal = stdfs::absolute(dir).lexically_normal();  // "proj/" keeps an empty filename
         project.name = (normal.has_filename() ? normal : normal.parent_path()).filename().string();
+        // An sdist's top directory is the archive's to choose.
+        check_name(project.name, dir.string() +
+                                     ": the project has no name in pyproject.toml or setup.cfg, and "
+                                     "its directory's name");
     }
+    project.normalized_name = normalize_name(project.name);
     if (!overrides.archs.empty()) project.config.archs = overrides.archs;
     if (!overrides.pythons.empty()) project.config.pythons = overrides.pythons;
     apply_environment(project.config);

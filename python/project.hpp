@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xbuild::python {
@@ -25,6 +26,7 @@ struct PythonProject {
     std::filesystem::path dir;     // the source tree (an extracted sdist for .tar.gz input)
     std::filesystem::path origin;  // what the user named (directory or sdist)
     std::string name;              // [project].name, setup.cfg's name, or the directory's name
+    std::string normalized_name;   // PEP 503 ("my-pkg"): the path component of logs and locks
     std::vector<std::string> build_requires;
     std::string build_backend;
     WheelConfig config;
@@ -35,11 +37,15 @@ struct WheelOverrides {  // the command line
     std::vector<std::string> pythons;
 };
 
+// A valid project name (PEP 508): ASCII letters, digits, '.', '_' and '-', starting and ending with
+// a letter or digit. Only such names reach a path (logs/<normalized name>/ in the cache).
+bool is_valid_project_name(std::string_view name);
+
 // Reads dir/pyproject.toml (and falls back to setup.py's legacy defaults). Precedence:
 // config < command line < XBUILD_* environment (XBUILD_ARCHS, XBUILD_PYTHON,
 // XBUILD_BUILD_PACKAGES, XBUILD_TEST_COMMAND, XBUILD_TEST_REQUIRES, XBUILD_BEFORE_BUILD,
-// XBUILD_ENVIRONMENT, XBUILD_SKIP). Throws Error naming the file and key on bad input,
-// or the directory when it is not a Python project.
+// XBUILD_ENVIRONMENT, XBUILD_SKIP). Throws Error naming the file and key on bad input (an invalid
+// project name or Debian package name included), or the directory when it is not a Python project.
 PythonProject load_project(const std::filesystem::path& dir, const WheelOverrides& overrides);
 
 }  // namespace xbuild::python

@@ -5,6 +5,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/process.hpp"
+#include "builder/core/text.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/toolchain/cross.hpp"
 
@@ -73,8 +74,14 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     if (code != 0) fail("{}: build failed (exit {})", target.build_id(), code);
 
     std::vector<stdfs::path> wheels;
-    for (const auto& entry : stdfs::directory_iterator(out))
-        if (entry.path().extension() == ".whl") wheels.push_back(entry.path());
+    for (const auto& entry : stdfs::directory_iterator(out)) {
+        if (entry.path().extension() != ".whl") continue;
+        // Written by the sandbox: a symlink would make xbuild read a host file on the build's behalf.
+        if (!stdfs::is_regular_file(entry.symlink_status()))
+            fail("{}: the build's /out/{} is not a regular file", target.build_id(),
+                 text::printable(entry.path().filename().string()));
+        wheels.push_back(entry.path());
+    }
     if (wheels.size() != 1)
         fail("{}: the build produced {} wheels in /out (expected one)", target.build_id(), wheels.size());
     return wheels.front();

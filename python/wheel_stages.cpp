@@ -53,6 +53,8 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     prepared.description = spec.describe();
     prepared.base_root = base.root;
     prepared.base_key = base.key;
+    prepared.hold(base);
+    prepared.hold(top);
     return prepared;
 }
 
@@ -103,6 +105,7 @@ PreparedStage prepare_test_stage(const StageContext& context, const PythonProjec
     prepared.layers = {entry.root};
     prepared.key = entry.key;
     prepared.description = spec.describe();
+    prepared.hold(entry);
     return prepared;
 }
 

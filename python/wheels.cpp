@@ -12,11 +12,13 @@
 #include "builder/archive/tar_extract.hpp"
 #include "builder/core/duration.hpp"
 #include "builder/core/error.hpp"
+#include "builder/core/file_lock.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/hash.hpp"
 #include "builder/core/process.hpp"
 #include "builder/core/tree_digest.hpp"
 #include "builder/elf/resolver.hpp"
+#include "builder/stage/key_lock.hpp"
 #include "builder/stage/result_cache.hpp"
 #include "python/repair.hpp"
 #include "python/wheel_build.hpp"
@@ -65,8 +67,11 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
     const long long epoch = stage::source_date_epoch(project_dir);
     const stage::ResultCache results(cache, "wheels");
     fs::make_dirs(options.output_dir);
-    const stdfs::path logs = cache.dir() / "logs" / project.name;
+    // The project's name is checked (load_project) and normalized before it makes a path.
+    const stdfs::path logs = cache.dir() / "logs" / project.normalized_name;
     fs::make_dirs(logs);
+    // In use: `xbuild cache prune` keeps the logs of a running build.
+    const auto logs_in_use = fs::FileLock::acquire(logs, fs::LockMode::shared, fs::LockWait::block);
 
     context.reporter.info(fmt::format("{}: {} build ids: {}", project.name, targets.size(), [&] {
         std::string ids;
@@ -82,7 +87,12 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
     for (const WheelTarget& target : targets) {
         WheelOutcome outcome;
         outcome.build_id = target.build_id();
-        outcome.log = logs / (target.build_id() + (target.emulate ? "-emulate" : "") + ".log");
+        const std::string log_name = target.build_id() + (target.emulate ? "-emulate" : "");
+        outcome.log = logs / (log_name + ".log");
+        // One process at a time builds this build id of this project (and writes its log): another
+        // one waits here, then finds the result in the cache.
+        stage::KeyLock build_lock(cache.lock_file("wheel-" + project.normalized_name + "-" + log_name),
+                                  context.reporter, fmt::format("{} of {}", outcome.build_id, project.name));
         std::error_code ignored;
         stdfs::remove(outcome.log, ignored);  // a failure must never show an older run's log
         auto start = std::chrono::steady_clock::now();
@@ -101,8 +111,9 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
             key.update(fmt::format("epoch {}\n", epoch));
             const std::string cache_key = key.hex_digest().substr(0, 32);
             stdfs::path cached_wheel;
-            if (auto cached_dir = results.find(cache_key)) {
-                for (const auto& entry : stdfs::directory_iterator(*cached_dir))
+            std::optional<stage::ResultEntry> cached = results.find(cache_key);
+            if (cached) {
+                for (const auto& entry : stdfs::directory_iterator(cached->dir))
                     if (entry.path().extension() == ".whl") cached_wheel = entry.path();
             }
             if (cached_wheel.empty()) {
@@ -135,7 +146,8 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
                 // Into the cache (atomically), then the wheelhouse.
                 fs::TempDir staged = results.stage();
                 stdfs::copy_file(final_wheel, staged.path() / final_wheel.filename());
-                cached_wheel = results.store(cache_key, staged) / final_wheel.filename();
+                cached = results.store(cache_key, staged);
+                cached_wheel = cached->dir / final_wheel.filename();
             } else {
                 outcome.cached = true;
                 context.reporter.info(fmt::format("{}: unchanged, {} from the cache", target.build_id(),
@@ -154,6 +166,7 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
             context.reporter.info(fmt::format("{}: {} ({})", outcome.build_id, outcome.wheel.string(),
                                               format_seconds(outcome.seconds)));
         }
+        build_lock.remove();
         outcomes.push_back(outcome);
         if (!outcome.ok && !options.keep_going) break;
     }

@@ -191,6 +191,7 @@ ImageBase ensure_image_base(const stage::StageContext& context, const ImageBaseR
     auto entry = context.cache.ensure_entry(key, base.description, build, context.reporter);
     base.key = entry.key;
     base.root = entry.root;
+    base.in_use = entry.in_use;
     base.entrypoint = recipes.strings(section, "entrypoint", placeholders);
     base.env = recipes.strings(section, "env", placeholders);
     base.packages = read_packages(entry.root);

@@ -5,6 +5,7 @@
 // nonroot 65532), /tmp, /home/nonroot, and /var/lib/dpkg/status.d/<package> so that scanners (trivy,
 // grype) see the Debian packages. Cached like a stage: its tree is the image's first layer.
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,13 +29,14 @@ struct DebianPackage {
 };
 
 struct ImageBase {
-    std::string key;                      // the cache entry (part of image cache keys)
-    std::filesystem::path root;           // the finished tree: the base layer
-    std::string description;              // "trixie/arm64 python3 base"
-    std::vector<std::string> entrypoint;  // the base's interpreter
-    std::vector<std::string> env;         // the base's environment (KEY=VALUE)
-    std::string glibc_version;            // "2.41": libc6's upstream version
-    std::vector<DebianPackage> packages;  // what the image holds, sorted by name
+    std::string key;                             // the cache entry (part of image cache keys)
+    std::filesystem::path root;                  // the finished tree: the base layer
+    std::string description;                     // "trixie/arm64 python3 base"
+    std::vector<std::string> entrypoint;         // the base's interpreter
+    std::vector<std::string> env;                // the base's environment (KEY=VALUE)
+    std::string glibc_version;                   // "2.41": libc6's upstream version
+    std::vector<DebianPackage> packages;         // what the image holds, sorted by name
+    std::shared_ptr<const fs::FileLock> in_use;  // the cache entry's lock (prune keeps it meanwhile)
 };
 
 // Builds (or takes from the cache) the base of request. Errors: an unknown package (named), a failed

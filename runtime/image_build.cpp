@@ -112,6 +112,13 @@ ImageResult build_image(const stage::StageContext& context, const ImageRequest& 
         fail("nothing to write: give -o FILE, --layout DIR or --push");
 
     const oci::BlobStore store(context.cache.dir() / "images");
+    // In use while the image is assembled: `xbuild cache prune` keeps the blob store's directories.
+    std::vector<fs::FileLock> store_in_use;
+    for (const char* area : {"blobs", "layers"}) {
+        fs::make_dirs(store.dir() / area);
+        if (auto lock = fs::FileLock::acquire(store.dir() / area, fs::LockMode::shared, fs::LockWait::block))
+            store_in_use.push_back(std::move(*lock));
+    }
     const oci::LayerOptions layer_options{request.source_date_epoch, request.gzip_level};
     ImageResult result;
     result.tag = config.tag;

@@ -34,11 +34,12 @@ const Arch& arch_of_platform_tag(const std::string& platform_tag, const std::str
 }
 
 // A resolver over an extract-only stage of arch (suite, base packages + packages): the
-// libraries to graft or to show come from the target's Debian, never from the host.
+// libraries to graft or to show come from the target's Debian, never from the host. The stage's
+// entry goes to held: in use while the resolver is.
 elf::LibraryResolver target_stage_resolver(stage::RootfsCache& cache, const std::string& mirror,
                                            const std::string& suite, const Arch& arch,
-                                           const std::vector<std::string>& packages,
-                                           const Reporter& reporter) {
+                                           const std::vector<std::string>& packages, const Reporter& reporter,
+                                           std::vector<stage::CacheEntry>& held) {
     stage::check_suite(suite);
     stage::StageSpec spec;
     spec.suite = suite;
@@ -46,8 +47,8 @@ elf::LibraryResolver target_stage_resolver(stage::RootfsCache& cache, const std:
     spec.kind = stage::StageKind::runtime;
     spec.mirror = mirror;
     const std::string variant = stage::set_stage_packages(spec, packages);
-    auto entry = cache.ensure(spec, variant, reporter);
-    return elf::LibraryResolver({entry.root}, arch);
+    held.push_back(cache.ensure(spec, variant, reporter));
+    return elf::LibraryResolver({held.back().root}, arch);
 }
 
 }  // namespace
@@ -74,11 +75,12 @@ int repair_command(const GlobalOptions& global, const RepairCliOptions& options)
     stage::check_suite(options.suite);
     stage::RootfsCache cache(global.cache());
     const std::string mirror = stage::resolve_mirror(global.mirror);
+    std::vector<stage::CacheEntry> held;
     for (const std::string& wheel : options.wheels) {
         auto name = python::parse_wheel_name(std::filesystem::path(wheel).filename().string());
         const Arch& arch = arch_of_platform_tag(name.platform_tag, wheel);
         elf::LibraryResolver resolver =
-            target_stage_resolver(cache, mirror, options.suite, arch, options.packages, reporter);
+            target_stage_resolver(cache, mirror, options.suite, arch, options.packages, reporter, held);
         python::RepairOptions repair{options.plat, options.strip, 315532800};
         if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch)
             repair.source_date_epoch = std::atoll(epoch);
@@ -94,12 +96,13 @@ int repair_command(const GlobalOptions& global, const RepairCliOptions& options)
 int inspect_command(const GlobalOptions& global, const InspectCliOptions& options) {
     python::ResolverFactory resolver_for;
     std::optional<stage::RootfsCache> cache;
+    std::vector<stage::CacheEntry> held;
     Reporter reporter = global.reporter();
     if (options.resolve) {
         cache.emplace(global.cache());
         resolver_for = [&](const Arch& arch) -> std::optional<elf::LibraryResolver> {
             return target_stage_resolver(*cache, stage::resolve_mirror(global.mirror), options.suite, arch,
-                                         options.packages, reporter);
+                                         options.packages, reporter, held);
         };
     }
     auto output = python::inspect_file(options.file, resolver_for);

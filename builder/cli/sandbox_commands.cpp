@@ -165,17 +165,20 @@ int cache_prune(const GlobalOptions& global, const std::string& older_than) {
     if (!older_than.empty()) limit = parse_duration(older_than);
     stage::RootfsCache cache(global.cache());
     Reporter reporter = global.reporter();
-    auto [removed, freed] = cache.prune(limit, reporter);
-    std::printf("removed %d entries, freed %s\n", removed, format_bytes(freed).c_str());
+    auto report = cache.prune(limit, reporter);
+    for (const std::string& line : report.kept) std::puts(line.c_str());
+    std::printf("removed %d entries, freed %s\n", report.removed, format_bytes(report.freed).c_str());
     // Cached wheels, prebuilds, image blobs and Contents indexes, build logs and leftovers of killed
-    // builds, by age.
+    // builds and sandboxes, by age; what a running build or sandbox holds (locked) stays.
     const long long max_age = limit ? limit->count() : -1;
     int others = 0;
     std::uint64_t other_bytes = 0;
-    for (const char* area : {"wheels", "prebuilds", "images", "contents", "logs", "work"}) {
-        auto [count, bytes] = fs::prune_children(cache.dir() / area, max_age);
-        others += count;
-        other_bytes += bytes;
+    for (const char* area : {"wheels", "prebuilds", "images", "contents", "logs", "work", "sandbox"}) {
+        auto result = fs::prune_children(cache.dir() / area, max_age);
+        for (const auto& kept : result.kept)
+            std::printf("kept %s/%s: in use\n", area, kept.filename().c_str());
+        others += result.removed;
+        other_bytes += result.bytes;
     }
     if (others > 0)
         std::printf(

@@ -146,20 +146,29 @@ std::uint64_t tree_size(const stdfs::path& path) {
     return g_tree_bytes;
 }
 
-std::pair<int, std::uint64_t> prune_children(const stdfs::path& dir, long long max_age) {
-    int removed = 0;
-    std::uint64_t bytes = 0;
+PruneResult prune_children(const stdfs::path& dir, long long max_age) {
+    PruneResult result;
     const time_t now = ::time(nullptr);
     std::error_code error;
     for (const auto& entry : stdfs::directory_iterator(dir, error)) {
         struct stat st;
         if (::lstat(entry.path().c_str(), &st) != 0) continue;
         if (max_age >= 0 && now - st.st_mtim.tv_sec < max_age) continue;
-        bytes += S_ISDIR(st.st_mode) ? tree_size(entry.path()) : static_cast<std::uint64_t>(st.st_size);
+        std::optional<FileLock> lock;
+        if (!S_ISLNK(st.st_mode)) {
+            lock = FileLock::acquire(entry.path(), LockMode::exclusive, LockWait::try_once);
+            if (!lock) {
+                if (::lstat(entry.path().c_str(), &st) == 0) result.kept.push_back(entry.path());
+                continue;
+            }
+        }
+        std::uint64_t bytes =
+            S_ISDIR(st.st_mode) ? tree_size(entry.path()) : static_cast<std::uint64_t>(st.st_size);
         remove_tree(entry.path());
-        ++removed;
+        result.bytes += bytes;
+        ++result.removed;
     }
-    return {removed, bytes};
+    return result;
 }
 
 bool is_writable_dir(const stdfs::path& dir) {
@@ -177,6 +186,12 @@ TempDir::TempDir(const stdfs::path& parent, std::string_view prefix) {
     if (::mkdtemp(pattern.data()) == nullptr)
         fail("failed to create a temporary directory in {}: {}", parent.string(), errno_text(errno));
     m_path = pattern;
+    // Nobody else knows the name yet: the lock is free. (Without it the directory merely looks unused.)
+    try {
+        if (auto lock = FileLock::acquire(m_path, LockMode::shared, LockWait::try_once))
+            m_lock = std::move(*lock);
+    } catch (const Error&) {
+    }
 }
 
 TempDir::~TempDir() {

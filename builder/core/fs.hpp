@@ -5,6 +5,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+
+#include "builder/core/file_lock.hpp"
 
 namespace xbuild::fs {
 
@@ -26,28 +29,42 @@ void remove_tree(const stdfs::path& path);
 std::uint64_t tree_size(const stdfs::path& path);
 // True when the current user may create entries in dir (which must exist).
 bool is_writable_dir(const stdfs::path& dir);
-// Removes the entries of dir whose mtime is older than max_age seconds (all when max_age < 0);
-// returns how many were removed and their apparent size.
-std::pair<int, std::uint64_t> prune_children(const stdfs::path& dir, long long max_age);
+struct PruneResult {
+    int removed = 0;
+    std::uint64_t bytes = 0;        // apparent size of what was removed
+    std::vector<stdfs::path> kept;  // entries in use (locked, see TempDir)
+};
+// Removes the entries of dir whose mtime is older than max_age seconds (all when max_age < 0),
+// except those in use: an entry another open file holds a flock on (shared or exclusive).
+PruneResult prune_children(const stdfs::path& dir, long long max_age);
 // "$HOME" or the passwd entry's home directory.
 stdfs::path home_dir();
 
-// A directory removed with its contents when the owner goes out of scope, unless released.
+// A directory removed with its contents when the owner goes out of scope, unless released. It
+// holds a shared flock on the directory while it lives: in use, so prune_children leaves it alone
+// (builds work in such directories below the cache).
 class TempDir {
   public:
     // Creates "<parent>/<prefix>XXXXXX".
     TempDir(const stdfs::path& parent, std::string_view prefix);
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
-    TempDir(TempDir&& other) noexcept : m_path(std::move(other.m_path)) { other.m_path.clear(); }
+    TempDir(TempDir&& other) noexcept : m_path(std::move(other.m_path)), m_lock(std::move(other.m_lock)) {
+        other.m_path.clear();
+    }
     ~TempDir();
 
     const stdfs::path& path() const { return m_path; }
-    // Keeps the directory on disk (after it was renamed into place, say).
-    void release() { m_path.clear(); }
+    // Keeps the directory on disk (after it was renamed into place, say); returns its lock, still
+    // held, for a caller that keeps using the directory.
+    FileLock release() {
+        m_path.clear();
+        return std::move(m_lock);
+    }
 
   private:
     stdfs::path m_path;
+    FileLock m_lock;
 };
 
 }  // namespace xbuild::fs

@@ -1,7 +1,6 @@
 #include "builder/core/process.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
 #include "builder/core/fs.hpp"
+#include "builder/core/supervisor.hpp"
 
 extern char** environ;
 
@@ -53,17 +53,39 @@ std::vector<std::string> merged_environment(const std::vector<std::string>& extr
     return env;
 }
 
-pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-            posix_spawn_file_actions_t* actions) {
+// Opened close-on-exec at 3 or above, so that it cannot be one of the stdio numbers it replaces.
+Fd open_high(const std::filesystem::path& path, int flags) {
+    Fd fd(::open(path.c_str(), flags | O_CLOEXEC | O_NOCTTY, 0644));
+    if (!fd) fail("failed to open {}: {}", path.string(), errno_text(errno));
+    if (fd.get() < 3) {
+        Fd high(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3));
+        if (!high) fail("failed to open {}: {}", path.string(), errno_text(errno));
+        return high;
+    }
+    return fd;
+}
+
+// Starts argv under a supervisor with the given stdio (-1: xbuild's) and returns the supervisor.
+pid_t spawn(const std::vector<std::string>& argv, const RunOptions& options, int stdin_fd, int stdout_fd,
+            int stderr_fd) {
     if (argv.empty()) throw Error("internal error: empty command");
     auto program = find_program(argv[0]);
     if (!program) fail("'{}' was not found in PATH (run `xbuild doctor` to see what is missing)", argv[0]);
+    const std::string path = program->string();
     auto args = c_strings(argv);
+    const auto env = merged_environment(options.extra_env);
     auto envp = c_strings(env);
-    pid_t pid = 0;
-    int error = ::posix_spawn(&pid, program->c_str(), actions, nullptr, args.data(), envp.data());
-    if (error != 0) fail("failed to run {}: {}", argv[0], errno_text(error));
-    return pid;
+    const std::string lock_dir = options.lock_dir.string();
+    SupervisedCommand command;
+    command.program = path.c_str();
+    command.argv = args.data();
+    command.envp = envp.data();
+    command.stdin_fd = stdin_fd;
+    command.stdout_fd = stdout_fd;
+    command.stderr_fd = stderr_fd;
+    command.lock_dir = lock_dir.empty() ? nullptr : lock_dir.c_str();
+    command.private_mounts = options.private_mounts && ::geteuid() == 0;
+    return start_supervised(command);
 }
 
 }  // namespace
@@ -90,22 +112,12 @@ std::optional<std::filesystem::path> find_program(const std::string& name) {
 }
 
 Result run(const std::vector<std::string>& argv, const RunOptions& options) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    if (!options.log_file.empty()) {
-        int flags = O_WRONLY | O_CREAT | (options.append_log ? O_APPEND : O_TRUNC);
-        posix_spawn_file_actions_addopen(&actions, 1, options.log_file.c_str(), flags, 0644);
-        posix_spawn_file_actions_adddup2(&actions, 1, 2);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    }
-    pid_t pid;
-    try {
-        pid = spawn(argv, merged_environment(options.extra_env), &actions);
-    } catch (...) {
-        posix_spawn_file_actions_destroy(&actions);
-        throw;
-    }
-    posix_spawn_file_actions_destroy(&actions);
+    if (options.log_file.empty()) return Result{wait_exit_code(spawn(argv, options, -1, -1, -1))};
+    Fd log = open_high(options.log_file, O_WRONLY | O_CREAT | (options.append_log ? O_APPEND : O_TRUNC));
+    Fd null = open_high("/dev/null", O_RDONLY);
+    pid_t pid = spawn(argv, options, null.get(), log.get(), log.get());
+    log.reset();
+    null.reset();
     return Result{wait_exit_code(pid)};
 }
 
@@ -113,18 +125,11 @@ std::string capture(const std::vector<std::string>& argv) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) fail("pipe failed: {}", errno_text(errno));
     Fd read_end(fds[0]), write_end(fds[1]);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
-    pid_t pid;
-    try {
-        pid = spawn(argv, merged_environment({}), &actions);
-    } catch (...) {
-        posix_spawn_file_actions_destroy(&actions);
-        throw;
-    }
-    posix_spawn_file_actions_destroy(&actions);
+    if (write_end.get() < 3) write_end = Fd(::fcntl(write_end.get(), F_DUPFD_CLOEXEC, 3));
+    Fd null = open_high("/dev/null", O_RDONLY);
+    pid_t pid = spawn(argv, {}, null.get(), write_end.get(), -1);
     write_end.reset();
+    null.reset();
     std::string output;
     char buffer[8192];
     for (;;) {

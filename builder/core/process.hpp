@@ -1,5 +1,6 @@
 #pragma once
-// Running host programs (mmdebstrap, dpkg-query, ...) with their output captured.
+// Running host programs (mmdebstrap, patchelf, git, ...) with their output captured. Each runs
+// under a supervisor (supervisor.hpp): it and everything it starts die with xbuild.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -14,6 +15,12 @@ struct RunOptions {
     bool append_log = false;
     // Extra "KEY=VALUE" entries on top of xbuild's environment.
     std::vector<std::string> extra_env;
+    // A directory flock'ed (shared) from before the program starts until it and everything it
+    // started are dead: a cleaner that locks it exclusively knows nothing writes there any more.
+    std::filesystem::path lock_dir;
+    // As root: a private mount namespace for the program, so that the mounts it makes never show
+    // on the host and vanish with it.
+    bool private_mounts = false;
 };
 
 struct Result {
@@ -21,9 +28,10 @@ struct Result {
     bool ok() const { return exit_code == 0; }
 };
 
-// Runs argv (argv[0] looked up in PATH) and waits. Throws Error when it cannot start.
+// Runs argv (argv[0] looked up in PATH) and waits; stdin is /dev/null when the output goes to a
+// log. Throws Error when it cannot start.
 Result run(const std::vector<std::string>& argv, const RunOptions& options = {});
-// Runs argv and returns its stdout; throws Error naming the command if it fails.
+// Runs argv (stdin /dev/null) and returns its stdout; throws Error naming the command if it fails.
 std::string capture(const std::vector<std::string>& argv);
 // PATH lookup; nullopt when not found or not executable.
 std::optional<std::filesystem::path> find_program(const std::string& name);

@@ -2,6 +2,7 @@
 // What the language front ends (wheels, prebuilds, images) share to run their stages: the cache,
 // how sandboxes start, the mirror and the reporter; and a stage made ready for sandboxes.
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ struct PreparedStage {
     std::vector<std::filesystem::path> extra_files;  // qemu interpreter when binfmt lacks the F flag
     std::filesystem::path base_root;                 // toolchain: the base stage without the project's layer
     std::string base_key;
+    // The cache entries behind layers and base_root, locked in use while the stage (or a copy) lives:
+    // `xbuild cache prune` keeps them.
+    std::vector<std::shared_ptr<const fs::FileLock>> in_use;
+
+    // Adds entry's lock to in_use.
+    void hold(const CacheEntry& entry);
 };
 
 // Checks that arch can run here (qemu-user in binfmt_misc for a foreign arch; throws Error with

@@ -45,26 +45,29 @@ ResultCache::ResultCache(const RootfsCache& cache, std::string kind)
     fs::make_dirs(m_work);
 }
 
-std::optional<stdfs::path> ResultCache::find(const std::string& key) const {
-    stdfs::path dir = m_dir / key;
+std::optional<ResultEntry> ResultCache::find(const std::string& key) const {
+    const stdfs::path dir = m_dir / key;
+    auto lock = fs::FileLock::acquire(dir, fs::LockMode::shared, fs::LockWait::block);
+    // Gone, or removed by prune while we waited for the lock.
+    if (!lock || !lock->still_at(dir)) return std::nullopt;
     std::error_code error;
     if (!stdfs::exists(dir / k_complete, error)) return std::nullopt;
-    return dir;
+    return ResultEntry{dir, std::make_shared<const fs::FileLock>(std::move(*lock))};
 }
 
 fs::TempDir ResultCache::stage() const {
     return fs::TempDir(m_work, "result-");
 }
 
-stdfs::path ResultCache::store(const std::string& key, fs::TempDir& staged) const {
+ResultEntry ResultCache::store(const std::string& key, fs::TempDir& staged) const {
     fs::write_file_atomic(staged.path() / k_complete, key + "\n");
     stdfs::path dir = m_dir / key;
     fs::remove_tree(dir);
     std::error_code error;
     stdfs::rename(staged.path(), dir, error);
     if (error) fail("failed to store {} in the cache: {}", dir.string(), error.message());
-    staged.release();
-    return dir;
+    // The staging directory's lock moved with it.
+    return ResultEntry{dir, std::make_shared<const fs::FileLock>(staged.release())};
 }
 
 }  // namespace xbuild::stage

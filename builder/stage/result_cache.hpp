@@ -2,8 +2,12 @@
 // Finished, tested artifacts of the language front ends (wheels, prebuilds), kept under
 // $XBUILD_CACHE/<kind>/<key>/ where key digests every input of the result: the source, the stages,
 // the configuration and the xbuild binary. An unchanged rerun takes them from here and does no
-// stage, build or test work. `xbuild cache prune` ages them out with the stages.
+// stage, build or test work. `xbuild cache prune` ages them out with the stages, except entries in
+// use: find() and store() return the entry with a shared flock on its directory (see fs::TempDir
+// and fs::prune_children). Two processes making the same result take a KeyLock first
+// (RootfsCache::lock_file): the second waits, then finds the first one's result.
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,17 +24,23 @@ std::string binary_identity();
 // (1980-01-01, the zip epoch, for wheels; 0 for image layers).
 long long source_date_epoch(const std::filesystem::path& dir, long long fallback = 315532800);
 
+struct ResultEntry {
+    std::filesystem::path dir;
+    std::shared_ptr<const fs::FileLock> in_use;
+};
+
 class ResultCache {
   public:
     // kind: "wheels", "prebuilds" (a directory of the cache).
     ResultCache(const RootfsCache& cache, std::string kind);
 
-    // The entry directory of key when it is complete.
-    std::optional<std::filesystem::path> find(const std::string& key) const;
+    // The entry of key when it is complete, locked in use.
+    std::optional<ResultEntry> find(const std::string& key) const;
     // A new staging directory for an entry, on the cache's file system (removed unless stored).
     fs::TempDir stage() const;
-    // Moves staged (from stage()) into place as key's entry, replacing an old one; returns it.
-    std::filesystem::path store(const std::string& key, fs::TempDir& staged) const;
+    // Moves staged (from stage()) into place as key's entry, replacing an old one; returns it,
+    // locked in use.
+    ResultEntry store(const std::string& key, fs::TempDir& staged) const;
 
   private:
     std::filesystem::path m_dir;

@@ -148,7 +148,13 @@ void build_rootfs(const StageSpec& spec, const std::string& variant, const Rootf
     argv.insert(argv.end(), {spec.suite, out.root.string(), spec.mirror});
 
     fs::write_file_atomic(out.log, "$ " + process::quote_command(argv) + "\n");
-    auto result = process::run(argv, {.log_file = out.log, .append_log = true});
+    // mmdebstrap and everything it starts die with xbuild; as root its mounts of /proc, /sys and /dev
+    // in the tree stay in a mount namespace of their own; the directory holding the tree stays
+    // locked until the last of them is gone (RootfsCache cleans a killed build's directory then).
+    auto result = process::run(argv, {.log_file = out.log,
+                                      .append_log = true,
+                                      .lock_dir = out.root.parent_path(),
+                                      .private_mounts = true});
     if (!result.ok()) fail_from_apt_log(spec.describe(), out.log, result.exit_code);
     if (variant == "extract") {
         merge_usr(out.root);

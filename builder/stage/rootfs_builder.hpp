@@ -28,7 +28,9 @@ std::string mmdebstrap_mode(StageKind kind);
 [[noreturn]] void fail_from_apt_log(const std::string& what, const std::filesystem::path& log, int exit_code);
 
 // Builds spec's rootfs at out.root. On failure throws Error with the first apt error
-// ("unknown package 'x' ...") and leaves cleaning up to the caller.
+// ("unknown package 'x' ...") and leaves cleaning up to the caller. mmdebstrap runs supervised
+// (builder/core/supervisor.hpp): out.root's parent directory is flock'ed shared until it and
+// every process it started are dead, and as root its mounts live in a private mount namespace.
 void build_rootfs(const StageSpec& spec, const std::string& variant, const RootfsBuild& out);
 
 }  // namespace xbuild::stage

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,7 @@
 #include "builder/core/fd.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/process.hpp"
+#include "builder/stage/key_lock.hpp"
 #include "builder/stage/rootfs_builder.hpp"
 
 namespace xbuild::stage {
@@ -30,37 +32,23 @@ stdfs::path default_cache_dir() {
 
 namespace {
 
-// flock on locks/<key>.lock. The lock file is unlinked by a holder whose build failed, so
-// a waiter re-checks after locking that its fd still names the file on disk.
-class KeyLock {
-  public:
-    KeyLock(const stdfs::path& file, const Reporter& reporter, const std::string& what) : m_file(file) {
-        for (;;) {
-            m_fd = Fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-            if (!m_fd) fail("failed to open lock {}: {}", file.string(), errno_text(errno));
-            if (::flock(m_fd.get(), LOCK_EX | LOCK_NB) != 0) {
-                if (errno != EWOULDBLOCK) fail("failed to lock {}: {}", file.string(), errno_text(errno));
-                reporter.info("waiting for another xbuild process building " + what);
-                while (::flock(m_fd.get(), LOCK_EX) != 0) {
-                    if (errno != EINTR) fail("failed to lock {}: {}", file.string(), errno_text(errno));
-                }
-            }
-            struct stat held, on_disk;
-            if (::fstat(m_fd.get(), &held) == 0 && ::stat(file.c_str(), &on_disk) == 0 &&
-                held.st_ino == on_disk.st_ino && held.st_dev == on_disk.st_dev)
-                return;
-        }
-    }
-    // Removes the lock file (while holding it) so that nothing is left behind.
-    void remove() { ::unlink(m_file.c_str()); }
-
-  private:
-    stdfs::path m_file;
-    Fd m_fd;
-};
-
 void touch(const stdfs::path& path) {
     ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+}
+
+// A killed build's directory: its processes may still be ending (a sandbox's namespace is torn
+// down by the kernel after its init is gone), so removal is retried for a few seconds.
+void remove_leftover(const stdfs::path& dir) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            fs::remove_tree(dir);
+            return;
+        } catch (const Error& error) {
+            if (attempt == 30)
+                fail("failed to remove {} left by a killed build: {}", dir.string(), error.what());
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
 }
 
 std::size_t count_lines(const stdfs::path& file) {
@@ -85,11 +73,34 @@ RootfsCache::RootfsCache(stdfs::path dir) : m_dir(std::move(dir)) {
     if (error) fail("failed to create {}: {}", sandbox_dir().string(), error.message());
 }
 
+stdfs::path RootfsCache::lock_file(const std::string& name) const {
+    return m_dir / "locks" / (name + ".lock");
+}
+
 std::optional<CacheEntry> RootfsCache::find(const std::string& key) const {
-    stdfs::path dir = m_dir / "rootfs" / key;
-    struct stat st;
-    if (::stat((dir / "stage.json").c_str(), &st) != 0) return std::nullopt;
-    return CacheEntry{key, dir, dir / "root", false};
+    const stdfs::path dir = m_dir / "rootfs" / key;
+    // Waits while prune removes the entry (it holds the exclusive lock only for that): the entry is
+    // then gone, or replaced by a new build, which the next round locks.
+    for (int round = 0; round < 10; ++round) {
+        auto lock = fs::FileLock::acquire(dir, fs::LockMode::shared, fs::LockWait::block);
+        if (!lock) return std::nullopt;
+        if (!lock->still_at(dir)) continue;
+        if (::faccessat(lock->fd(), "stage.json", F_OK, 0) != 0) return std::nullopt;
+        return CacheEntry{key, dir, dir / "root", false,
+                          std::make_shared<const fs::FileLock>(std::move(*lock))};
+    }
+    return std::nullopt;
+}
+
+void RootfsCache::remove_partial_builds(const std::string& key) const {
+    std::error_code error;
+    for (const auto& entry : stdfs::directory_iterator(m_dir / "rootfs", error)) {
+        if (entry.path().filename().string().rfind(".build-" + key + "-", 0) != 0) continue;
+        // Its builder is dead (we hold the key's lock); the supervisor of its mmdebstrap holds this
+        // lock until every process that could still write there is gone.
+        auto lock = fs::FileLock::acquire(entry.path(), fs::LockMode::exclusive, fs::LockWait::block);
+        if (lock) remove_leftover(entry.path());
+    }
 }
 
 CacheEntry RootfsCache::ensure_entry(const std::string& key, const std::string& what,
@@ -98,15 +109,12 @@ CacheEntry RootfsCache::ensure_entry(const std::string& key, const std::string& 
         touch(hit->dir);
         return *hit;
     }
-    KeyLock lock(m_dir / "locks" / (key + ".lock"), reporter, what);
+    KeyLock lock(lock_file(key), reporter, what);
     if (auto hit = find(key)) {  // built by the process we waited for
         touch(hit->dir);
         return *hit;
     }
-    // Partial builds of this key left by a killed process: we hold the lock, so they are dead.
-    for (const auto& entry : stdfs::directory_iterator(m_dir / "rootfs")) {
-        if (entry.path().filename().string().rfind(".build-" + key, 0) == 0) fs::remove_tree(entry.path());
-    }
+    remove_partial_builds(key);
 
     Step step(reporter, "building " + what);
     fs::TempDir temp(m_dir / "rootfs", ".build-" + key + "-");
@@ -131,10 +139,11 @@ CacheEntry RootfsCache::ensure_entry(const std::string& key, const std::string& 
     stdfs::path final_dir = m_dir / "rootfs" / key;
     if (::rename(temp.path().c_str(), final_dir.c_str()) != 0)
         fail("failed to move the built stage to {}: {}", final_dir.string(), errno_text(errno));
-    temp.release();
+    // The temp dir's shared lock moves with it: the new entry is in use from its first moment.
+    auto in_use = std::make_shared<const fs::FileLock>(temp.release());
     lock.remove();
     step.done();
-    return CacheEntry{key, final_dir, final_dir / "root", true};
+    return CacheEntry{key, final_dir, final_dir / "root", true, std::move(in_use)};
 }
 
 CacheEntry RootfsCache::ensure(const StageSpec& spec, const std::string& variant, const Reporter& reporter) {
@@ -183,10 +192,8 @@ std::vector<CacheListing> RootfsCache::list() const {
     return listing;
 }
 
-std::pair<int, std::uint64_t> RootfsCache::prune(std::optional<std::chrono::seconds> older_than,
-                                                 const Reporter& reporter) {
-    int removed = 0;
-    std::uint64_t freed = 0;
+PruneReport RootfsCache::prune(std::optional<std::chrono::seconds> older_than, const Reporter& reporter) {
+    PruneReport report;
     auto now = std::chrono::system_clock::now();
     std::vector<std::string> removed_keys;
     auto listing = list();
@@ -197,33 +204,44 @@ std::pair<int, std::uint64_t> RootfsCache::prune(std::optional<std::chrono::seco
         bool base_removed = !item.base.empty() && std::find(removed_keys.begin(), removed_keys.end(),
                                                             item.base) != removed_keys.end();
         if (!base_removed && older_than && now - item.last_used < *older_than) continue;
-        KeyLock lock(m_dir / "locks" / (item.key + ".lock"), reporter, item.description);
-        stdfs::path dir = m_dir / "rootfs" / item.key;
+        const stdfs::path dir = m_dir / "rootfs" / item.key;
+        auto lock = fs::FileLock::acquire(dir, fs::LockMode::exclusive, fs::LockWait::try_once);
+        if (!lock) {
+            std::error_code error;
+            if (stdfs::exists(dir, error))
+                report.kept.push_back(fmt::format("kept {} {}: in use", item.key, item.description));
+            continue;
+        }
+        if (!lock->still_at(dir)) continue;
         // Renamed first, so no reader ever sees a half-removed entry as complete.
-        stdfs::path trash = m_dir / "rootfs" / (".trash-" + item.key);
+        const stdfs::path trash = m_dir / "rootfs" / fmt::format(".trash-{}-{}", item.key, ::getpid());
         fs::remove_tree(trash);
         if (::rename(dir.c_str(), trash.c_str()) != 0) continue;
         fs::remove_tree(trash);
-        lock.remove();
         reporter.verbose(
             fmt::format("removed {} {} ({})", item.key, item.description, format_bytes(item.bytes)));
-        ++removed;
-        freed += item.bytes;
+        ++report.removed;
+        report.freed += item.bytes;
         removed_keys.push_back(item.key);
     }
-    // Partial builds whose builder is gone: their key lock is free.
+    // Partial builds whose builder is gone (their key's lock is free) and whose processes are gone
+    // (the directory's lock is free), and removals that were interrupted.
     std::error_code error;
     for (const auto& entry : stdfs::directory_iterator(m_dir / "rootfs", error)) {
         std::string name = entry.path().filename().string();
-        if (name.rfind(".build-", 0) != 0 && name.rfind(".trash-", 0) != 0) continue;
-        std::string key = name.substr(7, 24);
-        Fd fd(::open((m_dir / "locks" / (key + ".lock")).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-        if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
-            fs::remove_tree(entry.path());
-            ::unlink((m_dir / "locks" / (key + ".lock")).c_str());
+        const bool partial = name.rfind(".build-", 0) == 0;
+        if (!partial && name.rfind(".trash-", 0) != 0) continue;
+        std::optional<KeyLock> key_lock;
+        if (partial) {
+            key_lock = KeyLock::try_lock(lock_file(name.substr(7, 24)));
+            if (!key_lock) continue;
         }
+        auto lock = fs::FileLock::acquire(entry.path(), fs::LockMode::exclusive, fs::LockWait::try_once);
+        if (!lock) continue;
+        fs::remove_tree(entry.path());
+        if (key_lock) key_lock->remove();
     }
-    return {removed, freed};
+    return report;
 }
 
 }  // namespace xbuild::stage

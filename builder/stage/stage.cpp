@@ -7,6 +7,7 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/hash.hpp"
+#include "builder/core/text.hpp"
 
 namespace xbuild::stage {
 
@@ -51,7 +52,19 @@ void check_package_name(std::string_view name) {
             ok = ok &&
                  (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)));
     }
-    if (!ok) fail("invalid package name '{}' (expected a Debian package name, optionally with :arch)", name);
+    if (!ok)
+        fail("invalid package name '{}' (expected a Debian package name, optionally with :arch)",
+             text::printable(name));
+}
+
+void check_package_names(const std::vector<std::string>& names, const std::string& where) {
+    for (const std::string& name : names) {
+        try {
+            check_package_name(name);
+        } catch (const Error& error) {
+            fail("{}: {}", where, error.what());
+        }
+    }
 }
 
 void StageSpec::normalize() {

@@ -23,6 +23,9 @@ inline constexpr std::string_view k_default_suite = "trixie";
 // A Debian package name, optionally with ":arch"; throws Error for anything else (these
 // names reach apt command lines).
 void check_package_name(std::string_view name);
+// check_package_name for each of names, the error prefixed with where ("package.json:
+// xbuild.build-packages"): a project's package lists are checked when it is loaded.
+void check_package_names(const std::vector<std::string>& names, const std::string& where);
 
 struct StageSpec {
     std::string suite = std::string(k_default_suite);

@@ -19,7 +19,7 @@ cleanup_hooks=()
 on_exit() {
     local hook
     for hook in "${cleanup_hooks[@]}"; do eval "$hook" || true; done
-    rm -rf "$WORK"
+    rm -rf --one-file-system "$WORK"  # never into a mount a failed test left behind
 }
 trap on_exit EXIT
 

@@ -51,3 +51,28 @@ XBUILD_TEST_COMMAND="node -e 'process.exit(3)'" run_capture "$XBUILD" prebuild "
 [[ $CODE -ne 0 ]] || fail "a failing test exited 0"
 expect_contains "$ERR" "x64: test failed (exit 3)" "a failing test command fails the arch"
 output_clean "failing test"
+
+# Names from package.json are checked when it is loaded, before they make a path: one line naming
+# package.json and the key, and nothing created where the name points.
+escape="../../../../../../../../../../../../tmp/xbuild-name-$$"
+cp -r "$sample" "$WORK/badname"
+python3 - "$WORK/badname/package.json" "$escape" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+data["name"] = sys.argv[2]
+json.dump(data, open(sys.argv[1], "w"))
+PY
+expect_error "package name with ../" "package.json: name '$escape' is not a valid npm package name" \
+    "$XBUILD" prebuild "$WORK/badname" -o "$out"
+[[ ! -e /tmp/xbuild-name-$$ ]] || fail "/tmp/xbuild-name-$$ was created"
+pass "nothing was created at /tmp/xbuild-name-$$"
+cp -r "$sample" "$WORK/badpkg"
+python3 - "$WORK/badpkg/package.json" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+data.setdefault("xbuild", {})["build-packages"] = ["zlib1g-dev", "zlib; touch /tmp/x"]
+json.dump(data, open(sys.argv[1], "w"))
+PY
+expect_error "invalid build-packages entry" "package.json: xbuild.build-packages: invalid package name 'zlib; touch /tmp/x'" \
+    "$XBUILD" prebuild "$WORK/badpkg" -o "$out"
+output_clean "invalid names"

@@ -38,3 +38,25 @@ run_capture "$XBUILD" wheels "$WORK/broken" --arch x86_64,arm64 --keep-going --j
 expect_eq "$(python3 -c 'import json,sys; print(sum(1 for o in json.load(sys.stdin) if not o["ok"]))' <<<"$OUT")" 2 \
     "--keep-going tried both build ids"
 wheelhouse_clean "keep-going"
+
+# Names from the project are checked before they make a path: a name climbing out of the cache's
+# logs/ directory is refused with one line naming the file, and nothing is created where it points.
+escape="../../../../../../../../../../../../tmp/xbuild-name-$$"
+cp -r "$root/recipes/samples/yaml-sample" "$WORK/badname"
+sed -i "s|^name = .*|name = \"$escape\"|" "$WORK/badname/pyproject.toml"
+expect_error "pyproject name with ../" "pyproject.toml: [project] name '$escape' is not a valid Python project name" \
+    "$XBUILD" wheels "$WORK/badname" -o "$out"
+[[ ! -e /tmp/xbuild-name-$$ ]] || fail "/tmp/xbuild-name-$$ was created"
+pass "nothing was created at /tmp/xbuild-name-$$"
+mkdir -p "$WORK/badcfg"
+printf '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n' >"$WORK/badcfg/pyproject.toml"
+printf '[metadata]\nname = %s\nversion = 1.0\n' "$escape" >"$WORK/badcfg/setup.cfg"
+expect_error "setup.cfg name with ../" "setup.cfg: [metadata] name '$escape' is not a valid Python project name" \
+    "$XBUILD" wheels "$WORK/badcfg" -o "$out"
+[[ ! -e /tmp/xbuild-name-$$ ]] || fail "/tmp/xbuild-name-$$ was created"
+pass "nothing was created at /tmp/xbuild-name-$$"
+wheelhouse_clean "invalid project names"
+cp -r "$root/recipes/samples/yaml-sample" "$WORK/badpkg"
+sed -i 's|^build-packages = .*|build-packages = ["libyaml-dev", "../evil"]|' "$WORK/badpkg/pyproject.toml"
+expect_error "invalid build-packages entry" "pyproject.toml: [tool.xbuild] build-packages: invalid package name '../evil'" \
+    "$XBUILD" wheels "$WORK/badpkg" -o "$out"

@@ -50,6 +50,7 @@ TEST_SUITE("node project") {
         CHECK(project.name == "@acme/fast.thing");
         CHECK(project.version == "2.1.0");
         CHECK(project.prebuild_name == "fast_thing");
+        CHECK(project.path_name == "acme+fast.thing");
         CHECK(project.build_system == BuildSystem::node_gyp);
         CHECK_FALSE(project.has_lock_file);
         CHECK(project.config.archs == Strings{"x64", "arm64"});
@@ -128,6 +129,19 @@ TEST_SUITE("node project") {
                              Error);
         Package suite(R"({"name": "p", "xbuild": {"suite": "buster"}})");
         CHECK_THROWS_AS(load_node_project(suite.dir.path(), {}), Error);
+        Package climbing(R"({"name": "../../../../tmp/x"})");
+        CHECK_THROWS_WITH_AS(
+            load_node_project(climbing.dir.path(), {}),
+            contains(climbing.where() + ": name '../../../../tmp/x' is not a valid npm package name"), Error);
+        Package scoped_climb(R"({"name": "@scope/../x"})");
+        CHECK_THROWS_AS(load_node_project(scoped_climb.dir.path(), {}), Error);
+        Package bad_package(R"({"name": "p", "xbuild": {"build-packages": ["zlib1g-dev", "a b"]}})");
+        CHECK_THROWS_WITH_AS(
+            load_node_project(bad_package.dir.path(), {}),
+            contains(bad_package.where() + ": xbuild.build-packages: invalid package name 'a b'"), Error);
+        Package bad_test_package(R"({"name": "p", "xbuild": {"test-packages": "../x"}})");
+        CHECK_THROWS_WITH_AS(load_node_project(bad_test_package.dir.path(), {}),
+                             contains("xbuild.test-packages: invalid package name '../x'"), Error);
         Package list(R"({"name": "p", "xbuild": {"archs": [1]}})");
         CHECK_THROWS_WITH_AS(load_node_project(list.dir.path(), {}),
                              contains("xbuild.archs: must be an array of strings"), Error);

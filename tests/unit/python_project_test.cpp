@@ -322,6 +322,68 @@ tag = "x"
         }
     }
 
+    TEST_CASE("the project name is checked (PEP 508) and normalized (PEP 503) before it makes a path") {
+        CleanEnvironment clean;
+        CHECK(is_valid_project_name("PyYAML"));
+        CHECK(is_valid_project_name("a"));
+        CHECK(is_valid_project_name("my_pkg.sub-2"));
+        for (const char* bad : {"", ".", "..", "../x", "a/b", "-a", "a-", "a b", "a\nb", "caf\xc3\xa9", "_x"})
+            CHECK_MESSAGE(!is_valid_project_name(bad), bad);
+        SUBCASE("normalized") {
+            Project project;
+            project.write("pyproject.toml", k_build_system + "[project]\nname = \"My__Pkg.-Sub\"\n");
+            auto loaded = project.load();
+            CHECK(loaded.name == "My__Pkg.-Sub");
+            CHECK(loaded.normalized_name == "my-pkg-sub");
+        }
+        SUBCASE("pyproject.toml's name") {
+            Project project;
+            project.write("pyproject.toml", k_build_system + "[project]\nname = \"../../../../tmp/x\"\n");
+            CHECK_THROWS_WITH_AS(
+                project.load(),
+                contains(project.pyproject().string() +
+                         ": [project] name '../../../../tmp/x' is not a valid Python project name"),
+                Error);
+        }
+        SUBCASE("a name that is not a string") {
+            Project project;
+            project.write("pyproject.toml", k_build_system + "[project]\nname = 3\n");
+            CHECK_THROWS_WITH_AS(project.load(), contains("[project] name"), Error);
+        }
+        SUBCASE("setup.cfg's name") {
+            Project project;
+            project.write("setup.py", "from setuptools import setup\nsetup()\n");
+            project.write("setup.cfg", "[metadata]\nname = ../x\n");
+            CHECK_THROWS_WITH_AS(project.load(),
+                                 contains((project.dir() / "setup.cfg").string() +
+                                          ": [metadata] name '../x' is not a valid Python project name"),
+                                 Error);
+        }
+        SUBCASE("a control character is shown escaped, on one line") {
+            Project project;
+            project.write("pyproject.toml", k_build_system + "[project]\nname = \"a\\nb\"\n");
+            CHECK_THROWS_WITH_AS(project.load(), contains("'a\\x0ab'"), Error);
+        }
+    }
+
+    TEST_CASE("Debian package names are checked when the project is loaded") {
+        CleanEnvironment clean;
+        Project project;
+        project.write("pyproject.toml",
+                      k_build_system + "[tool.xbuild]\nbuild-packages = [\"libyaml-dev\", \"../x\"]\n");
+        CHECK_THROWS_WITH_AS(project.load(),
+                             contains(project.pyproject().string() +
+                                      ": [tool.xbuild] build-packages: invalid package name '../x'"),
+                             Error);
+        project.write("pyproject.toml", k_build_system + "[tool.xbuild]\ntest-requires = \"libgomp1 x;y\"\n");
+        CHECK_THROWS_WITH_AS(project.load(),
+                             contains("[tool.xbuild] test-requires: invalid package name 'x;y'"), Error);
+        project.write("pyproject.toml", k_build_system);
+        EnvVar packages("XBUILD_BUILD_PACKAGES", "libyaml-dev,-rf");
+        CHECK_THROWS_WITH_AS(project.load(), contains("XBUILD_BUILD_PACKAGES: invalid package name '-rf'"),
+                             Error);
+    }
+
     TEST_CASE("precedence: config < command line < XBUILD_* environment") {
         CleanEnvironment clean;
         Project project;
