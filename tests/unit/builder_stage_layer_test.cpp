@@ -35,7 +35,7 @@ LayerRequest request(std::vector<std::string> packages,
 TEST_SUITE("stage layer") {
     TEST_CASE("layer_key is the first 24 hex digits of the sha256 of its canonical text") {
         const std::string expected = hash::sha256_hex(
-                                         "xbuild-layer 1\nbase 0123456789abcdef01234567\n"
+                                         "xbuild-layer 2\nbase 0123456789abcdef01234567\n"
                                          "package cython3\npackage libyaml-dev:arm64\n")
                                          .substr(0, 24);
         CHECK(layer_key(request({"libyaml-dev:arm64", "cython3"})) == expected);
