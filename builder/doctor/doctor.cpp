@@ -13,6 +13,9 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/process.hpp"
+#include "builder/sandbox/cgroup.hpp"
+#include "builder/sandbox/id_map.hpp"
+#include "builder/sandbox/limits.hpp"
 #include "builder/sandbox/binfmt.hpp"
 
 namespace xbuild::doctor {
@@ -65,6 +68,21 @@ std::vector<Check> run_checks(const std::vector<const Arch*>& targets,
              ok ? "unshare works" : "unshare failed",
              ok ? "" : "sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=15000"});
     }
+    // The sandbox's bounds on this host: id map, cgroup (pids, memory), the limits in force.
+    const sandbox::IdMapping mapping = sandbox::caller_id_mapping();
+    checks.push_back({Status::ok, "sandbox id map", mapping.describe(), ""});
+    sandbox::Limits limits = sandbox::default_limits();
+    sandbox::apply_limit_environment(limits);
+    {
+        sandbox::SandboxCgroup cgroup = sandbox::SandboxCgroup::create(limits);
+        const bool full = cgroup.limits_pids() && cgroup.limits_memory();
+        checks.push_back({full ? Status::ok : Status::warning, "sandbox cgroup",
+                          full ? cgroup.describe()
+                               : cgroup.describe() + ": processes bounded by RLIMIT_NPROC" +
+                                     (cgroup.limits_memory() ? "" : ", memory unbounded"),
+                          full ? "" : "run as root, or delegate a cgroup v2 subtree with pids and memory"});
+    }
+    checks.push_back({Status::ok, "sandbox limits", sandbox::describe(limits), ""});
     bool overlay = false;
     try {
         overlay = fs::read_file("/proc/filesystems").find("\toverlay\n") != std::string::npos;
