@@ -12,27 +12,13 @@
 #include "builder/core/process.hpp"
 #include "builder/core/text.hpp"
 #include "builder/sandbox/binfmt.hpp"
+#include "builder/sandbox/id_map.hpp"
+#include "builder/stage/rootfs_tar.hpp"
 #include "builder/stage/usrmerge.hpp"
 
 namespace xbuild::stage {
 
 namespace {
-
-bool has_subid_range(const char* file) {
-    std::string text;
-    try {
-        text = fs::read_file(file);
-    } catch (const Error&) {
-        return false;
-    }
-    std::string uid = std::to_string(::getuid());
-    const char* login = ::getlogin();
-    for (std::string_view line : text::lines(text)) {
-        std::string_view owner = line.substr(0, line.find(':'));
-        if (owner == uid || (login && owner == login)) return true;
-    }
-    return false;
-}
 
 // ca-certificates' maintainer script builds /etc/ssl/certs/ca-certificates.crt; an
 // extract-only tree never runs it, and clients such as trixie's pip refuse to start
@@ -84,7 +70,8 @@ void fail_from_apt_log(const std::string& what, const std::filesystem::path& log
 std::string mmdebstrap_mode(StageKind kind) {
     if (::geteuid() == 0) return "root";
     if (kind == StageKind::runtime) return "chrootless";
-    if (has_subid_range("/etc/subuid") && has_subid_range("/etc/subgid")) return "unshare";
+    // The same ranges the sandbox maps (newuidmap and newgidmap present).
+    if (sandbox::caller_id_mapping().subuids) return "unshare";
     fail(
         "a toolchain stage runs maintainer scripts, which needs root or subordinate id ranges for this "
         "user in /etc/subuid and /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids "
@@ -99,9 +86,16 @@ void build_rootfs(const StageSpec& spec, const std::string& variant, const Rootf
     std::string architectures(spec.arch->debian);
     if (spec.cross()) architectures += fmt::format(",{}", spec.target->debian);
 
-    std::vector<std::string> argv{"mmdebstrap",           "--mode=" + mode,
-                                  "--variant=" + variant, "--architectures=" + architectures,
-                                  "--format=directory",   "--aptopt=Acquire::Retries \"3\""};
+    // In unshare mode (a user with subordinate ids) a directory would belong to those ids; a tarball
+    // unpacked by the user belongs to the user, like the other trees of its cache.
+    const bool tarball = mode == "unshare";
+    const std::filesystem::path tar_file = out.root.parent_path() / "rootfs.tar";
+    std::vector<std::string> argv{"mmdebstrap",
+                                  "--mode=" + mode,
+                                  "--variant=" + variant,
+                                  "--architectures=" + architectures,
+                                  tarball ? "--format=tar" : "--format=directory",
+                                  "--aptopt=Acquire::Retries \"3\""};
     if (!spec.packages.empty())
         argv.push_back("--include=" + fmt::format("{}", fmt::join(spec.packages, ",")));
     if (spec.kind == StageKind::toolchain && spec.arch != &host_arch()) {
@@ -139,13 +133,13 @@ void build_rootfs(const StageSpec& spec, const std::string& variant, const Rootf
                             "rm -f {0}/\"$p\".md5sums; }} || exit 1; done",
                             dir));
         }
-    } else {
+    } else if (!tarball) {
         argv.push_back(
             fmt::format("--customize-hook=dpkg-query --admindir=\"$1\"/var/lib/dpkg -W --showformat={} | "
                         "LC_ALL=C sort > {}",
                         format, manifest));
     }
-    argv.insert(argv.end(), {spec.suite, out.root.string(), spec.mirror});
+    argv.insert(argv.end(), {spec.suite, tarball ? tar_file.string() : out.root.string(), spec.mirror});
 
     fs::write_file_atomic(out.log, "$ " + process::quote_command(argv) + "\n");
     // mmdebstrap and everything it starts die with xbuild; as root its mounts of /proc, /sys and /dev
@@ -156,6 +150,21 @@ void build_rootfs(const StageSpec& spec, const std::string& variant, const Rootf
                                       .lock_dir = out.root.parent_path(),
                                       .private_mounts = true});
     if (!result.ok()) fail_from_apt_log(spec.describe(), out.log, result.exit_code);
+    if (tarball) {
+        unpack_rootfs_tarball(tar_file, out.root);
+        std::filesystem::remove(tar_file);
+        if (variant != "extract") {
+            std::string installed =
+                process::capture({"dpkg-query", "--admindir=" + (out.root / "var/lib/dpkg").string(), "-W",
+                                  "--showformat=${Package}\t${Architecture}\t${Version}\n"});
+            std::vector<std::string> lines;
+            for (std::string_view line : text::lines(installed)) lines.emplace_back(line);
+            std::sort(lines.begin(), lines.end());
+            std::string sorted;
+            for (const auto& line : lines) sorted += line + "\n";
+            fs::write_file_atomic(out.manifest, sorted);
+        }
+    }
     if (variant == "extract") {
         merge_usr(out.root);
         make_ca_bundle(out.root);
