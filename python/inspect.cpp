@@ -29,10 +29,13 @@ InspectOutput inspect_file(const std::filesystem::path& file, const ResolverFact
     std::string kind;
     if (file.extension() == ".whl") {
         kind = "wheel";
-        const Wheel wheel = Wheel::read(file, {work_dir});
+        const InputLimits limits = InputLimits::from_environment();
+        const Wheel wheel = Wheel::read(file, {work_dir, limits});
+        elf::ElfBudget budget(limits);  // the infos are held at once
         for (const WheelEntry& entry : wheel.entries())
             if (elf::is_elf_file(entry.file))
-                elfs.emplace_back(entry.path, elf::read_elf(entry.file, label + ": " + entry.path));
+                elfs.emplace_back(entry.path,
+                                  elf::read_elf(entry.file, label + ": " + entry.path, limits, &budget));
     } else {
         if (!elf::is_elf_file(file)) fail("{}: not a wheel (.whl) or an ELF file", file.string());
         kind = "elf";

@@ -63,6 +63,7 @@ InputLimits InputLimits::from_environment() {
         {"XBUILD_MAX_ELF_SYMBOLS", &InputLimits::max_elf_symbols},
         {"XBUILD_MAX_ELF_STRING_LENGTH", &InputLimits::max_elf_string_length},
         {"XBUILD_MAX_ELF_STRING_BYTES", &InputLimits::max_elf_string_bytes},
+        {"XBUILD_MAX_ELF_TOTAL_BYTES", &InputLimits::max_elf_total_bytes},
     };
     for (const auto& [name, field] : variables)
         if (const char* value = std::getenv(name); value && *value) limits.*field = parse_size(value, name);

@@ -32,6 +32,10 @@ struct InputLimits {
     std::uint64_t max_elf_symbols = 1'000'000;                     // XBUILD_MAX_ELF_SYMBOLS
     std::uint64_t max_elf_string_length = std::uint64_t{1} << 20;  // XBUILD_MAX_ELF_STRING_LENGTH
     std::uint64_t max_elf_string_bytes = std::uint64_t{64} << 20;  // XBUILD_MAX_ELF_STRING_BYTES
+    // What the facts read from all ELF files of one wheel or prebuild (their symbols and strings,
+    // held at once for the policy) may take in memory: many files each under the limits above
+    // would add up without it.
+    std::uint64_t max_elf_total_bytes = std::uint64_t{160} << 20;  // XBUILD_MAX_ELF_TOTAL_BYTES
 
     // The defaults, with every XBUILD_MAX_* variable that is set applied. Throws Error naming the
     // variable for a value that is not a positive number (sizes take a K, M, G or T suffix: 1024^n).

@@ -41,10 +41,10 @@ std::uint64_t next_entry(const ByteReader& reader, std::uint64_t offset, std::ui
 }
 
 void read_needs(const ByteReader& reader, const VersionTable& table, ElfInfo& info,
-                std::map<std::uint16_t, std::string>& names, const InputLimits& limits) {
+                std::map<std::uint16_t, std::string>& names, const InputLimits& limits, ElfBudget* artifact) {
     constexpr std::string_view what = ".gnu.version_r";
     EntryBudget budget(reader, what);
-    StringBudget strings(reader, limits, what);
+    StringBudget strings(reader, limits, what, artifact);
     std::uint64_t offset = table.offset;
     for (std::uint64_t n = 0; table.count == 0 || n < table.count; ++n) {
         budget.take();
@@ -78,10 +78,11 @@ void read_needs(const ByteReader& reader, const VersionTable& table, ElfInfo& in
 }
 
 void read_definitions(const ByteReader& reader, const VersionTable& table, ElfInfo& info,
-                      std::map<std::uint16_t, std::string>& names, const InputLimits& limits) {
+                      std::map<std::uint16_t, std::string>& names, const InputLimits& limits,
+                      ElfBudget* artifact) {
     constexpr std::string_view what = ".gnu.version_d";
     EntryBudget budget(reader, what);
-    StringBudget strings(reader, limits, what);
+    StringBudget strings(reader, limits, what, artifact);
     std::uint64_t offset = table.offset;
     for (std::uint64_t n = 0; table.count == 0 || n < table.count; ++n) {
         budget.take();
@@ -109,11 +110,12 @@ void read_definitions(const ByteReader& reader, const VersionTable& table, ElfIn
 }
 
 void read_symbols(const ByteReader& reader, const SymbolTables& tables, ElfInfo& info,
-                  const std::map<std::uint16_t, std::string>& names, const InputLimits& limits) {
+                  const std::map<std::uint16_t, std::string>& names, const InputLimits& limits,
+                  ElfBudget* artifact) {
     const SymbolTable& table = *tables.symbols;
     const std::uint64_t entry_size = tables.wide ? 24 : 16;
 
-    StringBudget strings(reader, limits, ".dynsym");
+    StringBudget strings(reader, limits, ".dynsym", artifact);
     if (table.count > reader.size() / entry_size)
         fail("{}: truncated ELF: .dynsym has {} entries of {} bytes, more than the {}-byte file holds",
              reader.name(), table.count, entry_size, reader.size());
@@ -143,6 +145,7 @@ void read_symbols(const ByteReader& reader, const SymbolTables& tables, ElfInfo&
                 symbol.version = found->second;
             }
         }
+        if (artifact) artifact->take(sizeof symbol, reader.name());
         info.dynamic_symbols.push_back(std::move(symbol));
     }
 }
@@ -161,6 +164,7 @@ std::string StringBudget::take(const StringTable& strings, std::uint64_t index, 
 }
 
 void StringBudget::count(std::uint64_t bytes) {
+    if (m_artifact) m_artifact->take(bytes, m_reader.name());
     m_used = saturating_add(m_used, bytes);
     if (m_used > m_limits.max_elf_string_bytes)
         fail("{}: the strings read for {} exceed the limit of {} (XBUILD_MAX_ELF_STRING_BYTES)",
@@ -168,11 +172,11 @@ void StringBudget::count(std::uint64_t bytes) {
 }
 
 void read_symbols_and_versions(const ByteReader& reader, const SymbolTables& tables, ElfInfo& info,
-                               const InputLimits& limits) {
+                               const InputLimits& limits, ElfBudget* artifact) {
     std::map<std::uint16_t, std::string> names;
-    if (tables.needs) read_needs(reader, *tables.needs, info, names, limits);
-    if (tables.definitions) read_definitions(reader, *tables.definitions, info, names, limits);
-    if (tables.symbols) read_symbols(reader, tables, info, names, limits);
+    if (tables.needs) read_needs(reader, *tables.needs, info, names, limits, artifact);
+    if (tables.definitions) read_definitions(reader, *tables.definitions, info, names, limits, artifact);
+    if (tables.symbols) read_symbols(reader, tables, info, names, limits, artifact);
 }
 
 std::optional<std::uint64_t> gnu_hash_symbol_count(const ByteReader& reader, std::uint64_t offset,

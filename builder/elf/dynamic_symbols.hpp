@@ -46,8 +46,10 @@ struct SymbolTables {
 // max_elf_string_bytes. Exceeding either throws Error naming the file, the table and the limit.
 class StringBudget {
   public:
-    StringBudget(const ByteReader& reader, const InputLimits& limits, std::string_view table)
-        : m_reader(reader), m_limits(limits), m_table(table) {}
+    // artifact, when given, counts every byte taken too.
+    StringBudget(const ByteReader& reader, const InputLimits& limits, std::string_view table,
+                 ElfBudget* artifact = nullptr)
+        : m_reader(reader), m_limits(limits), m_table(table), m_artifact(artifact) {}
 
     // The NUL-terminated string at index in strings; what names it in errors.
     std::string take(const StringTable& strings, std::uint64_t index, std::string_view what);
@@ -58,13 +60,15 @@ class StringBudget {
     const ByteReader& m_reader;
     const InputLimits& m_limits;
     std::string_view m_table;
+    ElfBudget* m_artifact;
     std::uint64_t m_used = 0;
 };
 
 // Fills info.version_needs, info.version_definitions and info.dynamic_symbols; .dynsym may have at
-// most limits.max_elf_symbols entries, and each table's strings are counted by a StringBudget.
+// most limits.max_elf_symbols entries, and each table's strings are counted by a StringBudget; budget,
+// when given, counts the strings and the symbols.
 void read_symbols_and_versions(const ByteReader& reader, const SymbolTables& tables, ElfInfo& info,
-                               const InputLimits& limits = {});
+                               const InputLimits& limits = {}, ElfBudget* budget = nullptr);
 
 // The number of symbol table entries (the null symbol included) that a DT_HASH table at
 // offset covers: the symbol count of a file without section headers.

@@ -92,8 +92,8 @@ std::vector<std::string> split_paths(const std::string& text) {
 class Parser {
   public:
     Parser(std::string_view bytes, std::string_view name, bool wide, bool little_endian,
-           const InputLimits& limits)
-        : m_reader(bytes, little_endian, name), m_wide(wide), m_limits(limits) {}
+           const InputLimits& limits, ElfBudget* budget)
+        : m_reader(bytes, little_endian, name), m_wide(wide), m_limits(limits), m_budget(budget) {}
 
     void parse(ElfInfo& info) {
         read_header(info);
@@ -102,8 +102,9 @@ class Parser {
         read_interpreter(info);
         read_dynamic();
         resolve_dynamic_strings(info);
-        read_symbols_and_versions(
-            m_reader, m_sections.empty() ? tables_from_dynamic() : tables_from_sections(), info, m_limits);
+        read_symbols_and_versions(m_reader,
+                                  m_sections.empty() ? tables_from_dynamic() : tables_from_sections(), info,
+                                  m_limits, m_budget);
     }
 
   private:
@@ -235,7 +236,7 @@ class Parser {
     void resolve_dynamic_strings(ElfInfo& info) const {
         if (m_dynamic.needed.empty() && !m_dynamic.soname && !m_dynamic.rpath && !m_dynamic.runpath) return;
         StringTable strings = dynamic_strings();
-        StringBudget budget(m_reader, m_limits, "the dynamic section");
+        StringBudget budget(m_reader, m_limits, "the dynamic section", m_budget);
         for (std::uint64_t index : m_dynamic.needed)
             info.needed.push_back(budget.take(strings, index, "DT_NEEDED"));
         if (m_dynamic.soname) info.soname = budget.take(strings, *m_dynamic.soname, "DT_SONAME");
@@ -325,6 +326,7 @@ class Parser {
     ByteReader m_reader;
     bool m_wide;
     const InputLimits& m_limits;
+    ElfBudget* m_budget;
     std::uint64_t m_phoff = 0;
     std::uint64_t m_shoff = 0;
     std::uint16_t m_phentsize = 0;
@@ -360,7 +362,17 @@ bool is_elf_file(const std::filesystem::path& path) {
     return is_elf(std::string_view(magic, static_cast<std::size_t>(got)));
 }
 
-ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors, const InputLimits& limits) {
+void ElfBudget::take(std::uint64_t bytes, std::string_view name) {
+    m_used = saturating_add(m_used, bytes);
+    if (m_used > m_limit)
+        fail(
+            "{}: the ELF files read together take more than {} in symbols and strings "
+            "(XBUILD_MAX_ELF_TOTAL_BYTES)",
+            name, format_size(m_limit));
+}
+
+ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors, const InputLimits& limits,
+                  ElfBudget* budget) {
     if (!is_elf(bytes)) fail("{}: not an ELF file", name_for_errors);
     ByteReader ident(bytes, true, name_for_errors);
     ident.require(0, 16, "ELF identification");
@@ -374,15 +386,15 @@ ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors, cons
              encoding);
     info.elf_class = elf_class == 2 ? 64 : 32;
     info.little_endian = encoding == 1;
-    Parser(bytes, name_for_errors, elf_class == 2, info.little_endian, limits).parse(info);
+    Parser(bytes, name_for_errors, elf_class == 2, info.little_endian, limits, budget).parse(info);
     return info;
 }
 
 ElfInfo read_elf(const std::filesystem::path& path, std::string_view name_for_errors,
-                 const InputLimits& limits) {
+                 const InputLimits& limits, ElfBudget* budget) {
     const fs::MappedFile mapped(path);
     return parse_elf(mapped.bytes(), name_for_errors.empty() ? path.string() : std::string(name_for_errors),
-                     limits);
+                     limits, budget);
 }
 
 }  // namespace xbuild::elf

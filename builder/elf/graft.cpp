@@ -111,9 +111,10 @@ std::vector<std::pair<std::string, ElfInfo>> read_artifact_elfs(const std::vecto
                                                                 const Arch& arch, const std::string& label,
                                                                 const InputLimits& limits) {
     std::vector<std::pair<std::string, ElfInfo>> elfs;
+    ElfBudget budget(limits);  // the infos are held at once
     for (const ArtifactFile& file : files) {
         if (!is_elf_file(file.file)) continue;
-        auto info = read_elf(file.file, label + ": " + file.path, limits);
+        auto info = read_elf(file.file, label + ": " + file.path, limits, &budget);
         if (info.machine != arch.elf_machine || info.elf_class != arch.elf_class)
             fail("{}: {} is not a {} ELF file (e_machine {}{})", label, file.path, arch.uname, info.machine,
                  info.machine == arch.elf_machine ? fmt::format(", {}-bit", info.elf_class) : "");

@@ -25,7 +25,7 @@ rss_report="$WORK/rss.txt"
 
 nothing_left() {
     local what=$1 left
-        # (find fails for the directories that were never made: that is fine.)
+    # (find fails for the directories that were never made: that is fine.)
     left=$(find "$out" "$cache/work" "$TMPDIR" "$cache/rootfs" "$cache/wheels" -mindepth 1 2>/dev/null || true)
     [[ -z $left ]] || fail "$what: left behind: $(head -5 <<<"$left")"
     left=$(find "$inputs" -mindepth 1 -newer "$WORK/.stamp" || true)
@@ -43,7 +43,7 @@ hostile() {
     kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$WORK/time.txt")
     [[ -n $kb ]] || fail "$what: no peak RSS in $(cat "$WORK/time.txt")"
     ((kb < limit_kb)) || fail "$what: peak RSS $((kb / 1024)) MB, over 256 MB"
-    printf '%-48s %6d MB\n' "$what" $((kb / 1024)) >>"$rss_report"
+    printf '%-58s %4d MB\n' "$what" $((kb / 1024)) >>"$rss_report"
     pass "$what: peak RSS $((kb / 1024)) MB"
     nothing_left "$what"
     pass "$what: nothing left behind"
@@ -62,6 +62,8 @@ wheel_case "entry that lies about its size" liar \
     "entry 'liar/data.bin' is corrupt (it inflates to more than the 1024 bytes its headers declare)"
 wheel_case "ELF symbols sharing one long name" onename \
     "onename/_ext.so: the strings read for .dynsym exceed the limit of 64 MiB (XBUILD_MAX_ELF_STRING_BYTES)"
+wheel_case "ELF files each under the limits, too many together" many \
+    "the ELF files read together take more than 160 MiB in symbols and strings (XBUILD_MAX_ELF_TOTAL_BYTES)"
 wheel_case "RECORD hash mismatch" record \
     "record-1.0-$tag.whl: pkg-1.0.dist-info/RECORD: the sha256 of 'pkg/__init__.py' does not match its content"
 wheel_case "CRC wrong only in the central directory" crc \
@@ -86,7 +88,7 @@ export XBUILD_MAX_COMPRESSION_RATIO=2000
 hostile "inspect: 2 GiB zero entry, ratio limit 2000:1" "no .dist-info directory" inspect "$inputs/zero-1.0-$tag.whl"
 export XBUILD_MAX_UNPACKED_SIZE=1G
 hostile "inspect: 2 GiB zero entry, size limit 1G" "makes more than 1 GiB uncompressed (XBUILD_MAX_UNPACKED_SIZE)" \
-        inspect "$inputs/zero-1.0-$tag.whl"
+    inspect "$inputs/zero-1.0-$tag.whl"
 unset XBUILD_MAX_UNPACKED_SIZE XBUILD_MAX_COMPRESSION_RATIO
 expect_error "a malformed limit" "XBUILD_MAX_COMPRESSION_RATIO: 'many' is not a positive size" \
     env XBUILD_MAX_COMPRESSION_RATIO=many "$XBUILD" --cache "$cache" inspect "$inputs/zero-1.0-$tag.whl"

@@ -106,6 +106,9 @@ def main():
     lying_size(w(f"liar-1.0-{TAG}.whl"), 1 << 30, 1024)
     write_wheel(w(f"onename-1.0-{TAG}.whl"),
                 wheel_files("onename-1.0", {"onename/_ext.so": one_name_elf(20000, (1 << 20) - 16)}))
+    # Four such files, each under the per-table limits (60 MB of names), together over the total.
+    many = one_name_elf(60000, 1000)
+    write_wheel(w(f"many-1.0-{TAG}.whl"), wheel_files("many-1.0", {f"many/_m{i}.so": many for i in range(4)}))
 
     good = wheel_files("pkg-1.0", {"pkg/__init__.py": b"print('pkg')\n"})
     tampered = dict(good)

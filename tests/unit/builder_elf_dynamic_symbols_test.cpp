@@ -180,6 +180,22 @@ TEST_SUITE("dynamic_symbols") {
         CHECK(info.dynamic_symbols[8].name == std::string(100 * 1024, 'x'));
     }
 
+    TEST_CASE("an ElfBudget bounds the tables of several files read together") {
+        auto [bytes, tables] = one_name_symbols(1000, 10 * 1024);  // 10 MB of names, 72 kB of symbols
+        InputLimits limits;
+        limits.max_elf_total_bytes = 25 << 20;
+        ElfBudget budget(limits);
+        ElfInfo first, second, third;
+        read_symbols_and_versions(ByteReader(bytes, true, "a.so"), tables, first, limits, &budget);
+        read_symbols_and_versions(ByteReader(bytes, true, "b.so"), tables, second, limits, &budget);
+        CHECK_THROWS_WITH_AS(
+            read_symbols_and_versions(ByteReader(bytes, true, "c.so"), tables, third, limits, &budget),
+            doctest::Contains("c.so: the ELF files read together take more than 25 MiB in symbols "
+                              "and strings (XBUILD_MAX_ELF_TOTAL_BYTES)"),
+            Error);
+        CHECK(third.dynamic_symbols.size() < 999);  // stopped while reading, not after
+    }
+
     TEST_CASE("a table whose symbols all name one huge string stays bounded with the default limits") {
         // 4000 symbols naming one 512 KiB string: 2 GB of names unbounded.
         auto [bytes, tables] = one_name_symbols(4000, 512 * 1024);
