@@ -49,7 +49,7 @@ TEST_SUITE("input_limits") {
             ScopedEnv metadata("XBUILD_MAX_METADATA_SIZE", "1M");
             ScopedEnv symbols("XBUILD_MAX_ELF_SYMBOLS", "5");
             ScopedEnv length("XBUILD_MAX_ELF_STRING_LENGTH", "100");
-                        ScopedEnv bytes("XBUILD_MAX_ELF_STRING_BYTES", "1000");
+            ScopedEnv bytes("XBUILD_MAX_ELF_STRING_BYTES", "1000");
             ScopedEnv total("XBUILD_MAX_ELF_TOTAL_BYTES", "2000");
             const InputLimits limits = InputLimits::from_environment();
             CHECK(limits.max_unpacked_size == 20ull << 30);
@@ -59,7 +59,7 @@ TEST_SUITE("input_limits") {
             CHECK(limits.max_metadata_size == 1ull << 20);
             CHECK(limits.max_elf_symbols == 5);
             CHECK(limits.max_elf_string_length == 100);
-                        CHECK(limits.max_elf_string_bytes == 1000);
+            CHECK(limits.max_elf_string_bytes == 1000);
             CHECK(limits.max_elf_total_bytes == 2000);
             CHECK(limits.ratio_threshold == defaults.ratio_threshold);
         }
