@@ -63,10 +63,11 @@ std::string newest_version_needed(const std::vector<elf::ElfInfo>& infos, std::s
 
 CheckedPrebuild check_prebuild(const std::filesystem::path& built, const Arch& arch,
                                const elf::LibraryResolver& resolver, const CheckOptions& options) {
-    CheckedPrebuild checked;
-    checked.files.push_back({options.file_name, fs::read_file(built), 0755});
-    if (!elf::is_elf(checked.files.front().data))
-        fail("{}: {} is not an ELF file", options.label, built.filename().string());
+    const std::filesystem::path work_parent =
+        options.work_dir.empty() ? std::filesystem::temp_directory_path() : options.work_dir;
+    CheckedPrebuild checked{fs::TempDir(work_parent, "check-")};
+    checked.files.push_back({options.file_name, built, 0755});
+    if (!elf::is_elf_file(built)) fail("{}: {} is not an ELF file", options.label, built.filename().string());
     for (const auto& [path, info] : elf::read_artifact_elfs(checked.files, arch, options.label)) {
         if (info.type != elf::et_dyn) fail("{}: {} is not a shared object", options.label, path);
         for (const std::string& needed : info.needed)
@@ -77,9 +78,9 @@ CheckedPrebuild check_prebuild(const std::filesystem::path& built, const Arch& a
                     "other Node build",
                     options.label, needed);
     }
-    checked.grafted =
-        elf::graft_libraries(checked.files, arch, resolver, {options.label, "", is_system_library});
-    if (options.strip) elf::strip_elf_files(checked.files, arch, options.label);
+    checked.grafted = elf::graft_libraries(checked.files, arch, resolver,
+                                           {options.label, "", is_system_library, checked.work.path()});
+    if (options.strip) elf::strip_elf_files(checked.files, arch, options.label, checked.work.path());
     std::vector<elf::ElfInfo> infos;
     for (auto& [path, info] : elf::read_artifact_elfs(checked.files, arch, options.label))
         infos.push_back(info);

@@ -8,13 +8,16 @@
 #include <vector>
 
 #include "builder/core/arch.hpp"
+#include "builder/core/artifact_file.hpp"
+#include "builder/core/fs.hpp"
 #include "builder/elf/graft.hpp"
 #include "builder/elf/resolver.hpp"
 
 namespace xbuild::node {
 
 struct CheckedPrebuild {
-    std::vector<elf::ArtifactFile> files;  // the .node file (named file_name) first, then the grafts
+    fs::TempDir work;                 // holds the patched and grafted files
+    std::vector<ArtifactFile> files;  // the .node file (named file_name) first, then the grafts
     std::vector<elf::GraftedLibrary> grafted;
     std::string glibc_floor;     // "2.17": the newest GLIBC_ version any of the files needs ("" if none)
     std::string newest_glibcxx;  // "GLIBCXX_3.4.29": the newest libstdc++ version needed ("" if none)
@@ -24,8 +27,10 @@ struct CheckOptions {
     std::string label;      // "prebuilds/linux-arm64/name.napi.glibc.node" for messages
     std::string file_name;  // the prebuild's file name
     bool strip = false;
+    std::filesystem::path work_dir;  // where CheckedPrebuild::work is made; default: the system's temp dir
 };
 
+// built itself is never changed: the files edited (patched, stripped) are copies in the result's work.
 CheckedPrebuild check_prebuild(const std::filesystem::path& built, const Arch& arch,
                                const elf::LibraryResolver& resolver, const CheckOptions& options);
 

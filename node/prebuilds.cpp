@@ -40,9 +40,9 @@ std::vector<const Arch*> plan_archs(const NodeProject& project) {
     return archs;
 }
 
-void write_staged(const std::vector<elf::ArtifactFile>& files, const stdfs::path& dir) {
+void write_staged(const std::vector<ArtifactFile>& files, const stdfs::path& dir) {
     fs::make_dirs(dir);
-    for (const auto& file : files) fs::write_file_atomic(dir / file.path, file.data, file.mode);
+    for (const auto& file : files) fs::copy_file_content(file.file, dir / file.path, file.mode);
 }
 
 }  // namespace
@@ -150,9 +150,9 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                 const std::string file_name =
                     prebuild_file_name(project.prebuild_name, *arch, {built.abi, "glibc"});
                 elf::LibraryResolver resolver(toolchain.layers, *arch);
-                auto checked =
-                    check_prebuild(built.file, *arch, resolver,
-                                   {"prebuilds/" + platform + "/" + file_name, file_name, options.strip});
+                auto checked = check_prebuild(
+                    built.file, *arch, resolver,
+                    {"prebuilds/" + platform + "/" + file_name, file_name, options.strip, work.path()});
                 const stdfs::path staged = work.path() / "prebuilds";
                 write_staged(checked.files, staged / platform);
 

@@ -69,7 +69,8 @@ std::vector<stdfs::path> collect_image_wheels(const stage::StageContext& context
 }
 
 std::vector<InstalledWheel> install_image_wheels(const std::vector<stdfs::path>& wheels,
-                                                 const stdfs::path& root, const ImagePython& image) {
+                                                 const stdfs::path& root, const ImagePython& image,
+                                                 const stdfs::path& work_dir) {
     // Per distribution, the wheels that run on the image; the first one is installed.
     std::map<std::string, std::vector<stdfs::path>> runnable;
     std::map<std::string, std::vector<std::string>> reasons;
@@ -84,7 +85,7 @@ std::vector<InstalledWheel> install_image_wheels(const std::vector<stdfs::path>&
             reasons[distribution].push_back(error.what());
         }
     }
-    WheelInstaller installer(root, {image, "", Requested::yes});
+    WheelInstaller installer(root, {image, "", Requested::yes, work_dir});
     std::vector<InstalledWheel> installed;
     for (const auto& [distribution, candidates] : runnable) {
         if (candidates.empty())

@@ -26,9 +26,11 @@ std::vector<std::filesystem::path> collect_image_wheels(const stage::StageContex
                                                         const ImageWheelsRequest& request);
 
 // Installs into root, for image, one wheel of every distribution among wheels: the one whose tags
-// run there. Throws Error naming the distribution when none of its wheels does.
+// run there. Throws Error naming the distribution when none of its wheels does. Each wheel is
+// extracted into a temporary directory inside work_dir (empty: the system's), removed after its install.
 std::vector<InstalledWheel> install_image_wheels(const std::vector<std::filesystem::path>& wheels,
-                                                 const std::filesystem::path& root, const ImagePython& image);
+                                                 const std::filesystem::path& root, const ImagePython& image,
+                                                 const std::filesystem::path& work_dir = {});
 
 // Byte-compiles the installed wheels' .py files with the image's own Python version (run in a host-arch
 // extract-only stage: .pyc files do not depend on the arch), unchecked-hash .pyc files (reproducible, no

@@ -5,9 +5,8 @@
 
 #include "builder/core/arch.hpp"
 #include "builder/core/error.hpp"
-#include "builder/core/fs.hpp"
 #include "builder/elf/elf_file.hpp"
-#include "builder/elf/graft.hpp"
+#include "builder/elf/graft.hpp"  // is_dynamic_loader
 #include "python/policy.hpp"
 #include "python/wheel_archive.hpp"
 
@@ -23,21 +22,24 @@ const Arch* arch_of(const elf::ElfInfo& info) {
 
 }  // namespace
 
-InspectOutput inspect_file(const std::filesystem::path& file, const ResolverFactory& resolver_for) {
+InspectOutput inspect_file(const std::filesystem::path& file, const ResolverFactory& resolver_for,
+                           const std::filesystem::path& work_dir) {
     const std::string label = file.filename().string();
     std::vector<std::pair<std::string, elf::ElfInfo>> elfs;
     std::string kind;
     if (file.extension() == ".whl") {
         kind = "wheel";
-        Wheel wheel = Wheel::read(file);
+        const InputLimits limits = InputLimits::from_environment();
+        const Wheel wheel = Wheel::read(file, {work_dir, limits});
+        elf::ElfBudget budget(limits);  // the infos are held at once
         for (const WheelEntry& entry : wheel.entries())
-            if (elf::is_elf(entry.data))
-                elfs.emplace_back(entry.path, elf::parse_elf(entry.data, label + ": " + entry.path));
+            if (elf::is_elf_file(entry.file))
+                elfs.emplace_back(entry.path,
+                                  elf::read_elf(entry.file, label + ": " + entry.path, limits, &budget));
     } else {
-        std::string data = fs::read_file(file);
-        if (!elf::is_elf(data)) fail("{}: not a wheel (.whl) or an ELF file", file.string());
+        if (!elf::is_elf_file(file)) fail("{}: not a wheel (.whl) or an ELF file", file.string());
         kind = "elf";
-        elfs.emplace_back(label, elf::parse_elf(data, label));
+        elfs.emplace_back(label, elf::read_elf(file, label));
     }
     nlohmann::json json = {{"file", file.string()}, {"kind", kind}};
     std::string text = fmt::format("{} ({})\n", file.string(), kind);

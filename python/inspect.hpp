@@ -21,7 +21,10 @@ struct InspectOutput {
 // (`--resolve`: a stage of that arch); may be empty.
 using ResolverFactory = std::function<std::optional<elf::LibraryResolver>(const Arch& arch)>;
 
-// Throws Error naming the file when it is neither a wheel nor an ELF file, or is malformed.
-InspectOutput inspect_file(const std::filesystem::path& file, const ResolverFactory& resolver_for = {});
+// Throws Error naming the file when it is neither a wheel nor an ELF file, or is malformed. A wheel is
+// read as Wheel::read reads it (RECORD checked), extracted into a temporary directory inside work_dir
+// (empty: the system's), removed before this returns.
+InspectOutput inspect_file(const std::filesystem::path& file, const ResolverFactory& resolver_for = {},
+                           const std::filesystem::path& work_dir = {});
 
 }  // namespace xbuild::python

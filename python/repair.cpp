@@ -27,8 +27,12 @@ bool is_libpython(const std::string& soname) {
 RepairResult repair_wheel(const stdfs::path& wheel_path, const Arch& arch,
                           const elf::LibraryResolver& resolver, const stdfs::path& out_dir,
                           const RepairOptions& options) {
-    const std::string label = wheel_path.filename().string();
-    Wheel wheel = Wheel::read(wheel_path);
+    return repair_wheel(Wheel::read(wheel_path, {options.work_dir}), arch, resolver, out_dir, options);
+}
+
+RepairResult repair_wheel(Wheel wheel, const Arch& arch, const elf::LibraryResolver& resolver,
+                          const stdfs::path& out_dir, const RepairOptions& options) {
+    const std::string label = wheel.source().filename().string();
     WheelName name = parse_wheel_name(label);
     PolicySet policies = PolicySet::load_default();
     auto names = policies.names(arch.uname);
@@ -47,8 +51,9 @@ RepairResult repair_wheel(const stdfs::path& wheel_path, const Arch& arch,
 
     const std::string libs_dir = escape_distribution(name.distribution) + ".libs";
     auto is_system = [&](std::string_view soname) { return allowed.count(std::string(soname)) > 0; };
-    auto grafted = elf::graft_libraries(wheel.entries(), arch, resolver, {label, libs_dir, is_system});
-    if (options.strip) elf::strip_elf_files(wheel.entries(), arch, label);
+    const stdfs::path work = wheel.work_dir();
+    auto grafted = elf::graft_libraries(wheel.entries(), arch, resolver, {label, libs_dir, is_system, work});
+    if (options.strip) elf::strip_elf_files(wheel.entries(), arch, label, work);
 
     auto evaluated = elf::read_artifact_elfs(wheel.entries(), arch, label);
     RepairResult result;

@@ -9,6 +9,7 @@
 #include "builder/core/arch.hpp"
 #include "builder/elf/graft.hpp"
 #include "builder/elf/resolver.hpp"
+#include "python/wheel_archive.hpp"
 
 namespace xbuild::python {
 
@@ -16,6 +17,9 @@ struct RepairOptions {
     std::string plat;  // "" (the lowest policy possible) or a policy/tag the wheel must meet
     bool strip = false;
     long long source_date_epoch = 315532800;
+    // Where the wheel is extracted and edited (a temporary directory inside it, removed afterwards);
+    // empty: the system's temporary directory.
+    std::filesystem::path work_dir;
 };
 
 struct RepairResult {
@@ -31,5 +35,8 @@ struct RepairResult {
 RepairResult repair_wheel(const std::filesystem::path& wheel, const Arch& arch,
                           const elf::LibraryResolver& resolver, const std::filesystem::path& out_dir,
                           const RepairOptions& options);
+// The same for a wheel read already (Wheel::read checks it before any stage is made for its repair).
+RepairResult repair_wheel(Wheel wheel, const Arch& arch, const elf::LibraryResolver& resolver,
+                          const std::filesystem::path& out_dir, const RepairOptions& options);
 
 }  // namespace xbuild::python

@@ -1,13 +1,18 @@
 #include "python/wheel_archive.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <set>
 #include <span>
 
 #include <fmt/ranges.h>
 
+#include "builder/archive/zip_extract.hpp"
 #include "builder/archive/zip_file.hpp"
 #include "builder/core/error.hpp"
+#include "builder/core/hash.hpp"
 #include "builder/core/text.hpp"
 
 namespace xbuild::python {
@@ -43,18 +48,74 @@ std::string find_dist_info(const std::vector<WheelEntry>& entries, std::string_v
     return *found.begin();
 }
 
+// What tells one file on disk from another, or from itself changed: device, inode, size, mtime.
+std::string file_identity(const std::filesystem::path& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) fail("failed to stat {}: {}", file.string(), errno_text(errno));
+    return fmt::format("{}:{}:{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec,
+                       st.st_mtim.tv_nsec);
+}
+
 }  // namespace
 
 std::string Wheel::label() const {
     return m_source.empty() ? std::string("new wheel") : m_source.string();
 }
 
-Wheel Wheel::read(const std::filesystem::path& file, const WheelLimits& limits) {
-    Wheel wheel;
+Wheel::Wheel(std::filesystem::path work_dir, InputLimits limits)
+    : m_work_parent(std::move(work_dir)), m_limits(limits) {}
+
+const std::filesystem::path& Wheel::work_dir() {
+    if (!m_work)
+        m_work.emplace(m_work_parent.empty() ? std::filesystem::temp_directory_path() : m_work_parent,
+                       "wheel-");
+    return m_work->path();
+}
+
+Wheel Wheel::read(const std::filesystem::path& file, const WheelReadOptions& options) {
+    Wheel wheel(options.work_dir, options.limits);
     wheel.m_source = file;
-    for (archive::ZipEntry& entry : archive::read_zip(file, {limits.max_entries, limits.max_bytes}, k_noun))
-        wheel.m_entries.push_back({std::move(entry.path), std::move(entry.data), entry.mode});
+    for (archive::ExtractedFile& entry :
+         archive::extract_zip(file, wheel.work_dir(), options.limits, k_noun)) {
+        wheel.m_digests[entry.file.string()] = {record_hash_of_digest(entry.sha256), entry.size,
+                                                file_identity(entry.file)};
+        wheel.m_entries.push_back({std::move(entry.path), std::move(entry.file), entry.mode});
+    }
+    const std::string label = file.string();
+    const std::string dist = wheel.dist_info();
+    const WheelEntry* record = wheel.find(dist + "/RECORD");
+    if (!record) fail("{}: no {}/RECORD", label, dist);
+    std::vector<RecordFile> files;
+    for (const WheelEntry& entry : wheel.m_entries) files.push_back(wheel.record_file(entry));
+    const std::vector<std::string> problems = check_record(wheel.text(record->path), files, dist);
+    if (!problems.empty())
+        fail("{}: {}{}", label, problems.front(),
+             problems.size() > 1 ? fmt::format(" (and {} more RECORD problem{})", problems.size() - 1,
+                                               problems.size() > 2 ? "s" : "")
+                                 : "");
     return wheel;
+}
+
+std::string Wheel::text(std::string_view path) const {
+    const WheelEntry* entry = find(path);
+    if (!entry) fail("{}: no {}", label(), path);
+    std::optional<std::string> content = fs::read_file_limited(entry->file, m_limits.max_metadata_size);
+    if (!content)
+        fail("{}: {} is larger than {} (XBUILD_MAX_METADATA_SIZE)", label(), path,
+             format_size(m_limits.max_metadata_size));
+    return std::move(*content);
+}
+
+RecordFile Wheel::record_file(const WheelEntry& entry) const {
+    const std::string identity = file_identity(entry.file);
+    Digest& digest = m_digests[entry.file.string()];
+    if (digest.identity != identity) {
+        hash::Sha256 hasher;
+        digest.size = hasher.update_file(entry.file);
+        digest.hash = record_hash_of_digest(hasher.digest());
+        digest.identity = identity;
+    }
+    return {entry.path, digest.hash, digest.size};
 }
 
 std::string Wheel::dist_info() const {
@@ -77,9 +138,10 @@ const WheelEntry* Wheel::find(std::string_view path) const {
 }
 
 std::optional<std::string> Wheel::metadata_field(std::string_view field) const {
-    const WheelEntry* metadata = find(dist_info() + "/METADATA");
-    if (!metadata) return std::nullopt;
-    for (std::string_view line : lines(metadata->data)) {
+    const std::string path = dist_info() + "/METADATA";
+    if (!find(path)) return std::nullopt;
+    const std::string metadata = text(path);
+    for (std::string_view line : lines(metadata)) {
         if (line.empty()) break;  // the end of the headers
         if (auto value = header_value(line, field)) return std::string(*value);
     }
@@ -88,10 +150,9 @@ std::optional<std::string> Wheel::metadata_field(std::string_view field) const {
 
 std::vector<std::pair<std::string, std::string>> Wheel::wheel_metadata() const {
     const std::string path = dist_info() + "/WHEEL";
-    const WheelEntry* wheel = find(path);
-    if (!wheel) fail("{}: no {}", label(), path);
+    const std::string wheel = text(path);
     std::vector<std::pair<std::string, std::string>> out;
-    for (std::string_view line : lines(wheel->data)) {
+    for (std::string_view line : lines(wheel)) {
         if (line.empty()) continue;
         size_t colon = line.find(':');
         if (colon == std::string_view::npos || trim(line.substr(0, colon)).empty())
@@ -103,8 +164,7 @@ std::vector<std::pair<std::string, std::string>> Wheel::wheel_metadata() const {
 
 void Wheel::set_tags(const std::vector<std::string>& tags) {
     const std::string path = dist_info() + "/WHEEL";
-    WheelEntry* wheel = find(path);
-    if (!wheel) fail("{}: no {}", label(), path);
+    const std::string wheel = text(path);
     if (tags.empty()) fail("{}: no tags given for {}", label(), path);
     std::string tag_lines;
     for (const std::string& tag : tags) {
@@ -118,27 +178,47 @@ void Wheel::set_tags(const std::vector<std::string>& tags) {
         tag_lines += "Tag: " + tag + "\n";
     }
     std::string out;
-    for (std::string_view line : lines(wheel->data)) {
+    for (std::string_view line : lines(wheel)) {
         if (!header_value(line, "Tag")) {
             out.append(line).append("\n");
         } else if (!tag_lines.empty()) {
             out += std::exchange(tag_lines, {});
         }
     }
-    wheel->data = out + tag_lines;
+    add_text(path, out + tag_lines, find(path)->mode);
+}
+
+void Wheel::discard_file(const WheelEntry& entry) {
+    if (!m_work || entry.file.parent_path() != m_work->path()) return;
+    std::error_code ignored;
+    std::filesystem::remove(entry.file, ignored);
+    m_digests.erase(entry.file.string());
 }
 
 void Wheel::add(WheelEntry entry) {
     archive::check_entry_path(label(), entry.path, k_noun);
     entry.mode = entry.mode & 0111 ? 0755 : 0644;
-    if (WheelEntry* existing = find(entry.path))
+    if (WheelEntry* existing = find(entry.path)) {
+        if (existing->file != entry.file) discard_file(*existing);
         *existing = std::move(entry);
-    else
+    } else {
         m_entries.push_back(std::move(entry));
+    }
+}
+
+void Wheel::add_text(std::string path, std::string_view content, unsigned mode) {
+    archive::check_entry_path(label(), path, k_noun);
+    const std::filesystem::path file = fs::make_temp_file(work_dir(), "text-");
+    fs::write_file_atomic(file, content, 0644);
+    add({std::move(path), file, mode});
 }
 
 void Wheel::remove(std::string_view path) {
-    std::erase_if(m_entries, [&](const WheelEntry& entry) { return entry.path == path; });
+    std::erase_if(m_entries, [&](const WheelEntry& entry) {
+        if (entry.path != path) return false;
+        discard_file(entry);
+        return true;
+    });
 }
 
 void Wheel::write(const std::filesystem::path& file, long long source_date_epoch) const {
@@ -160,8 +240,8 @@ void Wheel::write(const std::filesystem::path& file, long long source_date_epoch
     std::vector<RecordFile> recorded;
     std::vector<archive::ZipEntryView> zip;
     for (const WheelEntry* entry : files) {
-        recorded.push_back({entry->path, entry->data});
-        zip.push_back({entry->path, entry->data, entry->mode});
+        recorded.push_back(record_file(*entry));
+        zip.push_back({entry->path, {}, entry->mode, &entry->file});
     }
     const std::string record = make_record(recorded, dist);
     zip.push_back({record_path, record, 0644});
@@ -176,11 +256,10 @@ std::vector<std::string> Wheel::verify_record() const {
         return {error.what()};
     }
     const std::string path = dist + "/RECORD";
-    const WheelEntry* record = find(path);
-    if (!record) return {fmt::format("{}: no {}", label(), path)};
+    if (!find(path)) return {fmt::format("{}: no {}", label(), path)};
     std::vector<RecordFile> files;
-    for (const WheelEntry& entry : m_entries) files.push_back({entry.path, entry.data});
-    return check_record(record->data, files, dist);
+    for (const WheelEntry& entry : m_entries) files.push_back(record_file(entry));
+    return check_record(text(path), files, dist);
 }
 
 }  // namespace xbuild::python

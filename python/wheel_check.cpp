@@ -50,15 +50,15 @@ std::vector<std::string> top_level_modules(const std::vector<std::string>& entry
     return modules;
 }
 
-CheckedWheel check_wheel(const stdfs::path& wheel_path, const Arch& arch) {
-    Wheel wheel = Wheel::read(wheel_path);
+CheckedWheel check_wheel(const stdfs::path& wheel_path, const Arch& arch, const stdfs::path& work_dir) {
+    const Wheel wheel = Wheel::read(wheel_path, {work_dir});
     const std::string label = wheel_path.filename().string();
     CheckedWheel checked;
     std::vector<std::string> paths;
     for (const WheelEntry& entry : wheel.entries()) {
         paths.push_back(entry.path);
-        if (!elf::is_elf(entry.data)) continue;
-        elf::ElfInfo info = elf::parse_elf(entry.data, label + ": " + entry.path);
+        if (!elf::is_elf_file(entry.file)) continue;
+        elf::ElfInfo info = elf::read_elf(entry.file, label + ": " + entry.path);
         if (info.machine != arch.elf_machine || info.elf_class != arch.elf_class)
             fail("{}: {} is a {} ELF file, but the wheel targets {} (a host-arch binary in a cross build?)",
                  label, entry.path, arch_of_machine(info.machine, info.elf_class), arch.uname);

@@ -15,8 +15,10 @@ struct CheckedWheel {
     int elf_files = 0;
 };
 
-// Throws Error naming the wheel and the offending file.
-CheckedWheel check_wheel(const std::filesystem::path& wheel, const Arch& arch);
+// Throws Error naming the wheel and the offending file. The wheel is read as Wheel::read reads it,
+// extracted into a temporary directory inside work_dir (empty: the system's), removed before this returns.
+CheckedWheel check_wheel(const std::filesystem::path& wheel, const Arch& arch,
+                         const std::filesystem::path& work_dir = {});
 
 // Top-level importable names of a wheel's entries ("yaml", "_yaml", "markupsafe").
 std::vector<std::string> top_level_modules(const std::vector<std::string>& entry_paths);

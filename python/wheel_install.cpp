@@ -13,7 +13,9 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
+#include "builder/core/hash.hpp"
 #include "builder/core/text.hpp"
+#include "python/root_writer.hpp"
 #include "python/wheel_archive.hpp"
 #include "python/wheel_scripts.hpp"
 
@@ -24,93 +26,70 @@ namespace {
 namespace stdfs = std::filesystem;
 using text::printable;
 
-std::vector<std::string_view> components(std::string_view path) {
-    std::vector<std::string_view> parts;
-    for (size_t at; (at = path.find('/')) != std::string_view::npos; path.remove_prefix(at + 1))
-        parts.push_back(path.substr(0, at));
-    parts.push_back(path);
-    return parts;
+// The first line of a script with its "\n" (from its first 64 KiB; a file shorter than that without a
+// newline is one line), or "" when there is none there.
+std::string first_line(const stdfs::path& file) {
+    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) fail("failed to open {}: {}", file.string(), errno_text(errno));
+    std::string head(64 * 1024, '\0');
+    ssize_t got;
+    do got = ::pread(fd.get(), head.data(), head.size(), 0);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) fail("failed to read {}: {}", file.string(), errno_text(errno));
+    const bool whole = static_cast<size_t>(got) < head.size();
+    head.resize(static_cast<size_t>(got));
+    const size_t end = head.find('\n');
+    if (end == std::string::npos) return whole ? head : std::string();
+    return head.substr(0, end + 1);
 }
 
-// Creates files below root without following symlinks: every directory on the way is created or
-// opened with O_NOFOLLOW relative to its parent, and the file itself with O_CREAT | O_EXCL.
-class RootWriter {
-  public:
-    explicit RootWriter(const stdfs::path& root)
-        : m_root(root), m_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
-        if (!m_fd) fail("failed to open the image root {}: {}", root.string(), errno_text(errno));
-    }
-
-    // relative: '/'-separated below root; label names the source in messages.
-    void create(std::string_view relative, std::string_view data, unsigned mode,
-                std::string_view label) const {
-        const std::vector<std::string_view> parts = components(relative);
-        for (std::string_view part : parts)
-            if (part.empty() || part == "." || part == "..")
-                fail("{}: destination '{}' escapes the image root", label, printable(relative));
-        Fd holder;
-        int dir = m_fd.get();
-        std::string walked;
-        for (size_t i = 0; i + 1 < parts.size(); ++i) {
-            const std::string name(parts[i]);
-            walked += (walked.empty() ? "" : "/") + name;
-            const bool created = ::mkdirat(dir, name.c_str(), 0755) == 0;
-            if (!created && errno != EEXIST) refuse(label, walked, errno);
-            Fd next(::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (!next) refuse(label, walked, errno, dir, name);
-            if (created && ::fchmod(next.get(), 0755) != 0) refuse(label, walked, errno);
-            holder = std::move(next);
-            dir = holder.get();
-        }
-        const std::string name(parts.back());
-        Fd file(::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-        if (!file) refuse(label, relative, errno, dir, name);
-        for (size_t done = 0; done < data.size();) {
-            ssize_t n = ::write(file.get(), data.data() + done, data.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) refuse(label, relative, errno);
-            done += static_cast<size_t>(n);
-        }
-        if (::fchmod(file.get(), mode) != 0) refuse(label, relative, errno);
-    }
-
-  private:
-    // Throws for a failed step at relative; a symlink or an existing entry there is named as such.
-    [[noreturn]] void refuse(std::string_view label, std::string_view relative, int error, int dir = -1,
-                             const std::string& name = {}) const {
-        const std::string host = (m_root / relative).string();
-        struct stat st {};
-        if (dir >= 0 && ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-            if (S_ISLNK(st.st_mode)) fail("{}: {} is a symlink; refusing to install through it", label, host);
-            if (error == EEXIST) fail("{}: {} exists already; refusing to replace it", label, host);
-        }
-        fail("{}: failed to create {}: {}", label, host, errno_text(error));
-    }
-
-    stdfs::path m_root;
-    Fd m_fd;
-};
-
-// A file to write: its root-relative destination, what it comes from, its content and mode.
+// A file to write: its root-relative destination, what it comes from, its content and mode. The
+// content is *head (made here) followed by the wheel entry's file from offset on, when there is one.
 struct Planned {
     std::string path;
     std::string source;       // for messages: "'pkg/__init__.py'" (a wheel entry), "entry point 'pip'"
-    const std::string* data;  // kept alive by the wheel or by Plan::generated
+    const std::string* head;  // kept alive by Plan::generated
+    const WheelEntry* entry;  // kept alive by the wheel; null for a generated file
+    std::uint64_t offset;
     unsigned mode;
+
+    FileContent content() const { return {*head, entry ? &entry->file : nullptr, offset}; }
 };
 
 struct Plan {
     std::vector<Planned> files;
-    std::deque<std::string> generated;  // contents made here (stable addresses)
+    std::deque<std::string> generated{""};  // contents made here (stable addresses); the first is empty
 
     void add(std::string path, const WheelEntry& entry) {
-        files.push_back({std::move(path), fmt::format("'{}'", entry.path), &entry.data, entry.mode});
+        files.push_back(
+            {std::move(path), fmt::format("'{}'", entry.path), &generated.front(), &entry, 0, entry.mode});
+    }
+    // The entry's file with its first offset bytes replaced by head.
+    void add_rewritten(std::string path, const WheelEntry& entry, std::string head, std::uint64_t offset,
+                       unsigned mode) {
+        generated.push_back(std::move(head));
+        files.push_back(
+            {std::move(path), fmt::format("'{}'", entry.path), &generated.back(), &entry, offset, mode});
     }
     void add_generated(std::string path, std::string source, std::string data, unsigned mode) {
         generated.push_back(std::move(data));
-        files.push_back({std::move(path), std::move(source), &generated.back(), mode});
+        files.push_back({std::move(path), std::move(source), &generated.back(), nullptr, 0, mode});
     }
 };
+
+// The hash and size of a planned file's content, as RECORD lists them.
+RecordFile planned_record(const Planned& file, const Wheel& wheel, std::string_view path) {
+    if (file.entry && file.head->empty() && file.offset == 0) {
+        RecordFile known = wheel.record_file(*file.entry);
+        known.path = path;
+        return known;
+    }
+    hash::Sha256 hasher;
+    hasher.update(*file.head);
+    std::uint64_t size = file.head->size();
+    if (file.entry) size += hasher.update_file(file.entry->file, file.offset);
+    return {path, record_hash_of_digest(hasher.digest()), size};
+}
 
 // What the checks found out about a wheel.
 struct Identity {
@@ -164,10 +143,7 @@ Identity check_wheel(const Wheel& wheel, const stdfs::path& file, const ImagePyt
     if (normalize_name(dist.substr(0, dist.find('-'))) != normalize_name(name.distribution))
         fail("{}: {} does not belong to distribution '{}'", label, dist, name.distribution);
     check_wheel_metadata(wheel, label, dist);
-    out.tag = compatible_tag(name, image);
-    if (std::vector<std::string> problems = wheel.verify_record(); !problems.empty())
-        fail("{}: RECORD does not match the wheel's content, refusing to install it: {}", label,
-             fmt::join(problems, "; "));
+    out.tag = compatible_tag(name, image);  // RECORD: checked by Wheel::read
     out.name = wheel.metadata_field("Name").value_or("");
     out.version = wheel.metadata_field("Version").value_or("");
     if (!is_project_name(out.name))
@@ -207,9 +183,9 @@ void plan_files(Plan& plan, const Wheel& wheel, const Identity& id, const Instal
             plan.add(fmt::format("{}/{}", scheme.purelib, inner), entry);
         } else if (key == "scripts") {
             std::string destination = fmt::format("{}/{}", scheme.scripts, inner);
-            if (std::optional<std::string> fixed = rewrite_shebang(entry.data, interpreter))
-                plan.add_generated(std::move(destination), fmt::format("'{}'", entry.path), std::move(*fixed),
-                                   0755);
+            const std::string line = first_line(entry.file);
+            if (std::optional<std::string> fixed = rewrite_shebang(line, interpreter))
+                plan.add_rewritten(std::move(destination), entry, std::move(*fixed), line.size(), 0755);
             else
                 plan.add(std::move(destination), entry);
         } else if (key == "headers") {
@@ -221,23 +197,24 @@ void plan_files(Plan& plan, const Wheel& wheel, const Identity& id, const Instal
                  label, id.data_dir, printable(key));
         }
     }
-    if (const WheelEntry* entry_points = wheel.find(id.dist + "/entry_points.txt")) {
-        for (const EntryPoint& entry :
-             parse_script_entry_points(entry_points->data, label + ": " + entry_points->path))
+    if (const std::string path = id.dist + "/entry_points.txt"; wheel.find(path)) {
+        for (const EntryPoint& entry : parse_script_entry_points(wheel.text(path), label + ": " + path))
             plan.add_generated(scheme.scripts + "/" + entry.name, fmt::format("entry point '{}'", entry.name),
                                launcher_script(entry, interpreter), 0755);
     }
 }
 
 // RECORD of the installed files: paths relative to purelib, sorted, RECORD's own line in its place.
-std::string installed_record(const Plan& plan, const std::string& purelib, const std::string& dist) {
-    std::vector<std::pair<std::string, const std::string*>> rows;
+std::string installed_record(const Plan& plan, const Wheel& wheel, const std::string& purelib,
+                             const std::string& dist) {
+    std::vector<std::pair<std::string, const Planned*>> rows;
     for (const Planned& file : plan.files)
-        rows.emplace_back(stdfs::path(file.path).lexically_relative(purelib).generic_string(), file.data);
+        rows.emplace_back(stdfs::path(file.path).lexically_relative(purelib).generic_string(), &file);
     std::sort(rows.begin(), rows.end());
     const std::string record_path = dist + "/RECORD";
     std::vector<RecordFile> before, after;
-    for (const auto& [path, data] : rows) (path < record_path ? before : after).push_back({path, *data});
+    for (const auto& [path, file] : rows)
+        (path < record_path ? before : after).push_back(planned_record(*file, wheel, path));
     const std::string record_line = make_record({}, dist);
     const std::string tail = make_record(after, dist);
     return make_record(before, dist) + tail.substr(0, tail.size() - record_line.size());
@@ -283,7 +260,7 @@ WheelInstaller::WheelInstaller(std::filesystem::path root, InstallOptions option
 
 InstalledWheel WheelInstaller::install(const std::filesystem::path& wheel_file) {
     const std::string label = wheel_file.string();
-    const Wheel wheel = Wheel::read(wheel_file);
+    const Wheel wheel = Wheel::read(wheel_file, {m_options.work_dir});
     const Identity id = check_wheel(wheel, wheel_file, m_options.image);
     const std::string wheel_name = wheel_file.filename().string();
     const std::string normalized = normalize_name(id.name);
@@ -303,7 +280,7 @@ InstalledWheel WheelInstaller::install(const std::filesystem::path& wheel_file) 
     if (m_options.requested == Requested::yes)
         plan.add_generated(dist_path + "/REQUESTED", "the REQUESTED file", "", 0644);
     plan.add_generated(dist_path + "/RECORD", "the RECORD file",
-                       installed_record(plan, m_scheme.purelib, id.dist), 0644);
+                       installed_record(plan, wheel, m_scheme.purelib, id.dist), 0644);
 
     std::stable_sort(plan.files.begin(), plan.files.end(),
                      [](const Planned& a, const Planned& b) { return a.path < b.path; });
@@ -321,7 +298,7 @@ InstalledWheel WheelInstaller::install(const std::filesystem::path& wheel_file) 
     InstalledWheel result{id.name, id.version, wheel_name, id.tag, {}, {}, {}};
     const RootWriter writer(m_root);
     for (const Planned& file : plan.files) {
-        writer.create(file.path, *file.data, file.mode, fmt::format("{}: {}", label, file.source));
+        writer.create(file.path, file.content(), file.mode, fmt::format("{}: {}", label, file.source));
         const std::string absolute = "/" + file.path;
         result.files.push_back(absolute);
         if (file.path.starts_with(m_scheme.purelib + "/") && file.path.ends_with(".py"))

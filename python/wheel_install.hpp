@@ -31,6 +31,8 @@ struct InstallOptions {
     ImagePython image;                    // the image's CPython, arch and glibc; wheels must run there
     std::string interpreter;              // shebang of scripts; empty: /usr/bin/python<image.python_version>
     Requested requested = Requested::no;  // write .dist-info/REQUESTED (the user asked for it)
+    std::filesystem::path work_dir;       // where each wheel is extracted (a temporary directory inside
+                                          // it, removed after the install); empty: the system's
 };
 
 // What one wheel installed; paths are image-absolute ("/usr/local/bin/pip") and sorted.

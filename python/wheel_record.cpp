@@ -69,17 +69,24 @@ std::string urlsafe_b64_nopad(std::string_view bytes) {
 }
 
 std::string record_hash(std::string_view data) {
-    std::string hex = hash::sha256_hex(data), digest;
-    for (size_t i = 0; i < hex.size(); i += 2)
-        digest += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-    return "sha256=" + urlsafe_b64_nopad(digest);
+    hash::Sha256 hasher;
+    hasher.update(data);
+    return record_hash_of_digest(hasher.digest());
+}
+
+std::string record_hash_of_digest(std::string_view sha256) {
+    return "sha256=" + urlsafe_b64_nopad(sha256);
+}
+
+RecordFile record_file(std::string_view path, std::string_view data) {
+    return {path, record_hash(data), data.size()};
 }
 
 std::string make_record(std::span<const RecordFile> files, std::string_view dist_info) {
     std::string record;
     for (const RecordFile& file : files) {
         if (unhashed(file.path, dist_info)) continue;
-        record += fmt::format("{},{},{}\n", csv_field(file.path), record_hash(file.data), file.data.size());
+        record += fmt::format("{},{},{}\n", csv_field(file.path), file.hash, file.size);
     }
     return record + csv_field(fmt::format("{}/RECORD", dist_info)) + ",,\n";
 }
@@ -117,11 +124,11 @@ std::vector<std::string> check_record(std::string_view record, std::span<const R
         if (unhashed(name, dist_info)) continue;
         if (!hash.starts_with("sha256="))
             problem(fmt::format("'{}' has no sha256 hash", printable(name)));
-        else if (hash != record_hash(file->data))
+        else if (hash != file->hash)
             problem(fmt::format("the sha256 of '{}' does not match its content", printable(name)));
-        if (size != std::to_string(file->data.size()))
+        if (size != std::to_string(file->size))
             problem(fmt::format("'{}' has size '{}' in RECORD but {} bytes in the wheel", printable(name),
-                                printable(size), file->data.size()));
+                                printable(size), file->size));
     }
     for (const RecordFile& file : files)
         if (!listed.count(file.path) && !unhashed(file.path, dist_info))

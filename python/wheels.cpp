@@ -55,9 +55,7 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
         sdist_dir.emplace(cache.dir() / "work", "sdist-");
         archive::extract_tar(options.source, sdist_dir->path());
         project_dir = archive::single_top_dir(sdist_dir->path());
-        hash::Sha256 hasher;
-        hasher.update(fs::read_file(options.source));
-        source_key = "sdist " + hasher.hex_digest();
+        source_key = "sdist " + hash::sha256_file_hex(options.source);
     } else {
         source_key = "tree " + fs::tree_digest(options.source, {options.output_dir});
     }
@@ -125,13 +123,13 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
                     build_wheel(context, {project, target, toolchain, work.path(), outcome.log, epoch});
                 outcome.build_seconds = seconds_since(build_start);
                 build_step.done();
-                auto checked = check_wheel(raw, *target.arch);
+                auto checked = check_wheel(raw, *target.arch, work.path());
                 if (test_command.empty()) test_command = default_test_command(checked.top_level_modules);
                 // Repair against the TARGET's libraries: those of the toolchain stage it was built in.
                 Step repair_step(context.reporter, fmt::format("{}: repairing", target.build_id()));
                 elf::LibraryResolver resolver(toolchain.layers, *target.arch);
-                auto repaired =
-                    repair_wheel(raw, *target.arch, resolver, work.path() / "final", {"", false, epoch});
+                auto repaired = repair_wheel(raw, *target.arch, resolver, work.path() / "final",
+                                             {"", false, epoch, work.path()});
                 repair_step.done();
                 for (const auto& graft : repaired.grafted)
                     context.reporter.info(fmt::format("{}: grafted {} as {}", target.build_id(),

@@ -70,7 +70,7 @@ bool link_stays_inside(const stdfs::path& root, const stdfs::path& link) {
 
 }  // namespace
 
-void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest) {
+void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest, const InputLimits& limits) {
     std::unique_ptr<::archive, ReadDeleter> reader(archive_read_new());
     archive_read_support_format_tar(reader.get());
     archive_read_support_format_gnutar(reader.get());
@@ -89,7 +89,11 @@ void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest) {
     archive_write_disk_set_options(writer.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
                                                      ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                      ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-    int entries = 0;
+    std::uint64_t entries = 0, total = 0;
+    auto too_large = [&](const std::string& name) {
+        fail("{}: entry '{}' makes the extracted files larger than {} (XBUILD_MAX_SDIST_SIZE)",
+             archive_path.string(), name, format_size(limits.max_sdist_size));
+    };
     for (;;) {
         archive_entry* entry = nullptr;
         int status = archive_read_next_header(reader.get(), &entry);
@@ -102,8 +106,18 @@ void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest) {
         if (name == "." || name == "./" || name.rfind("pax_global_header", 0) == 0) continue;
         if (!stays_inside(name))
             fail("{}: entry '{}' escapes the extraction directory", archive_path.string(), name);
+        if (entries >= limits.max_entries)
+            fail("{}: more than {} entries (XBUILD_MAX_ARCHIVE_ENTRIES)", archive_path.string(),
+                 limits.max_entries);
         auto type = archive_entry_filetype(entry);
         const char* hardlink = archive_entry_hardlink(entry);
+        // A sparse file's holes cost nothing in the archive and everything on disk.
+        if (archive_entry_sparse_count(entry) > 0)
+            fail("{}: entry '{}' is a sparse file (refused: its holes would be written out in full)",
+                 archive_path.string(), name);
+        const la_int64_t declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
+        if (declared < 0 || static_cast<std::uint64_t>(declared) > limits.max_sdist_size - total)
+            too_large(name);
         // A hard link (tar typeflag '1') has no file type of its own: libarchive reads it as 0.
         if (!hardlink && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
             fail("{}: entry '{}' is not a regular file, directory or symlink", archive_path.string(), name);
@@ -129,17 +143,25 @@ void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest) {
             const void* block = nullptr;
             size_t size = 0;
             la_int64_t offset = 0;
+            std::uint64_t written = 0;
             for (;;) {
                 int read_status = archive_read_data_block(reader.get(), &block, &size, &offset);
                 if (read_status == ARCHIVE_EOF) break;
                 if (read_status < ARCHIVE_WARN)
                     fail("{}: corrupt or truncated archive at '{}': {}", archive_path.string(), name,
                          archive_error_string(reader.get()));
+                // Bytes past the declared size are not the file's: the total counts what is written.
+                written += size;
+                if (offset < 0 ||
+                    static_cast<std::uint64_t>(offset) + size > static_cast<std::uint64_t>(declared) ||
+                    written > static_cast<std::uint64_t>(declared))
+                    too_large(name);
                 if (archive_write_data_block(writer.get(), block, size, offset) < ARCHIVE_WARN)
                     fail("{}: cannot write '{}': {}", archive_path.string(), name,
                          archive_error_string(writer.get()));
             }
         }
+        if (type == AE_IFREG && !hardlink) total += static_cast<std::uint64_t>(declared);
         if (archive_write_finish_entry(writer.get()) < ARCHIVE_WARN)
             fail("{}: cannot extract '{}': {}", archive_path.string(), name,
                  archive_error_string(writer.get()));

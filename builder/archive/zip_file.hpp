@@ -1,7 +1,7 @@
 #pragma once
-// Zip files held in memory: read safely (hostile input is refused, never extracted) into a list of
-// entries, and written reproducibly from one. libarchive does the (de)compression; the central
-// directory is parsed here too, because libarchive hides some of what it holds (NUL bytes in names).
+// Zip files: the entry-name rules shared by the reader (zip_extract.hpp) and the writer, and the
+// reproducible writer, which streams each entry's content from its file. libarchive writes the zip;
+// its DOS times are then set in UTC through the central directory (zip_directory.hpp).
 //
 // Note: inside namespace xbuild (and with `using namespace xbuild`), `archive` names this namespace;
 // libarchive's handle type must be spelled `::archive` there.
@@ -78,23 +78,13 @@ class Utf8Locale {
 // libarchive's message for the last error on a, or "unknown libarchive error".
 std::string error_text(::archive* a);
 
-struct ZipEntry {
-    std::string path;  // relative, '/'-separated, no "." or ".." components
-    std::string data;
-    unsigned mode = 0644;  // 0644 or 0755 (the executable bit is kept)
-};
-
-// An entry to write, as views into data that the caller keeps alive.
+// An entry to write: its content is read from file in chunks when file is set, else it is data (a view
+// into memory that the caller keeps alive).
 struct ZipEntryView {
     std::string_view path;
     std::string_view data;
     unsigned mode = 0644;  // only the executable bits count: written as 0755 or 0644
-};
-
-// Zip-bomb bounds of read_zip.
-struct ZipLimits {
-    std::size_t max_entries = 100'000;
-    std::uint64_t max_bytes = std::uint64_t{4} << 30;  // total uncompressed size
+    const std::filesystem::path* file = nullptr;
 };
 
 // Refuses an entry name that could write outside the extraction directory or mean two things:
@@ -102,18 +92,10 @@ struct ZipLimits {
 // <noun>"), empty or "." components. Throws Error "<label>: entry '<path>' <why>".
 void check_entry_path(std::string_view label, std::string_view path, std::string_view noun = "archive");
 
-// Reads every file of a zip. Throws Error naming the file (and the entry) for a file that is not a
-// zip, a truncated or corrupt zip, encrypted entries, entry names refused by check_entry_path (as
-// stored in the central directory, and as libarchive reads them from the local headers: they must
-// agree), symlinks, hardlinks and other non-regular entries, duplicate names, a name that is both a
-// file and a directory, or more than the limits. Directory entries are skipped; modes are 0644 or
-// 0755. `noun` is passed to check_entry_path.
-std::vector<ZipEntry> read_zip(const std::filesystem::path& file, const ZipLimits& limits = {},
-                               std::string_view noun = "archive");
-
 // Writes entries, in their order, as a reproducible zip: deflate, every timestamp source_date_epoch
 // (clamped to the zip range 1980..2107, zip DOS times in UTC), modes 0755 or 0644. Names are checked
-// with check_entry_path and must be unique. Written to "<file>.tmp-<pid>" and renamed into place.
+// with check_entry_path and must be unique. Written to "<file>.tmp-<pid>" and renamed into place; on
+// error the temporary file is removed. Contents are streamed: memory use does not grow with them.
 void write_zip(const std::filesystem::path& file, std::span<const ZipEntryView> entries,
                long long source_date_epoch);
 

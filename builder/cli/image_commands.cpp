@@ -45,10 +45,10 @@ runtime::DependencyInstaller prepare_dependencies(const stage::StageContext& con
     if (config.base == runtime::BaseKind::python3) {
         auto wheels = python::collect_image_wheels(
             context, {config.wheels, config.dir, archs, python_version, work / "wheelhouse"});
-        return [&context, &config, python_version, wheels](const Arch& arch, const runtime::ImageBase& base,
-                                                           const stdfs::path& root) {
+        return [&context, &config, python_version, wheels, work](
+                   const Arch& arch, const runtime::ImageBase& base, const stdfs::path& root) {
             const python::ImagePython image{python_version, std::string(arch.debian), base.glibc_version};
-            auto installed = python::install_image_wheels(wheels, root, image);
+            auto installed = python::install_image_wheels(wheels, root, image, work);
             if (config.compile_bytecode)
                 python::compile_image_wheels(context, config.suite, image, installed, root);
             std::vector<runtime::SbomPackage> components;

@@ -12,11 +12,15 @@
 #include "builder/core/arch.hpp"
 #include "builder/core/duration.hpp"
 #include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/input_limits.hpp"
+#include "builder/elf/graft.hpp"
 #include "builder/elf/resolver.hpp"
 #include "builder/stage/apt_sources.hpp"
 #include "builder/stage/recipes.hpp"
 #include "python/inspect.hpp"
 #include "python/repair.hpp"
+#include "python/wheel_archive.hpp"
 #include "python/wheel_name.hpp"
 #include "python/wheels.hpp"
 
@@ -51,6 +55,13 @@ elf::LibraryResolver target_stage_resolver(stage::RootfsCache& cache, const std:
     return elf::LibraryResolver({held.back().root}, arch);
 }
 
+// The cache's work directory, where wheels are extracted (each into a temporary directory of its own).
+std::filesystem::path work_dir(const GlobalOptions& global) {
+    const std::filesystem::path work = global.cache() / "work";
+    fs::make_dirs(work);
+    return work;
+}
+
 }  // namespace
 
 // ---- xbuild wheels ----
@@ -76,16 +87,23 @@ int repair_command(const GlobalOptions& global, const RepairCliOptions& options)
     stage::RootfsCache cache(global.cache());
     const std::string mirror = stage::resolve_mirror(global.mirror);
     std::vector<stage::CacheEntry> held;
+    const std::filesystem::path work = work_dir(global);
+    const InputLimits limits = InputLimits::from_environment();
     for (const std::string& wheel : options.wheels) {
         auto name = python::parse_wheel_name(std::filesystem::path(wheel).filename().string());
         const Arch& arch = arch_of_platform_tag(name.platform_tag, wheel);
+        // The wheel and its ELF files are read (and refused when they are hostile) before a stage is
+        // made for the repair.
+        python::Wheel read = python::Wheel::read(wheel, {work, limits});
+        elf::read_artifact_elfs(read.entries(), arch, std::filesystem::path(wheel).filename().string(),
+                                limits);
         elf::LibraryResolver resolver =
             target_stage_resolver(cache, mirror, options.suite, arch, options.packages, reporter, held);
-        python::RepairOptions repair{options.plat, options.strip, 315532800};
+        python::RepairOptions repair{options.plat, options.strip, 315532800, work};
         if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch)
             repair.source_date_epoch = std::atoll(epoch);
-        auto result =
-            python::repair_wheel(wheel, arch, resolver, std::filesystem::absolute(options.output), repair);
+        auto result = python::repair_wheel(std::move(read), arch, resolver,
+                                           std::filesystem::absolute(options.output), repair);
         for (const auto& graft : result.grafted)
             reporter.info(fmt::format("grafted {} as {}", graft.stage_path, graft.new_name));
         std::puts(result.wheel.c_str());
@@ -105,7 +123,7 @@ int inspect_command(const GlobalOptions& global, const InspectCliOptions& option
                                          options.packages, reporter, held);
         };
     }
-    auto output = python::inspect_file(options.file, resolver_for);
+    auto output = python::inspect_file(options.file, resolver_for, work_dir(global));
     std::fputs((options.json ? output.json + "\n" : output.text).c_str(), stdout);
     return 0;
 }

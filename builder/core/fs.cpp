@@ -42,6 +42,52 @@ std::string read_file(const stdfs::path& path) {
     return content;
 }
 
+std::optional<std::string> read_file_limited(const stdfs::path& path, std::uint64_t max_size) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) fail("failed to open {}: {}", path.string(), errno_text(errno));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) fail("failed to stat {}: {}", path.string(), errno_text(errno));
+    if (static_cast<std::uint64_t>(st.st_size) > max_size) return std::nullopt;
+    std::string content;
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail("failed to read {}: {}", path.string(), errno_text(errno));
+        if (n == 0) return content;
+        if (static_cast<std::uint64_t>(n) > max_size - content.size()) return std::nullopt;
+        content.append(buffer, static_cast<size_t>(n));
+    }
+}
+
+void copy_file_content(const stdfs::path& src, const stdfs::path& dest, unsigned mode) {
+    Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in) fail("failed to open {}: {}", src.string(), errno_text(errno));
+    Fd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (!out) fail("failed to create {}: {}", dest.string(), errno_text(errno));
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(in.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail("failed to read {}: {}", src.string(), errno_text(errno));
+        if (n == 0) break;
+        for (ssize_t done = 0; done < n;) {
+            ssize_t written = ::write(out.get(), buffer + done, static_cast<size_t>(n - done));
+            if (written < 0 && errno == EINTR) continue;
+            if (written < 0) fail("failed to write {}: {}", dest.string(), errno_text(errno));
+            done += written;
+        }
+    }
+    if (::fchmod(out.get(), mode) != 0) fail("failed to chmod {}: {}", dest.string(), errno_text(errno));
+}
+
+stdfs::path make_temp_file(const stdfs::path& dir, std::string_view prefix) {
+    std::string pattern = (dir / prefix).string() + "XXXXXX";
+    Fd fd(::mkstemp(pattern.data()));
+    if (!fd) fail("failed to create a temporary file in {}: {}", dir.string(), errno_text(errno));
+    return pattern;
+}
+
 void write_file_atomic(const stdfs::path& path, std::string_view content, unsigned mode) {
     stdfs::path temp = path;
     temp += ".tmp-" + std::to_string(::getpid());

@@ -2,6 +2,7 @@
 // File-system helpers with xbuild::Error messages that name the path.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +15,13 @@ namespace xbuild::fs {
 namespace stdfs = std::filesystem;
 
 std::string read_file(const stdfs::path& path);
+// The content of a file when it holds at most max_size bytes, else nullopt (checked while reading: a
+// file that grows is cut off too). For small files of untrusted input: metadata, scripts.
+std::optional<std::string> read_file_limited(const stdfs::path& path, std::uint64_t max_size);
+// Copies src's content to dest (created or truncated) with mode, in chunks; Error naming the paths.
+void copy_file_content(const stdfs::path& src, const stdfs::path& dest, unsigned mode);
+// Creates an empty file "<dir>/<prefix>XXXXXX" (mkstemp) and returns its path.
+stdfs::path make_temp_file(const stdfs::path& dir, std::string_view prefix);
 // Writes to "<path>.tmp-<pid>" then renames over path: readers see the old or the new file.
 void write_file_atomic(const stdfs::path& path, std::string_view content, unsigned mode = 0644);
 // Copies the tree at from to to (which must not exist), symlinks as symlinks, never followed;
@@ -51,6 +59,12 @@ class TempDir {
     TempDir& operator=(const TempDir&) = delete;
     TempDir(TempDir&& other) noexcept : m_path(std::move(other.m_path)), m_lock(std::move(other.m_lock)) {
         other.m_path.clear();
+    }
+    // The directory held before goes with other.
+    TempDir& operator=(TempDir&& other) noexcept {
+        std::swap(m_path, other.m_path);
+        std::swap(m_lock, other.m_lock);
+        return *this;
     }
     ~TempDir();
 

@@ -54,7 +54,8 @@ std::uint64_t ByteReader::word(std::uint64_t offset, bool wide, std::string_view
     return read(offset, wide ? 8 : 4, what);
 }
 
-std::string ByteReader::string_at(std::uint64_t offset, std::uint64_t limit, std::string_view what) const {
+std::string_view ByteReader::string_at(std::uint64_t offset, std::uint64_t limit, std::string_view what,
+                                       std::uint64_t max_length) const {
     if (limit > size()) limit = size();
     if (offset >= limit) {
         if (offset >= size())
@@ -62,12 +63,16 @@ std::string ByteReader::string_at(std::uint64_t offset, std::uint64_t limit, std
         fail("{}: corrupt ELF: {} starts at byte {}, past the end of its table at byte {}", m_name, what,
              offset, limit);
     }
-    std::string_view rest = m_bytes.substr(offset, limit - offset);
+    const bool capped = max_length < limit - offset;
+    std::string_view rest = m_bytes.substr(offset, capped ? max_length + 1 : limit - offset);
     auto end = rest.find('\0');
+    if (end == std::string_view::npos && capped)
+        fail("{}: {} at byte {} is longer than the limit of {} bytes (XBUILD_MAX_ELF_STRING_LENGTH)", m_name,
+             what, offset, max_length);
     if (end == std::string_view::npos)
         fail("{}: corrupt ELF: {} at byte {} has no terminating NUL before byte {}", m_name, what, offset,
              limit);
-    return std::string(rest.substr(0, end));
+    return rest.substr(0, end);
 }
 
 }  // namespace xbuild::elf

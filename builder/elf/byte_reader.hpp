@@ -31,8 +31,10 @@ class ByteReader {
     // An address-sized field: 8 bytes when wide (ELF64), else 4.
     std::uint64_t word(std::uint64_t offset, bool wide, std::string_view what) const;
     // The NUL-terminated string starting at offset, which must end before limit (clamped to
-    // the image's end); throws when it does not.
-    std::string string_at(std::uint64_t offset, std::uint64_t limit, std::string_view what) const;
+    // the image's end) and be at most max_length bytes long (only that far is searched for its NUL);
+    // throws when it does not.
+    std::string_view string_at(std::uint64_t offset, std::uint64_t limit, std::string_view what,
+                               std::uint64_t max_length = UINT64_MAX) const;
 
   private:
     std::uint64_t read(std::uint64_t offset, unsigned width, std::string_view what) const;

@@ -41,9 +41,10 @@ std::uint64_t next_entry(const ByteReader& reader, std::uint64_t offset, std::ui
 }
 
 void read_needs(const ByteReader& reader, const VersionTable& table, ElfInfo& info,
-                std::map<std::uint16_t, std::string>& names) {
+                std::map<std::uint16_t, std::string>& names, const InputLimits& limits, ElfBudget* artifact) {
     constexpr std::string_view what = ".gnu.version_r";
     EntryBudget budget(reader, what);
+    StringBudget strings(reader, limits, what, artifact);
     std::uint64_t offset = table.offset;
     for (std::uint64_t n = 0; table.count == 0 || n < table.count; ++n) {
         budget.take();
@@ -56,7 +57,7 @@ void read_needs(const ByteReader& reader, const VersionTable& table, ElfInfo& in
         std::uint32_t file = reader.u32(offset + 4, ".gnu.version_r entry");
         std::uint32_t aux = reader.u32(offset + 8, ".gnu.version_r entry");
         std::uint32_t next = reader.u32(offset + 12, ".gnu.version_r entry");
-        VersionNeed need{string_in_table(reader, table.strings, file, ".gnu.version_r file name"), {}};
+        VersionNeed need{strings.take(table.strings, file, ".gnu.version_r file name"), {}};
         std::uint64_t aux_offset = saturating_add(offset, aux);
         for (std::uint16_t k = 0; k < aux_count; ++k) {
             budget.take();
@@ -64,8 +65,8 @@ void read_needs(const ByteReader& reader, const VersionTable& table, ElfInfo& in
             std::uint16_t index = reader.u16(aux_offset + 6, ".gnu.version_r version entry");
             std::uint32_t name = reader.u32(aux_offset + 8, ".gnu.version_r version entry");
             std::uint32_t aux_next = reader.u32(aux_offset + 12, ".gnu.version_r version entry");
-            need.versions.push_back(
-                string_in_table(reader, table.strings, name, ".gnu.version_r version name"));
+            need.versions.push_back(strings.take(table.strings, name, ".gnu.version_r version name"));
+            strings.count(need.versions.back().size());
             names[index & k_version_index_mask] = need.versions.back();
             if (aux_next == 0) break;
             aux_offset = next_entry(reader, aux_offset, aux_next, k_vernaux_size, what);
@@ -77,9 +78,11 @@ void read_needs(const ByteReader& reader, const VersionTable& table, ElfInfo& in
 }
 
 void read_definitions(const ByteReader& reader, const VersionTable& table, ElfInfo& info,
-                      std::map<std::uint16_t, std::string>& names) {
+                      std::map<std::uint16_t, std::string>& names, const InputLimits& limits,
+                      ElfBudget* artifact) {
     constexpr std::string_view what = ".gnu.version_d";
     EntryBudget budget(reader, what);
+    StringBudget strings(reader, limits, what, artifact);
     std::uint64_t offset = table.offset;
     for (std::uint64_t n = 0; table.count == 0 || n < table.count; ++n) {
         budget.take();
@@ -96,7 +99,8 @@ void read_definitions(const ByteReader& reader, const VersionTable& table, ElfIn
         if (aux_count > 0) {
             // The first Verdaux names the version; the others name its parents.
             std::uint32_t name = reader.u32(saturating_add(offset, aux), ".gnu.version_d name entry");
-            std::string version = string_in_table(reader, table.strings, name, ".gnu.version_d version name");
+            std::string version = strings.take(table.strings, name, ".gnu.version_d version name");
+            strings.count(version.size());
             names[index & k_version_index_mask] = version;
             if ((flags & k_ver_flg_base) == 0) info.version_definitions.push_back(std::move(version));
         }
@@ -106,13 +110,19 @@ void read_definitions(const ByteReader& reader, const VersionTable& table, ElfIn
 }
 
 void read_symbols(const ByteReader& reader, const SymbolTables& tables, ElfInfo& info,
-                  const std::map<std::uint16_t, std::string>& names) {
+                  const std::map<std::uint16_t, std::string>& names, const InputLimits& limits,
+                  ElfBudget* artifact) {
     const SymbolTable& table = *tables.symbols;
     const std::uint64_t entry_size = tables.wide ? 24 : 16;
+
+    StringBudget strings(reader, limits, ".dynsym", artifact);
     if (table.count > reader.size() / entry_size)
         fail("{}: truncated ELF: .dynsym has {} entries of {} bytes, more than the {}-byte file holds",
              reader.name(), table.count, entry_size, reader.size());
     reader.require(table.offset, table.count * entry_size, ".dynsym");
+    if (table.count > 0 && table.count - 1 > limits.max_elf_symbols)
+        fail("{}: .dynsym has {} symbols, more than the limit of {} (XBUILD_MAX_ELF_SYMBOLS)", reader.name(),
+             table.count - 1, limits.max_elf_symbols);
     if (tables.versym_offset) reader.require(*tables.versym_offset, table.count * 2, ".gnu.version");
     info.dynamic_symbols.reserve(table.count);
     for (std::uint64_t i = 1; i < table.count; ++i) {
@@ -120,7 +130,7 @@ void read_symbols(const ByteReader& reader, const SymbolTables& tables, ElfInfo&
         std::uint32_t name_index = reader.u32(entry, ".dynsym entry");
         std::uint16_t section = reader.u16(entry + (tables.wide ? 6 : 14), ".dynsym entry");
         Symbol symbol;
-        symbol.name = string_in_table(reader, table.strings, name_index, ".dynsym symbol name");
+        symbol.name = strings.take(table.strings, name_index, ".dynsym symbol name");
         if (symbol.name.empty()) continue;  // section symbols
         symbol.defined = section != 0;      // SHN_UNDEF
         if (tables.versym_offset) {
@@ -131,29 +141,42 @@ void read_symbols(const ByteReader& reader, const SymbolTables& tables, ElfInfo&
                 if (found == names.end())
                     fail("{}: corrupt ELF: symbol {} has version index {}, which no version entry defines",
                          reader.name(), symbol.name, index);
+                strings.count(found->second.size());
                 symbol.version = found->second;
             }
         }
+        if (artifact) artifact->take(sizeof symbol, reader.name());
         info.dynamic_symbols.push_back(std::move(symbol));
     }
 }
 
 }  // namespace
 
-std::string string_in_table(const ByteReader& reader, const StringTable& table, std::uint64_t index,
-                            std::string_view what) {
-    if (index >= table.size)
-        fail("{}: corrupt ELF: {} has string index {} beyond its {}-byte string table", reader.name(), what,
-             index, table.size);
-    return reader.string_at(saturating_add(table.offset, index), saturating_add(table.offset, table.size),
-                            what);
+std::string StringBudget::take(const StringTable& strings, std::uint64_t index, std::string_view what) {
+    if (index >= strings.size)
+        fail("{}: corrupt ELF: {} has string index {} beyond its {}-byte string table", m_reader.name(), what,
+             index, strings.size);
+    const std::string_view text = m_reader.string_at(saturating_add(strings.offset, index),
+                                                     saturating_add(strings.offset, strings.size), what,
+                                                     m_limits.max_elf_string_length);
+    count(text.size());
+    return std::string(text);
 }
 
-void read_symbols_and_versions(const ByteReader& reader, const SymbolTables& tables, ElfInfo& info) {
+void StringBudget::count(std::uint64_t bytes) {
+    if (m_artifact) m_artifact->take(bytes, m_reader.name());
+    m_used = saturating_add(m_used, bytes);
+    if (m_used > m_limits.max_elf_string_bytes)
+        fail("{}: the strings read for {} exceed the limit of {} (XBUILD_MAX_ELF_STRING_BYTES)",
+             m_reader.name(), m_table, format_size(m_limits.max_elf_string_bytes));
+}
+
+void read_symbols_and_versions(const ByteReader& reader, const SymbolTables& tables, ElfInfo& info,
+                               const InputLimits& limits, ElfBudget* artifact) {
     std::map<std::uint16_t, std::string> names;
-    if (tables.needs) read_needs(reader, *tables.needs, info, names);
-    if (tables.definitions) read_definitions(reader, *tables.definitions, info, names);
-    if (tables.symbols) read_symbols(reader, tables, info, names);
+    if (tables.needs) read_needs(reader, *tables.needs, info, names, limits, artifact);
+    if (tables.definitions) read_definitions(reader, *tables.definitions, info, names, limits, artifact);
+    if (tables.symbols) read_symbols(reader, tables, info, names, limits, artifact);
 }
 
 std::optional<std::uint64_t> gnu_hash_symbol_count(const ByteReader& reader, std::uint64_t offset,

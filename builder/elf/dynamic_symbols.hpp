@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "builder/core/input_limits.hpp"
 #include "builder/elf/byte_reader.hpp"
 #include "builder/elf/elf_file.hpp"
 
@@ -39,12 +40,35 @@ struct SymbolTables {
     std::optional<VersionTable> definitions;
 };
 
-// The NUL-terminated string at index in table; what names it in errors.
-std::string string_in_table(const ByteReader& reader, const StringTable& table, std::uint64_t index,
-                            std::string_view what);
+// The strings copied out of the image for one table (the dynamic section's names, .dynsym, a version
+// table), counted against the limits: one string at most max_elf_string_length bytes, all of them (each
+// copy counts, so a thousand symbols naming one long string cost a thousand times its length) at most
+// max_elf_string_bytes. Exceeding either throws Error naming the file, the table and the limit.
+class StringBudget {
+  public:
+    // artifact, when given, counts every byte taken too.
+    StringBudget(const ByteReader& reader, const InputLimits& limits, std::string_view table,
+                 ElfBudget* artifact = nullptr)
+        : m_reader(reader), m_limits(limits), m_table(table), m_artifact(artifact) {}
 
-// Fills info.version_needs, info.version_definitions and info.dynamic_symbols.
-void read_symbols_and_versions(const ByteReader& reader, const SymbolTables& tables, ElfInfo& info);
+    // The NUL-terminated string at index in strings; what names it in errors.
+    std::string take(const StringTable& strings, std::uint64_t index, std::string_view what);
+    // Counts another copy of bytes already taken.
+    void count(std::uint64_t bytes);
+
+  private:
+    const ByteReader& m_reader;
+    const InputLimits& m_limits;
+    std::string_view m_table;
+    ElfBudget* m_artifact;
+    std::uint64_t m_used = 0;
+};
+
+// Fills info.version_needs, info.version_definitions and info.dynamic_symbols; .dynsym may have at
+// most limits.max_elf_symbols entries, and each table's strings are counted by a StringBudget; budget,
+// when given, counts the strings and the symbols.
+void read_symbols_and_versions(const ByteReader& reader, const SymbolTables& tables, ElfInfo& info,
+                               const InputLimits& limits = {}, ElfBudget* budget = nullptr);
 
 // The number of symbol table entries (the null symbol included) that a DT_HASH table at
 // offset covers: the symbol count of a file without section headers.

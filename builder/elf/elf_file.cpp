@@ -1,11 +1,16 @@
 #include "builder/elf/elf_file.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <limits>
 #include <optional>
 #include <utility>
 
 #include "builder/core/error.hpp"
-#include "builder/core/fs.hpp"
+#include "builder/core/fd.hpp"
+#include "builder/core/mapped_file.hpp"
 #include "builder/elf/byte_reader.hpp"
 #include "builder/elf/dynamic_symbols.hpp"
 
@@ -86,8 +91,9 @@ std::vector<std::string> split_paths(const std::string& text) {
 
 class Parser {
   public:
-    Parser(std::string_view bytes, std::string_view name, bool wide, bool little_endian)
-        : m_reader(bytes, little_endian, name), m_wide(wide) {}
+    Parser(std::string_view bytes, std::string_view name, bool wide, bool little_endian,
+           const InputLimits& limits, ElfBudget* budget)
+        : m_reader(bytes, little_endian, name), m_wide(wide), m_limits(limits), m_budget(budget) {}
 
     void parse(ElfInfo& info) {
         read_header(info);
@@ -97,7 +103,8 @@ class Parser {
         read_dynamic();
         resolve_dynamic_strings(info);
         read_symbols_and_versions(m_reader,
-                                  m_sections.empty() ? tables_from_dynamic() : tables_from_sections(), info);
+                                  m_sections.empty() ? tables_from_dynamic() : tables_from_sections(), info,
+                                  m_limits, m_budget);
     }
 
   private:
@@ -184,8 +191,8 @@ class Parser {
         const Segment* interp = find_segment(k_pt_interp);
         if (interp == nullptr) return;
         m_reader.require(interp->offset, interp->file_size, "PT_INTERP segment");
-        info.interpreter =
-            m_reader.string_at(interp->offset, interp->offset + interp->file_size, "PT_INTERP");
+        info.interpreter = m_reader.string_at(interp->offset, interp->offset + interp->file_size, "PT_INTERP",
+                                              m_limits.max_elf_string_length);
     }
 
     void read_dynamic() {
@@ -229,14 +236,13 @@ class Parser {
     void resolve_dynamic_strings(ElfInfo& info) const {
         if (m_dynamic.needed.empty() && !m_dynamic.soname && !m_dynamic.rpath && !m_dynamic.runpath) return;
         StringTable strings = dynamic_strings();
+        StringBudget budget(m_reader, m_limits, "the dynamic section", m_budget);
         for (std::uint64_t index : m_dynamic.needed)
-            info.needed.push_back(string_in_table(m_reader, strings, index, "DT_NEEDED"));
-        if (m_dynamic.soname)
-            info.soname = string_in_table(m_reader, strings, *m_dynamic.soname, "DT_SONAME");
-        if (m_dynamic.rpath)
-            info.rpath = split_paths(string_in_table(m_reader, strings, *m_dynamic.rpath, "DT_RPATH"));
+            info.needed.push_back(budget.take(strings, index, "DT_NEEDED"));
+        if (m_dynamic.soname) info.soname = budget.take(strings, *m_dynamic.soname, "DT_SONAME");
+        if (m_dynamic.rpath) info.rpath = split_paths(budget.take(strings, *m_dynamic.rpath, "DT_RPATH"));
         if (m_dynamic.runpath)
-            info.runpath = split_paths(string_in_table(m_reader, strings, *m_dynamic.runpath, "DT_RUNPATH"));
+            info.runpath = split_paths(budget.take(strings, *m_dynamic.runpath, "DT_RUNPATH"));
     }
 
     StringTable section_strings(std::uint32_t link, std::string_view what) const {
@@ -319,6 +325,8 @@ class Parser {
 
     ByteReader m_reader;
     bool m_wide;
+    const InputLimits& m_limits;
+    ElfBudget* m_budget;
     std::uint64_t m_phoff = 0;
     std::uint64_t m_shoff = 0;
     std::uint16_t m_phentsize = 0;
@@ -343,7 +351,28 @@ bool is_elf(std::string_view bytes) {
     return bytes.starts_with("\177ELF");
 }
 
-ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors) {
+bool is_elf_file(const std::filesystem::path& path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) fail("failed to open {}: {}", path.string(), errno_text(errno));
+    char magic[4];
+    ssize_t got;
+    do got = ::pread(fd.get(), magic, sizeof magic, 0);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) fail("failed to read {}: {}", path.string(), errno_text(errno));
+    return is_elf(std::string_view(magic, static_cast<std::size_t>(got)));
+}
+
+void ElfBudget::take(std::uint64_t bytes, std::string_view name) {
+    m_used = saturating_add(m_used, bytes);
+    if (m_used > m_limit)
+        fail(
+            "{}: the ELF files read together take more than {} in symbols and strings "
+            "(XBUILD_MAX_ELF_TOTAL_BYTES)",
+            name, format_size(m_limit));
+}
+
+ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors, const InputLimits& limits,
+                  ElfBudget* budget) {
     if (!is_elf(bytes)) fail("{}: not an ELF file", name_for_errors);
     ByteReader ident(bytes, true, name_for_errors);
     ident.require(0, 16, "ELF identification");
@@ -357,13 +386,15 @@ ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors) {
              encoding);
     info.elf_class = elf_class == 2 ? 64 : 32;
     info.little_endian = encoding == 1;
-    Parser(bytes, name_for_errors, elf_class == 2, info.little_endian).parse(info);
+    Parser(bytes, name_for_errors, elf_class == 2, info.little_endian, limits, budget).parse(info);
     return info;
 }
 
-ElfInfo read_elf(const std::filesystem::path& path) {
-    std::string bytes = fs::read_file(path);
-    return parse_elf(bytes, path.string());
+ElfInfo read_elf(const std::filesystem::path& path, std::string_view name_for_errors,
+                 const InputLimits& limits, ElfBudget* budget) {
+    const fs::MappedFile mapped(path);
+    return parse_elf(mapped.bytes(), name_for_errors.empty() ? path.string() : std::string(name_for_errors),
+                     limits, budget);
 }
 
 }  // namespace xbuild::elf

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "builder/core/input_limits.hpp"
+
 namespace xbuild::elf {
 
 // e_type values.
@@ -51,11 +53,32 @@ struct ElfInfo {
     std::vector<std::string> undefined_versioned() const;
 };
 
+// The memory taken by the facts of the ELF files of one artifact (a wheel, a prebuild), which are held
+// at once: each file parsed with it counts the strings it copies out and its symbols, while it parses,
+// against limits.max_elf_total_bytes; past it, parsing stops with Error naming the file and the limit.
+class ElfBudget {
+  public:
+    explicit ElfBudget(const InputLimits& limits) : m_limit(limits.max_elf_total_bytes) {}
+    // Counts bytes more for the file named name.
+    void take(std::uint64_t bytes, std::string_view name);
+
+  private:
+    std::uint64_t m_limit;
+    std::uint64_t m_used = 0;
+};
+
 // True when bytes start with the ELF magic "\x7fELF".
 bool is_elf(std::string_view bytes);
-// Parses an ELF image; name_for_errors starts every error message.
-ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors);
-// Reads and parses a file; errors name the path.
-ElfInfo read_elf(const std::filesystem::path& path);
+// True when the file starts with the ELF magic (only its first bytes are read).
+bool is_elf_file(const std::filesystem::path& path);
+// Parses an ELF image; name_for_errors starts every error message. The symbol and string tables are
+// read within limits (the max_elf_* fields: symbols per table, one string's length, the bytes of the
+// strings taken from one table); past one, Error names the file, the table and the limit.
+ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors,
+                  const InputLimits& limits = InputLimits::from_environment(), ElfBudget* budget = nullptr);
+// Parses a file through a read-only mapping: only the headers and tables it needs are read from disk.
+// Errors start with name_for_errors, else the path. budget, when given, counts what is read.
+ElfInfo read_elf(const std::filesystem::path& path, std::string_view name_for_errors = {},
+                 const InputLimits& limits = InputLimits::from_environment(), ElfBudget* budget = nullptr);
 
 }  // namespace xbuild::elf

@@ -1,7 +1,6 @@
 #include "builder/elf/graft.hpp"
 
 #include <map>
-#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -16,7 +15,11 @@ namespace xbuild::elf {
 namespace stdfs = std::filesystem;
 
 std::string hashed_soname(const std::string& soname, std::string_view content) {
-    std::string hash = hash::sha256_hex(content).substr(0, 8);
+    return hashed_soname_for_digest(soname, hash::sha256_hex(content));
+}
+
+std::string hashed_soname_for_digest(const std::string& soname, std::string_view sha256_hex) {
+    const std::string hash(sha256_hex.substr(0, 8));
     auto so = soname.find(".so");
     if (so == std::string::npos) return soname + "-" + hash;
     return soname.substr(0, so) + "-" + hash + soname.substr(so);
@@ -74,28 +77,44 @@ std::string join_path(const std::string& dir, const std::string& name) {
     return dir.empty() ? name : dir + "/" + name;
 }
 
-// Runs command + {file} on a temporary copy of entry's data and takes the result back.
-void edit_with(ArtifactFile& entry, const std::vector<std::string>& command, const fs::TempDir& temp,
+// Runs command + {file} on a copy of entry's file in work_dir, which entry then points at (the copy it
+// pointed at before goes when it was one of work_dir's own).
+void edit_with(ArtifactFile& entry, const std::vector<std::string>& command, const stdfs::path& work_dir,
                const std::string& label) {
-    stdfs::path file = temp.path() / "edit";
-    fs::write_file_atomic(file, entry.data, 0755);
+    const stdfs::path file = fs::make_temp_file(work_dir, "edit-");
+    fs::copy_file_content(entry.file, file, 0755);
     std::vector<std::string> argv = command;
     argv.push_back(file.string());
-    stdfs::path log = temp.path() / "edit.log";
+    const stdfs::path log = file.string() + ".log";
     auto result = process::run(argv, {.log_file = log});
-    if (!result.ok())
-        fail("{}: {} failed on {}: {}", label, argv.front(), entry.path, process::tail_lines(log, 3));
-    entry.data = fs::read_file(file);
+    std::error_code ignored;
+    if (!result.ok()) {
+        const std::string tail = process::tail_lines(log, 3);
+        stdfs::remove(log, ignored);
+        stdfs::remove(file, ignored);
+        fail("{}: {} failed on {}: {}", label, argv.front(), entry.path, tail);
+    }
+    stdfs::remove(log, ignored);
+    if (entry.file.parent_path() == work_dir) stdfs::remove(entry.file, ignored);
+    entry.file = file;
+}
+
+void require_work_dir(const stdfs::path& work_dir, const std::string& label) {
+    std::error_code error;
+    if (work_dir.empty() || !stdfs::is_directory(work_dir, error))
+        fail("{}: no work directory for the edited files ('{}')", label, work_dir.string());
 }
 
 }  // namespace
 
 std::vector<std::pair<std::string, ElfInfo>> read_artifact_elfs(const std::vector<ArtifactFile>& files,
-                                                                const Arch& arch, const std::string& label) {
+                                                                const Arch& arch, const std::string& label,
+                                                                const InputLimits& limits) {
     std::vector<std::pair<std::string, ElfInfo>> elfs;
+    ElfBudget budget(limits);  // the infos are held at once
     for (const ArtifactFile& file : files) {
-        if (!is_elf(file.data)) continue;
-        auto info = parse_elf(file.data, label + ": " + file.path);
+        if (!is_elf_file(file.file)) continue;
+        auto info = read_elf(file.file, label + ": " + file.path, limits, &budget);
         if (info.machine != arch.elf_machine || info.elf_class != arch.elf_class)
             fail("{}: {} is not a {} ELF file (e_machine {}{})", label, file.path, arch.uname, info.machine,
                  info.machine == arch.elf_machine ? fmt::format(", {}-bit", info.elf_class) : "");
@@ -108,6 +127,7 @@ std::vector<GraftedLibrary> graft_libraries(std::vector<ArtifactFile>& files, co
                                             const LibraryResolver& resolver, const GraftOptions& options) {
     const std::string& label = options.label;
     const std::string& libs_dir = options.libs_dir;
+    require_work_dir(options.work_dir, label);
     std::map<std::string, ElfInfo> elfs;
     std::map<std::string, std::string> shipped_sonames;  // soname -> path, for libraries the artifact ships
     for (auto& [path, info] : read_artifact_elfs(files, arch, label)) {
@@ -124,7 +144,7 @@ std::vector<GraftedLibrary> graft_libraries(std::vector<ArtifactFile>& files, co
     while (!queue.empty()) {
         std::string path = queue.back();
         queue.pop_back();
-        const ElfInfo info = elfs.at(path);
+        const ElfInfo& info = elfs.at(path);  // std::map: stays valid as grafts are added
         bool needs_rpath = false;
         auto local_dirs = origin_dirs(path, info);
         for (const std::string& needed : info.needed) {
@@ -142,16 +162,18 @@ std::vector<GraftedLibrary> graft_libraries(std::vector<ArtifactFile>& files, co
                         "{}: {} needs {}, which is not in the policy and was not found in the {} stage "
                         "(search path: {}); add the package that provides it",
                         label, path, needed, arch.uname, fmt::join(resolver.search_dirs(), ":"));
-                std::string data = fs::read_file(found->host_path);
-                std::string new_name = hashed_soname(needed, data);
+                std::string new_name =
+                    hashed_soname_for_digest(needed, hash::sha256_file_hex(found->host_path));
                 std::string graft_path = join_path(libs_dir, new_name);
                 if (find_file(files, graft_path))
                     fail("{}: cannot graft {} as {}: the artifact has a file of that name", label, needed,
                          graft_path);
-                auto graft_info = parse_elf(data, found->stage_path);
+                const stdfs::path copy = fs::make_temp_file(options.work_dir, "graft-");
+                fs::copy_file_content(found->host_path, copy, 0755);
+                auto graft_info = read_elf(copy, found->stage_path);
                 graft_info.rpath.clear();
                 graft_info.runpath.clear();
-                files.push_back({graft_path, std::move(data), 0755});
+                files.push_back({graft_path, copy, 0755});
                 elfs.emplace(graft_path, graft_info);
                 renamed[needed] = new_name;
                 shipped_sonames[new_name] = graft_path;
@@ -172,29 +194,24 @@ std::vector<GraftedLibrary> graft_libraries(std::vector<ArtifactFile>& files, co
     // patchelf works on files: run it on temporary copies (any arch: it only edits ELF). One
     // operation per call: patchelf 0.14 corrupts the string table when --replace-needed and
     // --set-rpath come in the same invocation (seen here: RUNPATH became the new soname).
-    if (!patches.empty()) {
-        fs::TempDir temp(stdfs::temp_directory_path(), "xbuild-graft-");
-        for (const auto& [path, operations] : patches) {
-            ArtifactFile* entry = find_file(files, path);
-            for (const auto& operation : operations) {
-                std::vector<std::string> argv{"patchelf"};
-                argv.insert(argv.end(), operation.begin(), operation.end());
-                edit_with(*entry, argv, temp, label);
-            }
+    for (const auto& [path, operations] : patches) {
+        ArtifactFile* entry = find_file(files, path);
+        for (const auto& operation : operations) {
+            std::vector<std::string> argv{"patchelf"};
+            argv.insert(argv.end(), operation.begin(), operation.end());
+            edit_with(*entry, argv, options.work_dir, label);
         }
     }
     return grafted;
 }
 
-void strip_elf_files(std::vector<ArtifactFile>& files, const Arch& arch, const std::string& label) {
+void strip_elf_files(std::vector<ArtifactFile>& files, const Arch& arch, const std::string& label,
+                     const stdfs::path& work_dir) {
+    require_work_dir(work_dir, label);
     std::string strip = std::string(arch.gnu_triplet) + "-strip";
     if (!process::find_program(strip)) strip = "strip";
-    std::optional<fs::TempDir> temp;
-    for (ArtifactFile& file : files) {
-        if (!is_elf(file.data)) continue;
-        if (!temp) temp.emplace(stdfs::temp_directory_path(), "xbuild-strip-");
-        edit_with(file, {strip, "--strip-unneeded"}, *temp, label);
-    }
+    for (ArtifactFile& file : files)
+        if (is_elf_file(file.file)) edit_with(file, {strip, "--strip-unneeded"}, work_dir, label);
 }
 
 }  // namespace xbuild::elf

@@ -65,11 +65,17 @@ src = zipfile.ZipFile(raw)
 names = src.namelist()
 so = [n for n in names if n.endswith('.so')][0]
 def rewrite(out, mutate):
+    # RECORD follows the mutated content: these wheels are wrong in their ELF files, not in RECORD.
+    import base64, hashlib
+    files = [mutate(n, src.read(n)) for n in names]
+    def row(n, d):
+        h = base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()
+        return f'{n},sha256={h},{len(d)}\n'
     with zipfile.ZipFile(out, 'w') as z:
-        for n in names:
-            data = src.read(n)
-            n2, data2 = mutate(n, data)
-            z.writestr(n2, data2)
+        for n, d in files:
+            if n.endswith('.dist-info/RECORD'):
+                d = (''.join(row(m, e) for m, e in files if not m.endswith('.dist-info/RECORD')) + f'{n},,\n').encode()
+            z.writestr(n, d)
 # an x86_64 ELF in an aarch64-named wheel
 host_elf = open('/usr/lib/x86_64-linux-gnu/libz.so.1', 'rb').read()
 rewrite(os.path.join(bad, 'hostarch-1.0-cp313-cp313-linux_aarch64.whl'), lambda n, d: (n, host_elf if n == so else d))

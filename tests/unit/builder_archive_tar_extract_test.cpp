@@ -3,6 +3,7 @@
 #include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -265,6 +266,49 @@ TEST_SUITE("archive tar extract") {
         fs::write_file_atomic(truncated, bytes.substr(0, 20000));
         CHECK_THROWS_WITH_AS(extract_tar(truncated, work.dest),
                              contains(truncated.string() + ": corrupt or truncated archive"), Error);
+    }
+
+    TEST_CASE("sparse files are refused, in GNU and pax form, before their holes are written") {
+        for (const char* format : {"gnu", "posix", "oldgnu"}) {
+            CAPTURE(format);
+            Work work;
+            work.archive = work.temp.path() / "sparse-1.0.tar.gz";
+            const stdfs::path src = work.temp.path() / "src";
+            fs::make_dirs(src / "sparse-1.0");
+            fs::write_file_atomic(src / "sparse-1.0/setup.py", "x");
+            const std::string d = src.string();
+            REQUIRE(std::system(("cd " + d + " && truncate -s 300M sparse-1.0/holes && printf end >> " +
+                                 "sparse-1.0/holes && tar -S --format=" + format + " -czf " +
+                                 work.archive.string() + " sparse-1.0")
+                                    .c_str()) == 0);
+            CHECK(stdfs::file_size(work.archive) < 10000);
+            CHECK_THROWS_WITH_AS(
+                extract_tar(work.archive, work.dest),
+                contains(work.archive.string() + ": entry 'sparse-1.0/holes' is a sparse file"), Error);
+            CHECK(xbuild::fs::tree_size(work.dest) < 1000);
+        }
+    }
+
+    TEST_CASE("the extracted size and the entry count are bounded") {
+        Work work;
+        const std::string data(3000, 'd');
+        xbuild::InputLimits limits;
+        limits.max_sdist_size = 5000;
+        write_tar(work.archive, {dir("pkg/"), reg("pkg/a", data), reg("pkg/b", data)}, true);
+        CHECK_THROWS_WITH_AS(
+            extract_tar(work.archive, work.dest, limits),
+            contains(
+                work.archive.string() +
+                ": entry 'pkg/b' makes the extracted files larger than 5000 bytes (XBUILD_MAX_SDIST_SIZE)"),
+            Error);
+        CHECK_FALSE(stdfs::exists(work.dest / "pkg/b"));  // refused before it was written
+        limits.max_sdist_size = 6000;
+        CHECK_NOTHROW(extract_tar(work.archive, work.dest, limits));
+        Work count;
+        limits.max_entries = 2;
+        write_tar(count.archive, {dir("pkg/"), reg("pkg/a", "a"), reg("pkg/b", "b")});
+        CHECK_THROWS_WITH_AS(extract_tar(count.archive, count.dest, limits),
+                             contains("more than 2 entries (XBUILD_MAX_ARCHIVE_ENTRIES)"), Error);
     }
 
     TEST_CASE("single_top_dir") {

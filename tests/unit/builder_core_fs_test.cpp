@@ -46,4 +46,28 @@ TEST_SUITE("fs") {
             CHECK(std::string(error.what()).find("/nonexistent/xbuild") != std::string::npos);
         }
     }
+
+    TEST_CASE("read_file_limited, copy_file_content, make_temp_file, TempDir moves") {
+        fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-fs-test-");
+        fs::write_file_atomic(dir.path() / "f", "twelve bytes");
+        CHECK(fs::read_file_limited(dir.path() / "f", 12) == "twelve bytes");
+        CHECK_FALSE(fs::read_file_limited(dir.path() / "f", 11).has_value());
+        const stdfs::path temp = fs::make_temp_file(dir.path(), "t-");
+        CHECK(temp.filename().string().starts_with("t-"));
+        CHECK(stdfs::file_size(temp) == 0);
+        fs::copy_file_content(dir.path() / "f", temp, 0755);
+        CHECK(fs::read_file(temp) == "twelve bytes");
+        CHECK((stdfs::status(temp).permissions() & stdfs::perms::owner_exec) != stdfs::perms::none);
+        CHECK_THROWS_WITH_AS(fs::copy_file_content(dir.path() / "missing", temp, 0644),
+                             doctest::Contains("missing"), Error);
+        fs::TempDir a(dir.path(), "a-");
+        const stdfs::path first = a.path();
+        {
+            fs::TempDir b(dir.path(), "b-");
+            a = std::move(b);
+            CHECK(stdfs::exists(first));  // held by b now, removed with it
+        }
+        CHECK_FALSE(stdfs::exists(first));
+        CHECK(stdfs::exists(a.path()));
+    }
 }

@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "builder/core/error.hpp"
 #include "builder/elf/byte_reader.hpp"
@@ -37,6 +40,26 @@ Buffer version_needs(std::uint32_t aux_next, std::uint16_t revision = 1) {
     buffer.bytes.resize(64, '\0');
     buffer.bytes += strings;
     return buffer;
+}
+
+// A .dynsym of count 64-bit entries (the null symbol first) whose names all point at one string of
+// name_length 'x' bytes, in the string table that follows the symbols.
+std::pair<std::string, SymbolTables> one_name_symbols(std::uint64_t count, std::size_t name_length) {
+    Buffer buffer;
+    for (std::uint64_t i = 1; i < count; ++i) buffer.put(i * 24, 1, 4);  // st_name
+    buffer.bytes.resize(count * 24, '\0');
+    const std::uint64_t strings = buffer.bytes.size();
+    buffer.bytes += '\0' + std::string(name_length, 'x') + '\0';
+    SymbolTables tables;
+    tables.wide = true;
+    tables.symbols = SymbolTable{0, count, StringTable{strings, name_length + 2}};
+    return {buffer.bytes, tables};
+}
+
+long peak_rss_kb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
 }
 
 SymbolTables needs_at_zero() {
@@ -122,5 +145,65 @@ TEST_SUITE("dynamic_symbols") {
         ElfInfo info;
         CHECK_THROWS_WITH_AS(read_symbols_and_versions(ByteReader(bytes, true, "s.so"), tables, info),
                              doctest::Contains("s.so: truncated ELF: .dynsym has 1073741824 entries"), Error);
+    }
+
+    TEST_CASE("per-table limits: symbols, one string's length, the bytes of all strings taken") {
+        ElfInfo info;
+        auto [bytes, tables] = one_name_symbols(1000, 100 * 1024);
+        const ByteReader reader(bytes, true, "one-name.so");
+        InputLimits limits;
+        limits.max_elf_string_bytes = 1 << 20;
+        CHECK_THROWS_WITH_AS(
+            read_symbols_and_versions(reader, tables, info, limits),
+            doctest::Contains("one-name.so: the strings read for .dynsym exceed the limit of 1 MiB "
+                              "(XBUILD_MAX_ELF_STRING_BYTES)"),
+            Error);
+        limits.max_elf_string_bytes = 1 << 30;
+        limits.max_elf_string_length = 4096;
+        CHECK_THROWS_WITH_AS(
+            read_symbols_and_versions(reader, tables, info, limits),
+            doctest::Contains("one-name.so: .dynsym symbol name at byte 24001 is longer than the "
+                              "limit of 4096 bytes (XBUILD_MAX_ELF_STRING_LENGTH)"),
+            Error);
+        limits = InputLimits();
+        limits.max_elf_symbols = 998;
+        CHECK_THROWS_WITH_AS(
+            read_symbols_and_versions(reader, tables, info, limits),
+            doctest::Contains("one-name.so: .dynsym has 999 symbols, more than the limit of 998 "
+                              "(XBUILD_MAX_ELF_SYMBOLS)"),
+            Error);
+        auto [small, small_tables] = one_name_symbols(10, 100 * 1024);
+        limits.max_elf_symbols = 9;
+        info = ElfInfo();
+        read_symbols_and_versions(ByteReader(small, true, "small.so"), small_tables, info, limits);
+        REQUIRE(info.dynamic_symbols.size() == 9);
+        CHECK(info.dynamic_symbols[8].name == std::string(100 * 1024, 'x'));
+    }
+
+    TEST_CASE("an ElfBudget bounds the tables of several files read together") {
+        auto [bytes, tables] = one_name_symbols(1000, 10 * 1024);  // 10 MB of names, 72 kB of symbols
+        InputLimits limits;
+        limits.max_elf_total_bytes = 25 << 20;
+        ElfBudget budget(limits);
+        ElfInfo first, second, third;
+        read_symbols_and_versions(ByteReader(bytes, true, "a.so"), tables, first, limits, &budget);
+        read_symbols_and_versions(ByteReader(bytes, true, "b.so"), tables, second, limits, &budget);
+        CHECK_THROWS_WITH_AS(
+            read_symbols_and_versions(ByteReader(bytes, true, "c.so"), tables, third, limits, &budget),
+            doctest::Contains("c.so: the ELF files read together take more than 25 MiB in symbols "
+                              "and strings (XBUILD_MAX_ELF_TOTAL_BYTES)"),
+            Error);
+        CHECK(third.dynamic_symbols.size() < 999);  // stopped while reading, not after
+    }
+
+    TEST_CASE("a table whose symbols all name one huge string stays bounded with the default limits") {
+        // 4000 symbols naming one 512 KiB string: 2 GB of names unbounded.
+        auto [bytes, tables] = one_name_symbols(4000, 512 * 1024);
+        ElfInfo info;
+        const long before = peak_rss_kb();
+        CHECK_THROWS_WITH_AS(
+            read_symbols_and_versions(ByteReader(bytes, true, "huge.so"), tables, info, {}),
+            doctest::Contains("huge.so: the strings read for .dynsym exceed the limit of 64 MiB"), Error);
+        CHECK(peak_rss_kb() - before < 100 * 1024);
     }
 }

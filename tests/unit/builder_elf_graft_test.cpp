@@ -28,7 +28,7 @@ void sh(const std::string& command) {
 struct Built {
     fs::TempDir dir{stdfs::temp_directory_path(), "xbuild-graft-test-"};
     stdfs::path stage = dir.path() / "stage";
-    std::string addon;
+    stdfs::path addon;
     Built() {
         const std::string d = dir.path().string();
         const stdfs::path libdir = stage / "usr/lib/x86_64-linux-gnu";
@@ -44,7 +44,7 @@ struct Built {
            (libdir / "libouter.so.2").string() + " outer.c -L" + libdir.string() + " -l:libinner.so.1");
         sh("cd " + d + " && gcc -shared -fPIC -o addon.node addon.c -L" + libdir.string() +
            " -l:libouter.so.2");
-        addon = fs::read_file(dir.path() / "addon.node");
+        addon = dir.path() / "addon.node";
     }
 };
 
@@ -78,7 +78,12 @@ TEST_SUITE("elf graft") {
         const Arch& arch = arch_from_name("x86_64");
         std::vector<ArtifactFile> files{{"pkg.napi.glibc.node", built.addon, 0755}};
         LibraryResolver resolver({built.stage}, arch);
-        auto grafted = graft_libraries(files, arch, resolver, {"prebuilds/linux-x64", "", glibc});
+        fs::TempDir work(stdfs::temp_directory_path(), "xbuild-graft-work-");
+        const std::string before = fs::read_file(built.addon);
+        auto grafted =
+            graft_libraries(files, arch, resolver, {"prebuilds/linux-x64", "", glibc, work.path()});
+        CHECK(fs::read_file(built.addon) == before);  // patched on a copy
+        CHECK(files[0].file.parent_path() == work.path());
         REQUIRE(grafted.size() == 2);
         REQUIRE(files.size() == 3);
         CHECK(grafted[0].soname == "libouter.so.2");
@@ -87,10 +92,10 @@ TEST_SUITE("elf graft") {
         CHECK(grafted[0].new_name.starts_with("libouter-"));
         CHECK(grafted[0].new_name.ends_with(".so.2"));
 
-        auto node = parse_elf(files[0].data, "node");
+        auto node = read_elf(files[0].file, "node");
         CHECK(node.needed == std::vector<std::string>{grafted[0].new_name});
         CHECK(node.runpath == std::vector<std::string>{"$ORIGIN"});
-        auto outer = parse_elf(files[1].data, "outer");
+        auto outer = read_elf(files[1].file, "outer");
         CHECK(files[1].path == grafted[0].new_name);
         CHECK(outer.soname == grafted[0].new_name);
         CHECK(outer.needed.front() == grafted[1].new_name);
@@ -98,7 +103,7 @@ TEST_SUITE("elf graft") {
         CHECK(files[2].mode == 0755);
         // What grafting promises can be checked by the real loader: the addon loads from its directory.
         fs::TempDir out(stdfs::temp_directory_path(), "xbuild-graft-load-");
-        for (const auto& file : files) fs::write_file_atomic(out.path() / file.path, file.data, file.mode);
+        for (const auto& file : files) fs::copy_file_content(file.file, out.path() / file.path, file.mode);
         fs::write_file_atomic(
             out.path() / "main.c",
             "#include <dlfcn.h>\n#include <stdio.h>\nint main(int c, char** v) {\n"
@@ -114,8 +119,10 @@ TEST_SUITE("elf graft") {
         std::vector<ArtifactFile> files{{"pkg.node", built.addon, 0755}};
         fs::TempDir empty(stdfs::temp_directory_path(), "xbuild-graft-empty-");
         LibraryResolver resolver({empty.path()}, arch);
-        CHECK_THROWS_WITH_AS(graft_libraries(files, arch, resolver, {"x", "", glibc}),
+        CHECK_THROWS_WITH_AS(graft_libraries(files, arch, resolver, {"x", "", glibc, empty.path()}),
                              contains("x: pkg.node needs libouter.so.2, which is not in the policy"), Error);
+        CHECK_THROWS_WITH_AS(graft_libraries(files, arch, resolver, {"x", "", glibc}),
+                             contains("x: no work directory"), Error);
         CHECK_THROWS_WITH_AS(read_artifact_elfs(files, arch_from_name("arm64"), "x"),
                              contains("x: pkg.node is not a aarch64 ELF file (e_machine 62)"), Error);
     }

@@ -70,7 +70,9 @@ TEST_SUITE("node check") {
         CHECK(checked.grafted[0].stage_path == "/usr/lib/x86_64-linux-gnu/libhelper.so.1");
         CHECK(checked.glibc_floor == "2.34");  // pthread_create@GLIBC_2.34 with the host's glibc 2.36
         CHECK(checked.newest_glibcxx.empty());
-        auto info = elf::parse_elf(checked.files[0].data, "addon");
+        auto info = elf::read_elf(checked.files[0].file, "addon");
+        CHECK(checked.files[0].file.parent_path() == checked.work.path());  // built itself is left alone
+        CHECK(elf::read_elf(dir.path() / "addon.node").runpath.empty());
         CHECK(info.runpath == std::vector<std::string>{"$ORIGIN"});
 
         CHECK_THROWS_WITH_AS(check_prebuild(dir.path() / "addon.node", arch_from_name("arm64"), resolver,

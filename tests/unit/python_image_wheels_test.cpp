@@ -44,14 +44,14 @@ stdfs::path make_wheel(const stdfs::path& dir, const std::string& name, const st
     const std::string escaped = escape_distribution(name);
     const std::string module = normalize_name(name) == "pure" ? "pure" : "native";
     Wheel wheel;
-    wheel.add({escaped + "-1.0.dist-info/WHEEL",
-               "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: " +
-                   std::string(tag == "py3-none-any" ? "true" : "false") + "\nTag: " + tag + "\n",
-               0644});
-    wheel.add({escaped + "-1.0.dist-info/METADATA",
-               "Metadata-Version: 2.1\nName: " + name + "\nVersion: 1.0\n", 0644});
-    wheel.add({module + "/__init__.py", "", 0644});
-    wheel.add({module + "/_impl.so", tag, 0755});
+    wheel.add_text(escaped + "-1.0.dist-info/WHEEL",
+                   "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: " +
+                       std::string(tag == "py3-none-any" ? "true" : "false") + "\nTag: " + tag + "\n",
+                   0644);
+    wheel.add_text(escaped + "-1.0.dist-info/METADATA",
+                   "Metadata-Version: 2.1\nName: " + name + "\nVersion: 1.0\n", 0644);
+    wheel.add_text(module + "/__init__.py", "", 0644);
+    wheel.add_text(module + "/_impl.so", tag, 0755);
     const stdfs::path file = dir / (escaped + "-1.0-" + tag + ".whl");
     wheel.write(file, 0);
     return file;

@@ -75,16 +75,22 @@ stdfs::path make_stage(const stdfs::path& root, bool with_tiny) {
     return root;
 }
 
-stdfs::path write_wheel(const stdfs::path& dir, const std::vector<WheelEntry>& extensions,
+// A file of a test wheel, with its content.
+struct Text {
+    std::string path, data;
+    unsigned mode = 0644;
+};
+
+stdfs::path write_wheel(const stdfs::path& dir, const std::vector<Text>& extensions,
                         const std::string& file_name = k_wheel_name) {
     Wheel wheel;
-    wheel.add({"tinyext/__init__.py", "from ._ext import *\n", 0644});
-    for (const WheelEntry& entry : extensions) wheel.add(entry);
-    wheel.add(
-        {"tinyext-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: tinyext\nVersion: 1.0\n", 0644});
-    wheel.add({"tinyext-1.0.dist-info/WHEEL",
-               "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: cp313-cp313-linux_x86_64\n",
-               0644});
+    wheel.add_text("tinyext/__init__.py", "from ._ext import *\n", 0644);
+    for (const Text& entry : extensions) wheel.add_text(entry.path, entry.data, entry.mode);
+    wheel.add_text("tinyext-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: tinyext\nVersion: 1.0\n",
+                   0644);
+    wheel.add_text(
+        "tinyext-1.0.dist-info/WHEEL",
+        "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: cp313-cp313-linux_x86_64\n", 0644);
     stdfs::path file = dir / file_name;
     wheel.write(file, 315532800);
     return file;
@@ -139,14 +145,14 @@ TEST_SUITE("python repair") {
         const WheelEntry* graft = repaired.find(graft_path);
         REQUIRE(graft != nullptr);
         CHECK(graft->mode == 0755);
-        elf::ElfInfo graft_info = elf::parse_elf(graft->data, graft_path);
+        elf::ElfInfo graft_info = elf::read_elf(graft->file, graft_path);
         CHECK(graft_info.soname == new_name);
         CHECK(graft_info.runpath == Strings{"$ORIGIN"});
         CHECK(graft_info.machine == 62);
 
         const WheelEntry* ext = repaired.find(k_ext_path);
         REQUIRE(ext != nullptr);
-        elf::ElfInfo ext_info = elf::parse_elf(ext->data, k_ext_path);
+        elf::ElfInfo ext_info = elf::read_elf(ext->file, k_ext_path);
         CHECK(ext_info.needed == Strings{new_name});
         CHECK(ext_info.runpath == Strings{"$ORIGIN/../tinyext.libs"});
         CHECK(ext_info.rpath.empty());
@@ -154,7 +160,7 @@ TEST_SUITE("python repair") {
         // A top-level extension gets the libs directory relative to the wheel's root.
         const WheelEntry* top = repaired.find(k_top_path);
         REQUIRE(top != nullptr);
-        elf::ElfInfo top_info = elf::parse_elf(top->data, k_top_path);
+        elf::ElfInfo top_info = elf::read_elf(top->file, k_top_path);
         CHECK(top_info.needed == Strings{new_name});
         CHECK(top_info.runpath == Strings{"$ORIGIN/tinyext.libs"});
 
@@ -167,7 +173,7 @@ TEST_SUITE("python repair") {
         }
         CHECK(tag_found);
         REQUIRE(repaired.find("tinyext/__init__.py") != nullptr);
-        CHECK(repaired.find("tinyext/__init__.py")->data == "from ._ext import *\n");
+        CHECK(repaired.text("tinyext/__init__.py") == "from ._ext import *\n");
     }
 
     TEST_CASE("the repaired extension loads its grafted library from the wheel") {
@@ -179,7 +185,7 @@ TEST_SUITE("python repair") {
         const stdfs::path site = f.work.path() / "site";
         for (const WheelEntry& entry : repaired.entries()) {
             fs::make_dirs((site / entry.path).parent_path());
-            fs::write_file_atomic(site / entry.path, entry.data, entry.mode);
+            fs::copy_file_content(entry.file, site / entry.path, entry.mode);
         }
         fs::write_file_atomic(f.work.path() / "main.c",
                               "#include <dlfcn.h>\nint main(int c, char** v) {\n"

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "builder/archive/zip_file.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "python/wheel_archive.hpp"
@@ -23,13 +24,19 @@ const std::string k_wheel_text =
 // Added out of order on purpose: write() sorts.
 Wheel sample() {
     Wheel wheel;
-    wheel.add({"pkg-1.0.dist-info/WHEEL", k_wheel_text, 0644});
-    wheel.add({"pkg/__init__.py", "hello", 0644});
-    wheel.add(
-        {"pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n\nBody: no\n", 0644});
-    wheel.add({"pkg-1.0.data/scripts/run", "#!/bin/sh\necho run\n", 0755});
-    wheel.add({"pkg/_native.so", std::string(1000, '\x7f'), 0755});
+    wheel.add_text("pkg-1.0.dist-info/WHEEL", k_wheel_text, 0644);
+    wheel.add_text("pkg/__init__.py", "hello", 0644);
+    wheel.add_text("pkg-1.0.dist-info/METADATA",
+                   "Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n\nBody: no\n", 0644);
+    wheel.add_text("pkg-1.0.data/scripts/run", "#!/bin/sh\necho run\n", 0755);
+    wheel.add_text("pkg/_native.so", std::string(1000, '\x7f'), 0755);
     return wheel;
+}
+
+std::string content(const Wheel& wheel, std::string_view path) {
+    const WheelEntry* entry = wheel.find(path);
+    REQUIRE(entry != nullptr);
+    return fs::read_file(entry->file);
 }
 
 std::vector<std::string> paths(const Wheel& wheel) {
@@ -50,7 +57,7 @@ struct RawEntry {
     std::string symlink;
 };
 
-using WriteArchive = std::unique_ptr<archive, decltype(&archive_write_free)>;
+using WriteArchive = std::unique_ptr<::archive, decltype(&archive_write_free)>;
 using Entry = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
 
 void make_zip(const stdfs::path& file, const std::vector<RawEntry>& entries, const char* options = nullptr) {
@@ -74,12 +81,6 @@ void make_zip(const stdfs::path& file, const std::vector<RawEntry>& entries, con
     }
     REQUIRE(archive_write_close(zip.get()) == ARCHIVE_OK);
 }
-
-const std::vector<RawEntry> k_valid = {
-    {"pkg/", "", AE_IFDIR},
-    {"pkg/__init__.py", "hello"},
-    {"pkg-1.0.dist-info/WHEEL", k_wheel_text},
-};
 
 struct Hostile {
     std::vector<RawEntry> entries;
@@ -109,7 +110,7 @@ TEST_SUITE("wheel_archive") {
                                                        "pkg/_native.so", "pkg-1.0.dist-info/METADATA",
                                                        "pkg-1.0.dist-info/WHEEL",
                                                        "pkg-1.0.dist-info/RECORD"});
-        const std::string record = wheel.find("pkg-1.0.dist-info/RECORD")->data;
+        const std::string record = wheel.text("pkg-1.0.dist-info/RECORD");
         CHECK(record.find("pkg/__init__.py,sha256=LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ,5\n") !=
               std::string::npos);
         CHECK(record.ends_with("pkg-1.0.dist-info/RECORD,,\n"));
@@ -118,7 +119,7 @@ TEST_SUITE("wheel_archive") {
         CHECK(wheel.find("pkg-1.0.data/scripts/run")->mode == 0755);
         CHECK(wheel.find("pkg/_native.so")->mode == 0755);
         CHECK(wheel.find("pkg/__init__.py")->mode == 0644);
-        CHECK(wheel.find("pkg/_native.so")->data == std::string(1000, '\x7f'));
+        CHECK(content(wheel, "pkg/_native.so") == std::string(1000, '\x7f'));
         CHECK(wheel.dist_info() == "pkg-1.0.dist-info");
         CHECK(wheel.data_dir() == "pkg-1.0.data");
         CHECK(wheel.metadata_field("name") == "pkg");
@@ -127,6 +128,11 @@ TEST_SUITE("wheel_archive") {
         int files = 0;
         for ([[maybe_unused]] const auto& entry : stdfs::directory_iterator(dir.path())) ++files;
         CHECK(files == 1);  // no temp file left
+        // The files are on disk, in the wheel's own directory, which goes with it.
+        const stdfs::path work = wheel.work_dir();
+        CHECK(wheel.find("pkg/__init__.py")->file.parent_path() == work);
+        wheel = Wheel();
+        CHECK_FALSE(stdfs::exists(work));
     }
 
     TEST_CASE("writes are byte-identical, in every time zone, and depend on the epoch") {
@@ -163,9 +169,9 @@ TEST_SUITE("wheel_archive") {
         fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-wheel-test-");
         sample().write(dir.path() / "w.whl", 1700000000);
         Wheel wheel = Wheel::read(dir.path() / "w.whl");
-        wheel.find("pkg/__init__.py")->data = "HELLO!";
+        wheel.add_text("pkg/__init__.py", "HELLO!");
         wheel.remove("pkg/_native.so");
-        wheel.add({"pkg/extra.py", "", 0644});
+        wheel.add_text("pkg/extra.py", "");
         const std::vector<std::string> problems = wheel.verify_record();
         REQUIRE(problems.size() == 4);
         CHECK(problems[0] ==
@@ -175,7 +181,8 @@ TEST_SUITE("wheel_archive") {
         CHECK(problems[2] == "pkg-1.0.dist-info/RECORD: lists 'pkg/_native.so', which is not in the wheel");
         CHECK(problems[3] == "pkg-1.0.dist-info/RECORD: 'pkg/extra.py' is not listed");
 
-        wheel.find("pkg-1.0.dist-info/RECORD")->data += "\"unterminated,x,1\n";
+        wheel.add_text("pkg-1.0.dist-info/RECORD",
+                       wheel.text("pkg-1.0.dist-info/RECORD") + "\"unterminated,x,1\n");
         CHECK(wheel.verify_record().at(3) == "pkg-1.0.dist-info/RECORD: line 7 is malformed");
         wheel.remove("pkg-1.0.dist-info/RECORD");
         CHECK(wheel.verify_record() ==
@@ -185,10 +192,10 @@ TEST_SUITE("wheel_archive") {
     TEST_CASE("RECORD quotes paths with commas") {
         fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-wheel-test-");
         Wheel wheel = sample();
-        wheel.add({"pkg/a,\"b\".txt", "x", 0644});
+        wheel.add_text("pkg/a,\"b\".txt", "x");
         wheel.write(dir.path() / "w.whl", 1700000000);
         Wheel back = Wheel::read(dir.path() / "w.whl");
-        CHECK(back.find("pkg-1.0.dist-info/RECORD")->data.find("\"pkg/a,\"\"b\"\".txt\",sha256=") !=
+        CHECK(back.text("pkg-1.0.dist-info/RECORD").find("\"pkg/a,\"\"b\"\".txt\",sha256=") !=
               std::string::npos);
         CHECK(back.verify_record().empty());
     }
@@ -196,7 +203,7 @@ TEST_SUITE("wheel_archive") {
     TEST_CASE("set_tags rewrites the Tag lines of WHEEL in place") {
         Wheel wheel = sample();
         wheel.set_tags({"cp313-cp313-manylinux_2_17_x86_64", "cp313-cp313-manylinux2014_x86_64"});
-        CHECK(wheel.find("pkg-1.0.dist-info/WHEEL")->data ==
+        CHECK(wheel.text("pkg-1.0.dist-info/WHEEL") ==
               "Wheel-Version: 1.0\nGenerator: xbuild-test\nRoot-Is-Purelib: false\n"
               "Tag: cp313-cp313-manylinux_2_17_x86_64\nTag: cp313-cp313-manylinux2014_x86_64\nBuild: 1\n");
         const auto metadata = wheel.wheel_metadata();
@@ -208,25 +215,27 @@ TEST_SUITE("wheel_archive") {
                              doctest::Contains("invalid tag 'cp313-manylinux'"), Error);
         CHECK_THROWS_AS(wheel.set_tags({}), Error);
 
-        wheel.find("pkg-1.0.dist-info/WHEEL")->data = "Wheel-Version: 1.0\n";
+        wheel.add_text("pkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n");
         wheel.set_tags({"py3-none-any"});
-        CHECK(wheel.find("pkg-1.0.dist-info/WHEEL")->data == "Wheel-Version: 1.0\nTag: py3-none-any\n");
-        wheel.find("pkg-1.0.dist-info/WHEEL")->data = "no colon\n";
+        CHECK(wheel.text("pkg-1.0.dist-info/WHEEL") == "Wheel-Version: 1.0\nTag: py3-none-any\n");
+        wheel.add_text("pkg-1.0.dist-info/WHEEL", "no colon\n");
         CHECK_THROWS_WITH_AS(wheel.wheel_metadata(), doctest::Contains("malformed line 'no colon'"), Error);
     }
 
     TEST_CASE("add, remove, dist-info lookups") {
         Wheel wheel = sample();
-        wheel.add({"pkg/__init__.py", "replaced", 0700});
-        CHECK(wheel.find("pkg/__init__.py")->data == "replaced");
+        const stdfs::path before = wheel.find("pkg/__init__.py")->file;
+        wheel.add_text("pkg/__init__.py", "replaced", 0700);
+        CHECK(content(wheel, "pkg/__init__.py") == "replaced");
+        CHECK_FALSE(stdfs::exists(before));  // the replaced file was the wheel's own
         CHECK(wheel.find("pkg/__init__.py")->mode == 0755);
         CHECK(wheel.entries().size() == 5);
         wheel.remove("pkg/__init__.py");
         wheel.remove("not/there");
         CHECK(wheel.find("pkg/__init__.py") == nullptr);
-        CHECK_THROWS_WITH_AS(wheel.add({"../evil", "", 0644}),
+        CHECK_THROWS_WITH_AS(wheel.add_text("../evil", ""),
                              doctest::Contains("entry '../evil' escapes the wheel"), Error);
-        wheel.add({"other-2.0.dist-info/METADATA", "", 0644});
+        wheel.add_text("other-2.0.dist-info/METADATA", "");
         CHECK_THROWS_WITH_AS(wheel.dist_info(), doctest::Contains("several .dist-info directories"), Error);
         CHECK_THROWS_WITH_AS(Wheel().dist_info(), doctest::Contains("no .dist-info directory"), Error);
     }
@@ -235,11 +244,11 @@ TEST_SUITE("wheel_archive") {
         fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-wheel-test-");
         const auto file = dir.path() / "w.whl";
         Wheel wheel = sample();
-        wheel.entries().push_back({"/abs", "", 0644});
+        wheel.entries().push_back({"/abs", wheel.find("pkg/__init__.py")->file, 0644});
         CHECK_THROWS_WITH_AS(wheel.write(file, 0),
                              doctest::Contains("w.whl: entry '/abs' is an absolute path"), Error);
         wheel = sample();
-        wheel.entries().push_back({"pkg/__init__.py", "again", 0644});
+        wheel.entries().push_back({"pkg/__init__.py", wheel.find("pkg/__init__.py")->file, 0644});
         CHECK_THROWS_WITH_AS(wheel.write(file, 0), doctest::Contains("entry 'pkg/__init__.py' appears twice"),
                              Error);
         CHECK_THROWS_WITH_AS(Wheel().write(file, 0), doctest::Contains("no .dist-info directory"), Error);
@@ -250,12 +259,12 @@ TEST_SUITE("wheel_archive") {
     TEST_CASE("non-ASCII names survive a round trip") {
         fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-wheel-test-");
         Wheel wheel = sample();
-        wheel.add({"pkg/d\xc3\xa9j\xc3\xa0_vu.txt", "x", 0644});
+        wheel.add_text("pkg/d\xc3\xa9j\xc3\xa0_vu.txt", "x");
         wheel.write(dir.path() / "w.whl", 1700000000);
         Wheel back = Wheel::read(dir.path() / "w.whl");
         CHECK(back.find("pkg/d\xc3\xa9j\xc3\xa0_vu.txt") != nullptr);
         CHECK(back.verify_record().empty());
-        CHECK_THROWS_WITH_AS(wheel.add({"pkg/\xff.txt", "", 0644}), doctest::Contains("is not UTF-8"), Error);
+        CHECK_THROWS_WITH_AS(wheel.add_text("pkg/\xff.txt", ""), doctest::Contains("is not UTF-8"), Error);
     }
 
     TEST_CASE("hostile zips are refused with the entry named") {
@@ -299,8 +308,9 @@ TEST_SUITE("wheel_archive") {
         std::string zip = fs::read_file(file);
         zip[zip.find("pkg/a.py") + 4] = 'b';  // the local header comes first
         fs::write_file_atomic(file, zip);
-        CHECK_THROWS_WITH_AS(Wheel::read(file), doctest::Contains("entry 'pkg/b.py' has another name"),
-                             Error);
+        CHECK_THROWS_WITH_AS(
+            Wheel::read(file),
+            doctest::Contains("entry 'pkg/a.py' has another name in its local header: 'pkg/b.py'"), Error);
     }
 
     TEST_CASE("encrypted entries are refused") {
@@ -340,14 +350,71 @@ TEST_SUITE("wheel_archive") {
     TEST_CASE("zip-bomb bounds: entry count and uncompressed size") {
         fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-wheel-test-");
         const auto file = dir.path() / "w.whl";
-        make_zip(file, k_valid);
-        CHECK(Wheel::read(file).entries().size() == 2);  // the directory entry is skipped
-        CHECK_THROWS_WITH_AS(Wheel::read(file, {.max_entries = 2}), doctest::Contains("more than 2 entries"),
+        sample().write(file, 0);
+        CHECK(Wheel::read(file).entries().size() == 6);
+        InputLimits limits;
+        limits.max_entries = 5;
+        CHECK_THROWS_WITH_AS(Wheel::read(file, {{}, limits}),
+                             doctest::Contains("6 entries, more than the limit of 5"), Error);
+        limits = InputLimits();
+        limits.max_unpacked_size = 1000;
+        CHECK_THROWS_WITH_AS(
+            Wheel::read(file, {{}, limits}),
+            doctest::Contains("makes more than 1000 bytes uncompressed (XBUILD_MAX_UNPACKED_SIZE)"), Error);
+        limits = InputLimits();
+        limits.max_metadata_size = 1000;  // RECORD fits, METADATA does not
+        Wheel long_description = sample();
+        long_description.add_text("pkg-1.0.dist-info/METADATA",
+                                  "Name: pkg\nVersion: 1.0\n\n" + std::string(2000, 'd'));
+        long_description.write(file, 0);
+        Wheel small = Wheel::read(file, {dir.path(), limits});
+        CHECK(small.find("pkg-1.0.dist-info/METADATA")->file.parent_path().parent_path() == dir.path());
+        CHECK_THROWS_WITH_AS(small.text("pkg-1.0.dist-info/METADATA"),
+                             doctest::Contains("w.whl: pkg-1.0.dist-info/METADATA is larger than 1000 bytes "
+                                               "(XBUILD_MAX_METADATA_SIZE)"),
                              Error);
-        make_zip(file, {{"pkg/big", std::string(5000, 'a')}});
-        CHECK(Wheel::read(file, {.max_bytes = 5000}).entries().size() == 1);
-        CHECK_THROWS_WITH_AS(Wheel::read(file, {.max_bytes = 4999}),
-                             doctest::Contains("entry 'pkg/big' makes more than 4999 bytes uncompressed"),
-                             Error);
+    }
+
+    TEST_CASE("RECORD is checked on read: one error naming the wheel and the file") {
+        fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-wheel-test-");
+        const auto file = dir.path() / "w.whl";
+        sample().write(file, 0);
+        Wheel wheel = Wheel::read(file);
+        // What a lying RECORD looks like: the content changed after RECORD was written.
+        std::vector<xbuild::archive::ZipEntryView> zip;
+        const std::string tampered = "print('tampered')\n";
+        for (const WheelEntry& entry : wheel.entries())
+            zip.push_back({entry.path, entry.path == "pkg/__init__.py" ? std::string_view(tampered) : "",
+                           entry.mode, entry.path == "pkg/__init__.py" ? nullptr : &entry.file});
+        xbuild::archive::write_zip(dir.path() / "tampered.whl", zip, 0);
+        CHECK_THROWS_WITH_AS(
+            Wheel::read(dir.path() / "tampered.whl"),
+            doctest::Contains("tampered.whl: pkg-1.0.dist-info/RECORD: the sha256 of "
+                              "'pkg/__init__.py' does not match its content (and 1 more RECORD "
+                              "problem)"),
+            Error);
+        // A file RECORD does not list; RECORD itself missing.
+        zip.clear();
+        for (const WheelEntry& entry : wheel.entries())
+            zip.push_back({entry.path, "", entry.mode, &entry.file});
+        zip.push_back({"pkg/unlisted.py", "", 0644});
+        xbuild::archive::write_zip(dir.path() / "unlisted.whl", zip, 0);
+        CHECK_THROWS_WITH_AS(
+            Wheel::read(dir.path() / "unlisted.whl"),
+            doctest::Contains("unlisted.whl: pkg-1.0.dist-info/RECORD: 'pkg/unlisted.py' is not listed"),
+            Error);
+        zip.pop_back();
+        std::erase_if(
+            zip, [](const xbuild::archive::ZipEntryView& entry) { return entry.path.ends_with("/RECORD"); });
+        xbuild::archive::write_zip(dir.path() / "norecord.whl", zip, 0);
+        CHECK_THROWS_WITH_AS(Wheel::read(dir.path() / "norecord.whl"),
+                             doctest::Contains("norecord.whl: no pkg-1.0.dist-info/RECORD"), Error);
+        // Signatures of RECORD need not be listed.
+        zip.clear();
+        for (const WheelEntry& entry : wheel.entries())
+            zip.push_back({entry.path, "", entry.mode, &entry.file});
+        zip.push_back({"pkg-1.0.dist-info/RECORD.jws", "{}", 0644});
+        xbuild::archive::write_zip(dir.path() / "signed.whl", zip, 0);
+        CHECK(Wheel::read(dir.path() / "signed.whl").entries().size() == 7);
     }
 }

@@ -25,13 +25,13 @@ const char* const k_host_library = "/usr/lib/x86_64-linux-gnu/libz.so.1";
 // A wheel with a real x86_64 ELF file as its extension module.
 stdfs::path write_wheel(const stdfs::path& dir, const std::string& elf) {
     Wheel wheel;
-    wheel.add({"zpkg/__init__.py", "from ._z import *\n", 0644});
-    wheel.add({"zpkg/_z.cpython-313-x86_64-linux-gnu.so", elf, 0755});
-    wheel.add({"zpkg/data.txt", "not an ELF file\n", 0644});
-    wheel.add({"zpkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: zpkg\nVersion: 1.0\n", 0644});
-    wheel.add({"zpkg-1.0.dist-info/WHEEL",
-               "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: cp313-cp313-linux_x86_64\n",
-               0644});
+    wheel.add_text("zpkg/__init__.py", "from ._z import *\n", 0644);
+    wheel.add_text("zpkg/_z.cpython-313-x86_64-linux-gnu.so", elf, 0755);
+    wheel.add_text("zpkg/data.txt", "not an ELF file\n", 0644);
+    wheel.add_text("zpkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: zpkg\nVersion: 1.0\n", 0644);
+    wheel.add_text(
+        "zpkg-1.0.dist-info/WHEEL",
+        "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: cp313-cp313-linux_x86_64\n", 0644);
     stdfs::path file = dir / "zpkg-1.0-cp313-cp313-linux_x86_64.whl";
     wheel.write(file, 315532800);
     return file;

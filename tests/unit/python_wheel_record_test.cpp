@@ -14,13 +14,29 @@ const std::string k_dist = "pkg-1.0.dist-info";
 }  // namespace
 
 TEST_SUITE("wheel_record") {
+    TEST_CASE("record hashes from content and from a digest agree; a size mismatch is reported") {
+        const std::string digest(
+            "\x2c\xf2\x4d\xba\x5f\xb0\xa3\x0e\x26\xe8\x3b\x2a\xc5\xb9\xe2\x9e\x1b\x16\x1e\x5c\x1f\xa7\x42\x5e"
+            "\x73\x04\x33\x62\x93\x8b\x98\x24",
+            32);  // sha256("hello")
+        CHECK(record_hash_of_digest(digest) == record_hash("hello"));
+        std::vector<RecordFile> files = {record_file("pkg/a.py", "hello")};
+        CHECK(files[0].size == 5);
+        const std::string record = make_record(files, k_dist);
+        files.push_back(record_file("pkg-1.0.dist-info/RECORD", record));
+        files[0].size = 6;
+        CHECK(check_record(record, files, k_dist) ==
+              std::vector<std::string>{
+                  "pkg-1.0.dist-info/RECORD: 'pkg/a.py' has size '5' in RECORD but 6 bytes in the wheel"});
+    }
+
     TEST_CASE("make_record lists files in order, quotes paths, RECORD last and unhashed") {
         const std::vector<RecordFile> files = {
-            {"pkg/b.py", "hello"},
-            {"pkg/a,\"q\".py", ""},
-            {"pkg-1.0.dist-info/RECORD", "stale"},
-            {"pkg-1.0.dist-info/RECORD.jws", "signature"},
-            {"pkg-1.0.dist-info/METADATA", "Name: pkg\n"},
+            record_file("pkg/b.py", "hello"),
+            record_file("pkg/a,\"q\".py", ""),
+            record_file("pkg-1.0.dist-info/RECORD", "stale"),
+            record_file("pkg-1.0.dist-info/RECORD.jws", "signature"),
+            record_file("pkg-1.0.dist-info/METADATA", "Name: pkg\n"),
         };
         CHECK(make_record(files, k_dist) ==
               "pkg/b.py,sha256=LPJNul-wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ,5\n"
@@ -32,10 +48,10 @@ TEST_SUITE("wheel_record") {
     }
 
     TEST_CASE("check_record accepts what make_record wrote") {
-        std::vector<RecordFile> files = {{"pkg/a.py", "a"}, {"pkg/a,b.py", "b"}};
+        std::vector<RecordFile> files = {record_file("pkg/a.py", "a"), record_file("pkg/a,b.py", "b")};
         const std::string record = make_record(files, k_dist);
-        files.push_back({"pkg-1.0.dist-info/RECORD", record});
-        files.push_back({"pkg-1.0.dist-info/RECORD.p7s", "unlisted signature"});
+        files.push_back(record_file("pkg-1.0.dist-info/RECORD", record));
+        files.push_back(record_file("pkg-1.0.dist-info/RECORD.p7s", "unlisted signature"));
         CHECK(check_record(record, files, k_dist).empty());
     }
 
@@ -49,8 +65,9 @@ TEST_SUITE("wheel_record") {
                                    "\r\n"
                                    "\"open,sha256=x,1\n"
                                    "pkg-1.0.dist-info/RECORD,,\n";
-        const std::vector<RecordFile> files = {
-            {"pkg/a.py", "a"}, {"pkg/b.py", "b"}, {"pkg/c.py", "c"}, {"pkg-1.0.dist-info/RECORD", record}};
+        const std::vector<RecordFile> files = {record_file("pkg/a.py", "a"), record_file("pkg/b.py", "b"),
+                                               record_file("pkg/c.py", "c"),
+                                               record_file("pkg-1.0.dist-info/RECORD", record)};
         CHECK(check_record(record, files, k_dist) ==
               std::vector<std::string>{
                   "pkg-1.0.dist-info/RECORD: 'pkg/a.py' is listed twice",
