@@ -51,6 +51,12 @@ as_caller() {
     fi
 }
 if [[ -n ${XBUILD_HOSTILE_USER:-} ]]; then
+    # A system user with subordinate ids (toolchain stages run maintainer scripts: mmdebstrap
+    # --mode=unshare) and a cache of its own.
+    [[ $(id -u) -eq 0 ]] || fail "XBUILD_HOSTILE_USER needs root to set the user up"
+    id "$XBUILD_HOSTILE_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$XBUILD_HOSTILE_USER"
+    grep -q "^$XBUILD_HOSTILE_USER:" /etc/subuid || usermod --add-subuids 300000-365535 "$XBUILD_HOSTILE_USER"
+    grep -q "^$XBUILD_HOSTILE_USER:" /etc/subgid || usermod --add-subgids 300000-365535 "$XBUILD_HOSTILE_USER"
     export XBUILD_CACHE="$WORK/cache"
     mkdir -p "$XBUILD_CACHE"
     chown -R "$XBUILD_HOSTILE_USER" "$WORK"
