@@ -141,6 +141,9 @@ std::filesystem::path step_overlay(const SandboxSpec& spec) {
     // out of reach.
     std::string options = "lowerdir=" + lower + ",upperdir=" + escape_overlay_path(upper.string()) +
                           ",workdir=" + escape_overlay_path(work.string()) + ",userxattr";
+    // A run's scratch upper layer is thrown away afterwards: no sync of the cache's disk when the
+    // overlay goes (that sync cost more than the whole sandbox entry). A layer being built is kept.
+    if (!persistent) options += ",volatile";
     auto root = scratch / "root";
     if (::mount("overlay", root.c_str(), "overlay", MS_NOSUID | MS_NODEV, options.c_str()) != 0)
         die_errno("overlay", "mounting overlayfs over " + spec.layers.back().string());
