@@ -14,14 +14,6 @@ namespace xbuild::python {
 
 namespace {
 
-std::vector<std::string_view> components(std::string_view path) {
-    std::vector<std::string_view> parts;
-    for (size_t at; (at = path.find('/')) != std::string_view::npos; path.remove_prefix(at + 1))
-        parts.push_back(path.substr(0, at));
-    parts.push_back(path);
-    return parts;
-}
-
 // Writes all of data to fd; false (errno set) on failure.
 bool write_all(int fd, const char* data, size_t size) {
     for (size_t done = 0; done < size;) {
@@ -42,7 +34,7 @@ RootWriter::RootWriter(const std::filesystem::path& root)
 
 void RootWriter::create(std::string_view relative, const FileContent& content, unsigned mode,
                         std::string_view label) const {
-    const std::vector<std::string_view> parts = components(relative);
+    const std::vector<std::string_view> parts = text::split(relative, '/');
     for (std::string_view part : parts)
         if (part.empty() || part == "." || part == "..")
             fail("{}: destination '{}' escapes the image root", label, text::printable(relative));

@@ -139,14 +139,6 @@ std::optional<std::string> platform_mismatch(std::string_view platform, const Im
     return fmt::format("is for another platform ('{}'), {}", platform, is);
 }
 
-std::vector<std::string_view> split_tag(std::string_view tag) {
-    std::vector<std::string_view> parts;
-    for (size_t at; (at = tag.find('-')) != std::string_view::npos; tag.remove_prefix(at + 1))
-        parts.push_back(tag.substr(0, at));
-    parts.push_back(tag);
-    return parts;
-}
-
 }  // namespace
 
 std::string ImagePython::describe() const {
@@ -157,7 +149,7 @@ std::string ImagePython::describe() const {
 
 TagCheck check_tag(std::string_view tag, const ImagePython& image_python) {
     const Image image = parse_image(image_python);
-    std::vector<std::string_view> parts = split_tag(tag);
+    std::vector<std::string_view> parts = text::split(tag, '-');
     if (parts.size() != 3 || parts[0].empty() || parts[1].empty() || parts[2].empty())
         return {false, fmt::format("'{}' is not a python-abi-platform tag", printable(tag))};
     std::optional<std::string> why = python_mismatch(parts[0], parts[1], image.python);

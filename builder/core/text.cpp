@@ -33,6 +33,14 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
+std::vector<std::string_view> split(std::string_view text, char separator) {
+    std::vector<std::string_view> parts;
+    for (size_t at; (at = text.find(separator)) != std::string_view::npos; text.remove_prefix(at + 1))
+        parts.push_back(text.substr(0, at));
+    parts.push_back(text);
+    return parts;
+}
+
 std::vector<std::string> split_list(std::string_view text) {
     std::vector<std::string> items;
     std::string current;

@@ -18,6 +18,9 @@ std::vector<std::string_view> lines(std::string_view text);
 // The text without leading and trailing spaces and tabs.
 std::string_view trim(std::string_view text);
 
+// text cut at every separator: "a-b--c" on '-' → {"a", "b", "", "c"}; "" → {""}.
+std::vector<std::string_view> split(std::string_view text, char separator);
+
 // The items of a list typed as one string, split on commas and whitespace ("a,b c" → {"a","b","c"}):
 // XBUILD_ARCHS and the list keys of the configuration files that also take a string.
 std::vector<std::string> split_list(std::string_view text);

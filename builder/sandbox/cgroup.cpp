@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <ctime>
@@ -46,13 +47,8 @@ bool has_word(std::string_view words, std::string_view word) {
 }
 
 bool in_comma_list(std::string_view list, std::string_view item) {
-    for (size_t start = 0; start <= list.size();) {
-        size_t end = list.find(',', start);
-        if (end == std::string_view::npos) end = list.size();
-        if (list.substr(start, end - start) == item) return true;
-        start = end + 1;
-    }
-    return false;
+    const auto items = text::split(list, ',');
+    return std::find(items.begin(), items.end(), item) != items.end();
 }
 
 // Mount points of the cgroup file systems: v2's, and v1's by controller.

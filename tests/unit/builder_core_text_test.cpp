@@ -38,3 +38,12 @@ TEST_SUITE("text") {
         CHECK(text::split_list("one") == Strings{"one"});
     }
 }
+
+TEST_CASE("split cuts at every separator") {
+    using xbuild::text::split;
+    CHECK(split("cp313-cp313-linux_x86_64", '-') ==
+          std::vector<std::string_view>{"cp313", "cp313", "linux_x86_64"});
+    CHECK(split("a--b", '-') == std::vector<std::string_view>{"a", "", "b"});
+    CHECK(split("", '/') == std::vector<std::string_view>{""});
+    CHECK(split("pkg/mod.py", '/') == std::vector<std::string_view>{"pkg", "mod.py"});
+}
