@@ -1,6 +1,6 @@
 // The parent's side of a sandbox's start, as short named steps (see DESIGN.md, conventions):
 //
-//   parent:  cgroup → clone(user mount pid ipc uts net?) → id maps → cgroup.procs → "go" → wait
+//   parent:  cgroup → clone(user mount pid ipc uts net?) → id maps → "g" → cgroup.procs → "c" → wait
 //            (the parent is the helper — "xbuild __sandbox-helper PARENT ERRFD SPEC" — or the
 //            single-threaded CLI itself, see launcher.hpp)
 //   init:    init.cpp
@@ -97,15 +97,19 @@ pid_t start_init(const SandboxSpec& spec, int error_fd, SandboxCgroup& cgroup) {
     }
     ::close(go[0]);
     set_error_fd(-1);
+    // 'g' after the id maps lets init mount while this process moves it into the cgroup; 'c' then
+    // lets it fork CMD. EOF (a failure here) makes init exit without running anything.
     try {
         write_id_maps(init, mapping);
+        ssize_t written = ::write(go[1], "g", 1);
+        (void)written;
         cgroup.add(init);
     } catch (const Error&) {
-        ::close(go[1]);  // EOF: init exits without running anything
+        ::close(go[1]);
         wait_for(init);
         throw;
     }
-    ssize_t written = ::write(go[1], "g", 1);
+    ssize_t written = ::write(go[1], "c", 1);
     (void)written;
     ::close(go[1]);
     return init;

@@ -3,7 +3,8 @@
 //   init:  PID 1: make / private → overlay (rootfs layers, upper on disk) → binds → /proc → /dev
 //          → /tmp → host network files → pivot_root → loopback up → hostname → not dumpable, the
 //          host's argv and environment wiped → rlimits → no_new_privs → seccomp filter (its listener
-//          kept) → fork CMD → serve: reap, forward signals, answer refused calls
+//          kept) → in the cgroup (the parent's "c") → vfork CMD → serve: reap, forward signals,
+//          answer refused calls
 //   CMD:   capabilities cut to the profile → close stray fds → chdir → exec with the clean environment
 #include "builder/sandbox/init.hpp"
 
@@ -60,7 +61,28 @@ std::string find_in_path(const std::string& program, const std::vector<std::stri
     return {};
 }
 
-[[noreturn]] void exec_command(const SandboxSpec& spec, int log_fd) {
+// What CMD execs, resolved in init before the fork: the child then only makes system calls (it shares
+// init's memory until it execs).
+struct ExecPlan {
+    std::string program;
+    std::vector<char*> argv, envp;
+};
+
+ExecPlan plan_exec(const SandboxSpec& spec) {
+    if (spec.argv.empty()) die("exec", "no command given");
+    ExecPlan plan;
+    plan.program = find_in_path(spec.argv[0], spec.env);
+    if (plan.program.empty())
+        die("exec", "command '" + spec.argv[0] + "' not found in the sandbox's PATH");
+    for (const auto& arg : spec.argv) plan.argv.push_back(const_cast<char*>(arg.c_str()));
+    plan.argv.push_back(nullptr);
+    for (const auto& entry : spec.env) plan.envp.push_back(const_cast<char*>(entry.c_str()));
+    plan.envp.push_back(nullptr);
+    return plan;
+}
+
+// CMD, in a vfork child of init: no allocation before exec (the error paths excepted, which end it).
+[[noreturn]] void exec_command(const SandboxSpec& spec, const ExecPlan& plan, int log_fd) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -78,19 +100,11 @@ std::string find_in_path(const std::string& program, const std::vector<std::stri
     if (report_fd > 3) ::syscall(SYS_close_range, 3u, static_cast<unsigned>(report_fd - 1), 0u);
     ::syscall(SYS_close_range, static_cast<unsigned>(report_fd + 1), ~0u, 0u);
     if (::chdir(spec.workdir.c_str()) != 0) die_errno("exec", "workdir " + spec.workdir.string());
-    if (spec.argv.empty()) die("exec", "no command given");
-    std::string program = find_in_path(spec.argv[0], spec.env);
-    if (program.empty()) die("exec", "command '" + spec.argv[0] + "' not found in the sandbox's PATH");
-    std::vector<char*> argv, envp;
-    for (const auto& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& entry : spec.env) envp.push_back(const_cast<char*>(entry.c_str()));
-    envp.push_back(nullptr);
-    ::execve(program.c_str(), argv.data(), envp.data());
+    ::execve(plan.program.c_str(), plan.argv.data(), plan.envp.data());
     if (errno == ENOEXEC || errno == ENOENT)
-        die("exec", "cannot run '" + program + "': " + errno_text(errno) +
+        die("exec", "cannot run '" + plan.program + "': " + errno_text(errno) +
                         " (a foreign-arch binary needs its qemu binfmt entry; see `xbuild doctor`)");
-    die_errno("exec", "cannot run '" + program + "'");
+    die_errno("exec", "cannot run '" + plan.program + "'");
 }
 
 // init was cloned from xbuild (or its helper): its memory still holds the host's argv and environment,
@@ -195,6 +209,25 @@ class Refusals {
     }
 }
 
+// vfork: copying init's page tables (a copy of xbuild's) cost more than the rest of the exec. Kept
+// out of line so that nothing of the caller lives across it.
+[[gnu::noinline]] pid_t spawn_command(const SandboxSpec& spec, const ExecPlan& plan, int log_fd) {
+    pid_t command = ::vfork();
+    if (command < 0) die_errno("exec", "vfork");
+    if (command == 0) exec_command(spec, plan, log_fd);
+    return command;
+}
+
+// One byte from the parent: 'g' once the id maps are written, 'c' once init is in the cgroup. EOF
+// instead means the parent failed (or died): init exits without running anything.
+void wait_for_parent(int go_fd, char expected) {
+    char byte = 0;
+    while (::read(go_fd, &byte, 1) < 0 && errno == EINTR) {
+    }
+    if (byte != expected) ::_exit(125);
+    if (expected == 'c') ::close(go_fd);
+}
+
 void set_limit(int resource, rlim_t value, const char* what) {
     rlimit limit{value, value};
     if (::setrlimit(resource, &limit) != 0) die_errno("limits", what);
@@ -206,11 +239,7 @@ void run_init(const SandboxSpec& spec, int go_fd, bool limit_nproc) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     // Wait for the parent's go (written after the id maps and the cgroup). The parent is outside
     // this pid namespace (getppid() is 0 here); EOF instead of the byte means it died first.
-    char go = 0;
-    while (::read(go_fd, &go, 1) < 0 && errno == EINTR) {
-    }
-    if (go != 'g') ::_exit(125);
-    ::close(go_fd);
+    wait_for_parent(go_fd, 'g');
     step_make_root_private();
     auto new_root = step_overlay(spec);
     Fd root_fd(::open(new_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -249,9 +278,10 @@ void run_init(const SandboxSpec& spec, int go_fd, bool limit_nproc) {
     Fd signal_fd(::signalfd(-1, &handled, SFD_CLOEXEC));
     if (!signal_fd) die_errno("init", "signalfd");
 
-    pid_t command = ::fork();
-    if (command < 0) die_errno("exec", "fork");
-    if (command == 0) exec_command(spec, log_fd);
+    const ExecPlan plan = plan_exec(spec);
+    // The cgroup is joined (the parent's second byte) before anything of the build runs.
+    wait_for_parent(go_fd, 'c');
+    pid_t command = spawn_command(spec, plan, log_fd);
     int report_fd = log_fd >= 0 ? log_fd : STDERR_FILENO;
     ::close(error_fd());
     set_error_fd(-1);
