@@ -13,16 +13,20 @@
 #include "builder/core/text.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/toolchain/cross.hpp"
+#include "builder/toolchain/sysroot.hpp"
 #include "node/npm.hpp"
 
 namespace xbuild::node {
 
 namespace stdfs = std::filesystem;
 
-std::vector<std::string> node_cross_environment(const NodeTarget& target) {
-    if (target.emulate || target.arch == &host_arch()) return {};
-    auto env = toolchain::cross_compiler_environment(*target.arch);
-    env.push_back("LINK=" + std::string(target.arch->gnu_triplet) + "-g++");
+toolchain::ToolchainSetup node_toolchain_setup(const NodeTarget& target) {
+    return {*target.arch, *target.floor, !target.emulate && target.arch != &host_arch(), target.emulate};
+}
+
+std::vector<std::string> node_build_environment(const NodeTarget& target) {
+    auto env = toolchain::compiler_environment(node_toolchain_setup(target));
+    env.push_back(fmt::format("LINK={}/bin/c++", toolchain::k_tools_dir));
     return env;
 }
 
@@ -43,9 +47,7 @@ std::string build_script(const BuildRequest& request) {
     } else {
         // cmake-js: Node-API builds (package.json binary.napi_versions) use node-api-headers from the
         // tools; others the suite's headers through npm_config_nodedir.
-        std::string toolchain_file = node_cross_environment(request.target).empty()
-                                         ? ""
-                                         : " --CDCMAKE_TOOLCHAIN_FILE=/xbuild/toolchain.cmake";
+        const std::string toolchain_file = " --CDCMAKE_TOOLCHAIN_FILE=/xbuild/toolchain.cmake";
         script += fmt::format(
             "node /xbuild/tools/node_modules/cmake-js/bin/cmake-js rebuild --arch={} --parallel {}{}\n", arch,
             jobs, toolchain_file);
@@ -63,10 +65,10 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     fs::make_dirs(out);
     // Builds write into their source tree (build/): they get a copy.
     fs::copy_tree(request.source, src);
-    toolchain::write_cross_files(tools, *target.arch);
+    toolchain::write_toolchain_files(tools, node_toolchain_setup(target));
     fs::make_dirs(tools / "tools");  // the mount point of the npm tools inside /xbuild
 
-    std::vector<std::string> env = node_cross_environment(target);
+    std::vector<std::string> env = node_build_environment(target);
     env.push_back(fmt::format("SOURCE_DATE_EPOCH={}", request.source_date_epoch));
     env.push_back("npm_config_nodedir=/usr");
     env.push_back("HOME=/tmp");
@@ -84,7 +86,8 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     spec.binds = {{src, "/src", false},
                   {out, "/out", false},
                   {tools, "/xbuild", true},
-                  {request.tools, "/xbuild/tools", true}};
+                  {request.tools, "/xbuild/tools", true},
+                  {request.toolchain.sysroot, toolchain::k_sysroot_dir, true}};
     spec.extra_files = request.toolchain.extra_files;
     spec.env = sandbox::sandbox_environment(env);
     spec.workdir = "/src";

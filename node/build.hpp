@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/toolchain/cross.hpp"
 #include "node/project.hpp"
 #include "node/stages.hpp"
 
@@ -22,9 +23,12 @@ struct BuildRequest {
     long long source_date_epoch;
 };
 
-// Environment of a cross build: the cross toolchain's (compilers, binutils, CMake toolchain file)
-// and LINK, which node-gyp's make rules use to link; empty for a native or emulated build.
-std::vector<std::string> node_cross_environment(const NodeTarget& target);
+// The compilers of target (builder/toolchain/cross.hpp): clang against the floor's sysroot in a
+// host-arch stage, the stage's gcc against it in an emulated one.
+toolchain::ToolchainSetup node_toolchain_setup(const NodeTarget& target);
+// Environment of a build: the toolchain's (compiler wrappers, binutils, CMake toolchain file) and
+// LINK, which node-gyp's make rules use to link.
+std::vector<std::string> node_build_environment(const NodeTarget& target);
 
 struct BuiltAddon {
     std::filesystem::path file;  // the .node file in work/src/build/Release

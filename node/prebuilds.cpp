@@ -63,6 +63,9 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
             project.abi_unstable.size() > 1 ? fmt::format(" (and {} more)", project.abi_unstable.size() - 1)
                                             : "");
     const auto archs = plan_archs(project);
+    const toolchain::Floor& floor = project.config.glibc.empty()
+                                        ? toolchain::default_floor()
+                                        : toolchain::find_floor(project.config.glibc, "glibc");
     const stdfs::path output_dir = options.output_dir.empty()
                                        ? source / "prebuilds"
                                        : stdfs::absolute(options.output_dir).lexically_normal();
@@ -109,7 +112,7 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
         const auto start = std::chrono::steady_clock::now();
         const std::string platform = platform_dir(*arch);
         try {
-            NodeTarget target{arch, options.emulate, options.abi};
+            NodeTarget target{arch, options.emulate, options.abi, &floor};
             const Arch* stage_multiarch = arch != &host_arch() ? arch : multiarch;
             PreparedStage base = stage_multiarch == multiarch
                                      ? host_base
@@ -117,9 +120,9 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
             auto toolchain = prepare_toolchain(context, project, target, base);
             auto runtime = prepare_test_stage(context, project, *arch);
             hash::Sha256 key;
-            key.update(fmt::format("xbuild-prebuild 1 {} {}\n{}\n{} {} {}\n", XBUILD_VERSION,
-                                   stage::binary_identity(), source_key, toolchain.key, runtime.key,
-                                   tools.filename().string()));
+            key.update(fmt::format("xbuild-prebuild 2 {} {}\n{}\n{} {} {} {}\n", XBUILD_VERSION,
+                                   stage::binary_identity(), source_key, toolchain.key, toolchain.sysroot_key,
+                                   runtime.key, tools.filename().string()));
             key.update(fmt::format("{} {} {} {} {}\n{}\n{}\nepoch {}\n", outcome.arch, options.emulate,
                                    options.abi, options.strip, project.config.napi_version.value_or(0),
                                    project.config.test_command, fmt::join(project.config.environment, "\n"),
@@ -149,10 +152,16 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
 
                 const std::string file_name =
                     prebuild_file_name(project.prebuild_name, *arch, {built.abi, "glibc"});
-                elf::LibraryResolver resolver(toolchain.layers, *arch);
+                // Libraries are grafted from the sysroot the addon was linked against.
+                elf::LibraryResolver resolver({toolchain.sysroot}, *arch);
                 auto checked = check_prebuild(
                     built.file, *arch, resolver,
                     {"prebuilds/" + platform + "/" + file_name, file_name, options.strip, work.path()});
+                if (!checked.glibc_floor.empty() &&
+                    toolchain::compare_glibc(checked.glibc_floor, floor.glibc) > 0)
+                    fail("{}: needs glibc {}, more than its floor {} ({})", file_name, checked.glibc_floor,
+                         floor.glibc,
+                         project.config.glibc_source.empty() ? "the default" : project.config.glibc_source);
                 const stdfs::path staged = work.path() / "prebuilds";
                 write_staged(checked.files, staged / platform);
 

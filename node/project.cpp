@@ -10,6 +10,7 @@
 #include "builder/core/fs.hpp"
 #include "builder/core/text.hpp"
 #include "builder/stage/stage.hpp"
+#include "builder/toolchain/floor.hpp"
 
 namespace xbuild::node {
 
@@ -53,6 +54,9 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
             if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 100)
                 fail("{}: must be a Node-API version number (1, 2, ... 10)", at);
             config.napi_version = value.get<int>();
+        } else if (key == "glibc") {
+            config.glibc = toolchain::find_floor(string_value(value, at), at).glibc;
+            config.glibc_source = "package.json xbuild.glibc";
         } else if (key == "suite") {
             config.suite = string_value(value, at);
             stage::check_suite(config.suite);
@@ -62,8 +66,8 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
                 config.environment.push_back(name + "=" + string_value(item, at + "." + name));
         } else {
             fail(
-                "{}: unknown key (known: archs, build-packages, test-command, test-packages, napi-version, "
-                "suite, environment)",
+                "{}: unknown key (known: archs, glibc, build-packages, test-command, test-packages, "
+                "napi-version, suite, environment)",
                 at);
         }
     }
@@ -76,6 +80,10 @@ void apply_environment(PrebuildConfig& config) {
         return std::string(value);
     };
     if (auto v = env("XBUILD_ARCHS")) config.archs = text::split_list(*v);
+    if (auto v = env("XBUILD_GLIBC")) {
+        config.glibc = toolchain::find_floor(*v, "XBUILD_GLIBC").glibc;
+        config.glibc_source = "XBUILD_GLIBC";
+    }
     if (auto v = env("XBUILD_BUILD_PACKAGES")) {
         config.build_packages = text::split_list(*v);
         stage::check_package_names(config.build_packages, "XBUILD_BUILD_PACKAGES");
@@ -205,6 +213,10 @@ NodeProject load_node_project(const stdfs::path& dir, const PrebuildOverrides& o
     project.abi_unstable = find_abi_unstable_includes(dir);
 
     if (!overrides.archs.empty()) project.config.archs = overrides.archs;
+    if (!overrides.glibc.empty()) {
+        project.config.glibc = toolchain::find_floor(overrides.glibc, "--glibc").glibc;
+        project.config.glibc_source = "--glibc";
+    }
     apply_environment(project.config);
     return project;
 }

@@ -19,6 +19,8 @@ struct PrebuildConfig {
     std::vector<std::string> test_packages;   // Debian packages of the test stage
     std::optional<int> napi_version;          // NAPI_VERSION to compile with; none: the headers' default
     std::string suite;                        // Debian suite whose nodejs builds and tests (trixie)
+    std::string glibc;                        // the glibc floor ("2.31"), checked; empty: the default
+    std::string glibc_source;                 // where it was set: "--glibc", "XBUILD_GLIBC"
     std::vector<std::string> environment;     // KEY=VALUE for the build
 };
 
@@ -37,10 +39,11 @@ struct NodeProject {
 
 struct PrebuildOverrides {  // the command line
     std::vector<std::string> archs;
+    std::string glibc;
 };
 
 // Reads dir/package.json. Precedence: the "xbuild" section < command line < environment
-// (XBUILD_ARCHS, XBUILD_BUILD_PACKAGES, XBUILD_TEST_COMMAND, XBUILD_TEST_PACKAGES,
+// (XBUILD_ARCHS, XBUILD_GLIBC, XBUILD_BUILD_PACKAGES, XBUILD_TEST_COMMAND, XBUILD_TEST_PACKAGES,
 // XBUILD_ENVIRONMENT). Throws Error naming the file and key on bad input, or the directory when it
 // has no package.json, or neither binding.gyp nor CMakeLists.txt.
 NodeProject load_node_project(const std::filesystem::path& dir, const PrebuildOverrides& overrides);

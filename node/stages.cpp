@@ -8,6 +8,7 @@
 #include "builder/sandbox/spec.hpp"
 #include "builder/stage/layer.hpp"
 #include "builder/stage/recipes.hpp"
+#include "builder/toolchain/sysroot.hpp"
 #include "node/npm.hpp"
 
 namespace xbuild::node {
@@ -80,13 +81,6 @@ PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& 
         base = *found;
         description = host_base.description;
     }
-    const bool cross = !target.emulate && target.arch != &host_arch();
-    for (std::string package : project.config.build_packages) {
-        // Libraries to link against must be the target's.
-        if (cross && package.find(':') == std::string::npos)
-            package += ":" + std::string(target.arch->debian);
-        extra.push_back(package);
-    }
     if (project.build_system == BuildSystem::cmake_js) {
         auto cmake = node_recipes().strings("toolchain", "cmake-packages");
         extra.insert(extra.end(), cmake.begin(), cmake.end());
@@ -97,6 +91,13 @@ PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& 
     result.extra_files = prepared.extra_files;
     if (!target.emulate)
         result.in_use.insert(result.in_use.end(), host_base.in_use.begin(), host_base.in_use.end());
+    // The target half: the floor's C and C++ runtime and the project's build-packages (libraries to
+    // link against: the target's, from the floor's suite). Node's headers come from the build suite.
+    auto sysroot = toolchain::ensure_sysroot(
+        context, {*target.floor, *target.arch, project.config.build_packages, {}, ""}, result);
+    result.sysroot = sysroot.root;
+    result.sysroot_key = sysroot.key;
+    result.description += " + " + sysroot.description;
     return result;
 }
 

@@ -7,6 +7,7 @@
 
 #include "builder/core/arch.hpp"
 #include "builder/stage/context.hpp"
+#include "builder/toolchain/floor.hpp"
 #include "node/project.hpp"
 
 namespace xbuild::node {
@@ -18,6 +19,7 @@ struct NodeTarget {
     const Arch* arch = nullptr;
     bool emulate = false;  // compile in a target-arch toolchain stage under qemu
     bool abi = false;      // --abi: build against the suite's Node headers, for its ABI only
+    const toolchain::Floor* floor = nullptr;  // the glibc floor its sysroot gives
 };
 
 // recipes/node.toml: the system sonames a prebuild may need without grafting.

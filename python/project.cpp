@@ -9,6 +9,7 @@
 #include "builder/core/text.hpp"
 #include "builder/stage/recipes.hpp"
 #include "builder/stage/stage.hpp"
+#include "builder/toolchain/floor.hpp"
 #include "python/wheel_name.hpp"
 
 namespace xbuild::python {
@@ -25,7 +26,10 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
             config.archs = stage::toml_string_list(node, where);
         else if (key == "python")
             config.pythons = stage::toml_string_list(node, where);
-        else if (key == "build-packages") {
+        else if (key == "manylinux") {
+            config.manylinux = toolchain::find_floor(stage::toml_string(node, where), where).name;
+            config.manylinux_source = "[tool.xbuild] manylinux";
+        } else if (key == "build-packages") {
             config.build_packages = stage::toml_string_list(node, where);
             stage::check_package_names(config.build_packages, where);
         } else if (key == "test-command")
@@ -56,7 +60,8 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
             // Sections of other commands.
         } else {
             fail(
-                "{}: unknown key (known: archs, python, build-packages, test-command, test-requires, "
+                "{}: unknown key (known: archs, python, manylinux, build-packages, test-command, "
+                "test-requires, "
                 "before-build, environment, skip, requirement-packages)",
                 where);
         }
@@ -98,6 +103,10 @@ void apply_environment(WheelConfig& config) {
     };
     if (auto v = env("XBUILD_ARCHS")) config.archs = text::split_list(*v);
     if (auto v = env("XBUILD_PYTHON")) config.pythons = text::split_list(*v);
+    if (auto v = env("XBUILD_MANYLINUX")) {
+        config.manylinux = toolchain::find_floor(*v, "XBUILD_MANYLINUX").name;
+        config.manylinux_source = "XBUILD_MANYLINUX";
+    }
     if (auto v = env("XBUILD_BUILD_PACKAGES")) {
         config.build_packages = text::split_list(*v);
         stage::check_package_names(config.build_packages, "XBUILD_BUILD_PACKAGES");
@@ -163,6 +172,11 @@ PythonProject load_project(const stdfs::path& dir, const WheelOverrides& overrid
             project.name = stage::toml_string(*name, pyproject.string() + ": [project] name");
             check_name(project.name, pyproject.string() + ": [project] name");
         }
+        if (const toml::node* requires_python = root["project"]["requires-python"].node()) {
+            project.config.requires_python_where = pyproject.string() + ": [project] requires-python";
+            project.config.requires_python =
+                stage::toml_string(*requires_python, project.config.requires_python_where);
+        }
         if (const toml::table* tool = root["tool"]["xbuild"].as_table())
             read_tool_table(*tool, pyproject.string(), project.config);
     }
@@ -182,6 +196,10 @@ PythonProject load_project(const stdfs::path& dir, const WheelOverrides& overrid
     project.normalized_name = normalize_name(project.name);
     if (!overrides.archs.empty()) project.config.archs = overrides.archs;
     if (!overrides.pythons.empty()) project.config.pythons = overrides.pythons;
+    if (!overrides.manylinux.empty()) {
+        project.config.manylinux = toolchain::find_floor(overrides.manylinux, "--manylinux").name;
+        project.config.manylinux_source = "--manylinux";
+    }
     apply_environment(project.config);
     return project;
 }

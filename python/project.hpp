@@ -12,7 +12,11 @@ namespace xbuild::python {
 
 struct WheelConfig {
     std::vector<std::string> archs;           // empty: the host arch
-    std::vector<std::string> pythons;         // "3.13"; empty: the default suite's
+    std::vector<std::string> pythons;         // "3.13"; empty: every one requires-python allows
+    std::string manylinux;                    // the glibc floor ("2_31"), checked; empty: the default
+    std::string manylinux_source;             // where it was set: "--manylinux", "XBUILD_MANYLINUX"
+    std::string requires_python;              // [project] requires-python (the default Pythons)
+    std::string requires_python_where;        // "<file>: [project] requires-python"
     std::vector<std::string> build_packages;  // Debian packages for the toolchain stage
     std::string test_command;                 // empty: import every top-level module
     std::vector<std::string> test_requires;   // Debian packages for the test stage
@@ -35,6 +39,7 @@ struct PythonProject {
 struct WheelOverrides {  // the command line
     std::vector<std::string> archs;
     std::vector<std::string> pythons;
+    std::string manylinux;
 };
 
 // A valid project name (PEP 508): ASCII letters, digits, '.', '_' and '-', starting and ending with
@@ -42,7 +47,7 @@ struct WheelOverrides {  // the command line
 bool is_valid_project_name(std::string_view name);
 
 // Reads dir/pyproject.toml (and falls back to setup.py's legacy defaults). Precedence:
-// config < command line < XBUILD_* environment (XBUILD_ARCHS, XBUILD_PYTHON,
+// config < command line < XBUILD_* environment (XBUILD_ARCHS, XBUILD_PYTHON, XBUILD_MANYLINUX,
 // XBUILD_BUILD_PACKAGES, XBUILD_TEST_COMMAND, XBUILD_TEST_REQUIRES, XBUILD_BEFORE_BUILD,
 // XBUILD_ENVIRONMENT, XBUILD_SKIP). Throws Error naming the file and key on bad input (an invalid
 // project name or Debian package name included), or the directory when it is not a Python project.

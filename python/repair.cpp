@@ -68,6 +68,13 @@ RepairResult repair_wheel(Wheel wheel, const Arch& arch, const elf::LibraryResol
             fail("{}: meets no manylinux policy for {}: {}", label, arch.uname, why);
         }
         result.policy = evaluation.policy;
+        if (!options.floor.empty()) {
+            auto blockers = evaluation.blockers_for(options.floor);
+            if (!blockers.empty())
+                fail("{}: needs more than its floor {} ({}): {} {}", label, options.floor,
+                     options.floor_source.empty() ? "the default" : options.floor_source,
+                     blockers.front().file, blockers.front().what);
+        }
         if (!options.plat.empty()) {
             std::string plat = options.plat;  // a policy, an alias, or a full tag with the arch
             std::string suffix = "_" + std::string(arch.uname);

@@ -20,6 +20,10 @@ struct RepairOptions {
     // Where the wheel is extracted and edited (a temporary directory inside it, removed afterwards);
     // empty: the system's temporary directory.
     std::filesystem::path work_dir;
+    // A policy the wheel may not exceed (its build's glibc floor, "manylinux_2_31"): the tag is still
+    // the lowest possible; a file that needs more is an error naming it and the symbol.
+    std::string floor;
+    std::string floor_source;  // how the floor was chosen, for the error: "--manylinux"
 };
 
 struct RepairResult {

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "builder/core/error.hpp"
+#include "builder/core/text.hpp"
 #include "python/python_recipes.hpp"
 #include "python/wheel_name.hpp"
 
@@ -30,6 +31,55 @@ Requirement parse_requirement(std::string_view text) {
 }
 
 namespace {
+
+// The release segment of a PEP 440 version ("3.13.5" → 3, 13, 5); what follows it is ignored.
+std::vector<int> version_parts(const std::string& text) {
+    std::vector<int> parts;
+    int value = 0;
+    bool digits = false;
+    for (char c : text) {
+        if (std::isdigit(static_cast<unsigned char>(c))) {
+            value = value * 10 + (c - '0');
+            digits = true;
+        } else if (c == '.') {
+            parts.push_back(value);
+            value = 0;
+            digits = false;
+        } else {
+            break;
+        }
+    }
+    if (digits) parts.push_back(value);
+    return parts;
+}
+
+// PEP 440 comparison of release segments; ".*" after the right side of == and != compares the
+// prefix only.
+bool version_matches(const std::string& left, const std::string& op, const std::string& right) {
+    if ((op == "==" || op == "!=") && right.ends_with(".*")) {
+        auto prefix = version_parts(right.substr(0, right.size() - 2));
+        auto a = version_parts(left);
+        a.resize(std::max(a.size(), prefix.size()));
+        bool equal = std::equal(prefix.begin(), prefix.end(), a.begin());
+        return op == "==" ? equal : !equal;
+    }
+    auto a = version_parts(left), b = version_parts(right);
+    size_t n = std::max(a.size(), b.size());
+    a.resize(n), b.resize(n);
+    if (op == "==" || op == "===") return a == b;
+    if (op == "!=") return a != b;
+    if (op == "<") return a < b;
+    if (op == "<=") return a <= b;
+    if (op == ">") return a > b;
+    if (op == ">=") return a >= b;
+    if (op == "~=") {
+        auto prefix = version_parts(right);
+        if (prefix.size() < 2) return a >= b;
+        prefix.pop_back();
+        return a >= b && std::equal(prefix.begin(), prefix.end(), a.begin());
+    }
+    return false;
+}
 
 // A small recursive-descent evaluator over tokens of a PEP 508 marker.
 class MarkerParser {
@@ -126,48 +176,13 @@ class MarkerParser {
         if (keyword("in")) return "in";
         error("expected a comparison");
     }
-    static std::vector<int> version_parts(const std::string& text) {
-        std::vector<int> parts;
-        int value = 0;
-        bool digits = false;
-        for (char c : text) {
-            if (std::isdigit(static_cast<unsigned char>(c))) {
-                value = value * 10 + (c - '0');
-                digits = true;
-            } else if (c == '.') {
-                parts.push_back(value);
-                value = 0;
-                digits = false;
-            } else {
-                break;
-            }
-        }
-        if (digits) parts.push_back(value);
-        return parts;
-    }
     static bool is_version(const std::string& text) {
         return !text.empty() && std::isdigit(static_cast<unsigned char>(text[0]));
     }
     bool compare(const std::string& left, const std::string& op, const std::string& right) const {
         if (op == "in") return right.find(left) != std::string::npos;
         if (op == "not in") return right.find(left) == std::string::npos;
-        if (is_version(left) && is_version(right)) {
-            auto a = version_parts(left), b = version_parts(right);
-            size_t n = std::max(a.size(), b.size());
-            a.resize(n), b.resize(n);
-            if (op == "==" || op == "===") return a == b;
-            if (op == "!=") return a != b;
-            if (op == "<") return a < b;
-            if (op == "<=") return a <= b;
-            if (op == ">") return a > b;
-            if (op == ">=") return a >= b;
-            if (op == "~=") {
-                auto prefix = version_parts(right);
-                if (prefix.size() < 2) return a >= b;
-                prefix.pop_back();
-                return a >= b && std::equal(prefix.begin(), prefix.end(), a.begin());
-            }
-        }
+        if (is_version(left) && is_version(right)) return version_matches(left, op, right);
         if (op == "==" || op == "===") return left == right;
         if (op == "!=") return left != right;
         fail("cannot evaluate marker '{}': '{}' needs versions on both sides", m_text, op);
@@ -221,6 +236,24 @@ std::vector<std::string> debian_packages_for(
     std::sort(packages.begin(), packages.end());
     packages.erase(std::unique(packages.begin(), packages.end()), packages.end());
     return packages;
+}
+
+bool python_allows(std::string_view requires_python, const std::string& version, const std::string& where) {
+    for (std::string_view item : text::split(requires_python, ',')) {
+        std::string spec(text::trim(item));
+        if (spec.empty()) continue;
+        size_t op_end = 0;
+        while (op_end < spec.size() && std::string_view("<>=!~").find(spec[op_end]) != std::string_view::npos)
+            ++op_end;
+        std::string op = spec.substr(0, op_end), right(text::trim(spec.substr(op_end)));
+        static const char* const ops[] = {"==", "!=", "<", "<=", ">", ">=", "~=", "==="};
+        if (std::find(std::begin(ops), std::end(ops), op) == std::end(ops) || right.empty() ||
+            !std::isdigit(static_cast<unsigned char>(right[0])))
+            fail("{}: '{}' is not a version specifier (PEP 440: >=3.9, <3.14, !=3.11.*)", where,
+                 text::printable(spec));
+        if (!version_matches(version, op, right)) return false;
+    }
+    return true;
 }
 
 }  // namespace xbuild::python

@@ -35,4 +35,8 @@ std::vector<std::string> debian_packages_for(
     std::string_view target_debian_arch, const std::map<std::string, std::vector<std::string>>& project_map,
     const std::string& pyproject);
 
+// Whether a Python of version ("3.13.5") satisfies requires_python (PEP 440 specifiers joined by
+// commas: ">=3.9, !=3.11.*"). Throws Error naming where for a malformed specifier.
+bool python_allows(std::string_view requires_python, const std::string& version, const std::string& where);
+
 }  // namespace xbuild::python

@@ -7,6 +7,7 @@
 #include "builder/core/error.hpp"
 #include "builder/stage/stage.hpp"
 #include "python/python_recipes.hpp"
+#include "python/requirements.hpp"
 
 namespace xbuild::python {
 
@@ -49,6 +50,33 @@ std::string default_python() {
     return python_for_suite(stage::k_default_suite);
 }
 
+std::vector<std::string> default_pythons(const WheelConfig& config) {
+    std::vector<std::string> pythons;
+    const auto& root = python_recipes();
+    if (const toml::table* suites = root["suites"].as_table()) {
+        for (const auto& [version, suite] : *suites) {
+            const std::string python(version.str());
+            const std::string full = root["versions"][python].value_or(python);
+            if (config.requires_python.empty() ||
+                python_allows(config.requires_python, full, config.requires_python_where))
+                pythons.push_back(python);
+        }
+    }
+    std::sort(pythons.begin(), pythons.end(), [](const std::string& a, const std::string& b) {
+        return toolchain::compare_glibc(a, b) < 0;  // dotted numbers: 3.9 before 3.11
+    });
+    if (pythons.empty())
+        fail("{}: '{}' allows none of the Pythons Debian serves ({})", config.requires_python_where,
+             config.requires_python, [&] {
+                 std::string known;
+                 if (const toml::table* versions = root["versions"].as_table())
+                     for (const auto& [version, full] : *versions)
+                         known += (known.empty() ? "" : ", ") + full.value_or(std::string(version.str()));
+                 return known;
+             }());
+    return pythons;
+}
+
 bool matches_selector(std::string_view build_id, std::string_view selector) {
     return ::fnmatch(std::string(selector).c_str(), std::string(build_id).c_str(), 0) == 0;
 }
@@ -63,12 +91,15 @@ std::vector<WheelTarget> plan_targets(const WheelConfig& config, bool emulate) {
     std::vector<std::string> pythons;
     for (const std::string& python : config.pythons)
         if (std::find(pythons.begin(), pythons.end(), python) == pythons.end()) pythons.push_back(python);
-    if (pythons.empty()) pythons.push_back(default_python());
+    if (pythons.empty()) pythons = default_pythons(config);
+    const toolchain::Floor& floor = config.manylinux.empty()
+                                        ? toolchain::default_floor()
+                                        : toolchain::find_floor(config.manylinux, "manylinux");
     std::vector<WheelTarget> targets;
     for (const std::string& python : pythons) {
         std::string suite = suite_for_python(python);
         for (const Arch* arch : archs) {
-            WheelTarget target{arch, python, suite, emulate && arch != &host_arch()};
+            WheelTarget target{arch, python, suite, emulate && arch != &host_arch(), &floor};
             bool skipped = std::any_of(
                 config.skip.begin(), config.skip.end(),
                 [&](const std::string& selector) { return matches_selector(target.build_id(), selector); });

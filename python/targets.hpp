@@ -5,17 +5,19 @@
 #include <vector>
 
 #include "builder/core/arch.hpp"
+#include "builder/toolchain/floor.hpp"
 #include "python/project.hpp"
 
 namespace xbuild::python {
 
 struct WheelTarget {
     const Arch* arch;
-    std::string python;            // "3.13"
-    std::string suite;             // "trixie": the suite that ships that Python
-    bool emulate;                  // toolchain stage in a target-arch rootfs under qemu
-    std::string cp_tag() const;    // "cp313"
-    std::string build_id() const;  // "cp313-manylinux_aarch64" (cibuildwheel's identifiers)
+    std::string python;                       // "3.13"
+    std::string suite;                        // "trixie": the suite that ships that Python
+    bool emulate;                             // toolchain stage in a target-arch rootfs under qemu
+    const toolchain::Floor* floor = nullptr;  // the glibc floor its sysroot gives
+    std::string cp_tag() const;               // "cp313"
+    std::string build_id() const;             // "cp313-manylinux_aarch64" (cibuildwheel's identifiers)
 };
 
 // X.Y → the Debian suite that ships it (recipes/python.toml [suites]); Error for others.
@@ -25,6 +27,9 @@ std::string python_for_suite(std::string_view suite);
 // The Python of the default suite.
 std::string default_python();
 // fnmatch-style selector ("cp39-*", "*_aarch64", "cp313-manylinux_x86_64") against a build id.
+// Every Python of recipes/python.toml [suites] that the project's requires-python allows (all of
+// them without one), oldest first; Error when it allows none.
+std::vector<std::string> default_pythons(const WheelConfig& config);
 bool matches_selector(std::string_view build_id, std::string_view selector);
 // archs × pythons from the config (host arch / default Python when empty), minus skip.
 // Errors name unknown archs and Pythons.

@@ -8,21 +8,27 @@
 #include "builder/core/text.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/toolchain/cross.hpp"
+#include "builder/toolchain/sysroot.hpp"
 
 namespace xbuild::python {
 
 namespace stdfs = std::filesystem;
 
-std::vector<std::string> cross_environment(const WheelTarget& target) {
-    if (target.emulate || target.arch == &host_arch()) return {};
-    const std::string triplet(target.arch->gnu_triplet);
-    std::vector<std::string> env{
-        "_PYTHON_HOST_PLATFORM=linux-" + std::string(target.arch->uname),
-        "_PYTHON_SYSCONFIGDATA_NAME=_sysconfigdata__" + triplet,
-    };
-    // No LDSHARED: the target's sysconfig data already names the cross linker with Debian's flags
-    // (-Wl,-z,relro ...); a bare value would drop them.
-    auto compilers = toolchain::cross_compiler_environment(*target.arch);
+toolchain::ToolchainSetup toolchain_setup(const WheelTarget& target) {
+    return {*target.arch, *target.floor, !target.emulate && target.arch != &host_arch(), target.emulate};
+}
+
+std::vector<std::string> build_environment(const WheelTarget& target) {
+    const auto setup = toolchain_setup(target);
+    std::vector<std::string> env;
+    if (setup.cross) {
+        const std::string triplet(target.arch->gnu_triplet);
+        env = {"_PYTHON_HOST_PLATFORM=linux-" + std::string(target.arch->uname),
+               "_PYTHON_SYSCONFIGDATA_NAME=_sysconfigdata__" + triplet};
+    }
+    // No LDSHARED: the target's sysconfig data already names the linker with Debian's flags
+    // (-Wl,-z,relro ...), and setuptools puts CC (CXX for C++) in place of its compiler.
+    auto compilers = toolchain::compiler_environment(setup);
     env.insert(env.end(), compilers.begin(), compilers.end());
     return env;
 }
@@ -34,9 +40,16 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     fs::make_dirs(out);
     // Builds write into their source tree (build/, *.egg-info): they get a copy.
     fs::copy_tree(project.dir, src);
-    toolchain::write_cross_files(tools, *target.arch);
+    const auto setup = toolchain_setup(target);
+    toolchain::write_toolchain_files(tools, setup);
 
-    std::vector<std::string> env = cross_environment(target);
+    // python3 is the target's Python here (forky serves two): before-build and backends that run
+    // "python3" get the one the wheel is for.
+    std::filesystem::create_symlink("/usr/bin/python" + target.python, tools / "bin/python3");
+
+    std::vector<std::string> env = build_environment(target);
+    env.push_back(fmt::format("PATH={}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                              toolchain::k_tools_dir));
     env.push_back(fmt::format("SOURCE_DATE_EPOCH={}", request.source_date_epoch));
     env.push_back("PIP_NO_INDEX=1");
     env.push_back("PIP_DISABLE_PIP_VERSION_CHECK=1");
@@ -50,9 +63,11 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     // --use-pep517: projects without pyproject.toml go through setuptools' PEP 517 backend
     // too, not the legacy "setup.py bdist_wheel" path that pip is removing.
     std::string pip =
-        "python3 -m pip wheel --use-pep517 --no-deps --no-build-isolation --no-index --wheel-dir /out /src";
-    if (project.build_backend == "mesonpy" && !cross_environment(target).empty())
-        pip += " --config-settings=setup-args=--cross-file=/xbuild/meson-cross.ini";
+        "python" + target.python +
+        " -m pip wheel --use-pep517 --no-deps --no-build-isolation --no-index --wheel-dir /out /src";
+    if (project.build_backend == "mesonpy")
+        pip += setup.cross ? " --config-settings=setup-args=--cross-file=/xbuild/meson-cross.ini"
+                           : " --config-settings=setup-args=--native-file=/xbuild/meson-native.ini";
     std::string script = "set -e\ncd /src\n";
     if (!project.config.before_build.empty()) script += project.config.before_build + "\n";
     script += pip + "\n";
@@ -60,7 +75,10 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     sandbox::SandboxSpec spec;
     spec.layers = request.toolchain.layers;
     spec.scratch_parent = context.cache.sandbox_dir();
-    spec.binds = {{src, "/src", false}, {out, "/out", false}, {tools, "/xbuild", true}};
+    spec.binds = {{src, "/src", false},
+                  {out, "/out", false},
+                  {tools, toolchain::k_tools_dir, true},
+                  {request.toolchain.sysroot, toolchain::k_sysroot_dir, true}};
     spec.extra_files = request.toolchain.extra_files;
     spec.env = sandbox::sandbox_environment(env);
     spec.workdir = "/src";

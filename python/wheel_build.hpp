@@ -4,16 +4,20 @@
 #include <string>
 #include <vector>
 
+#include "builder/toolchain/cross.hpp"
 #include "python/project.hpp"
 #include "python/targets.hpp"
 #include "python/wheel_stages.hpp"
 
 namespace xbuild::python {
 
-// Environment of a cross build: the target's sysconfig data and platform on top of the cross
-// toolchain's (builder/toolchain/cross.hpp: compilers, binutils, pkg-config, the CMake toolchain
-// file for scikit-build, the meson cross file for meson-python). Empty for a native or emulated build.
-std::vector<std::string> cross_environment(const WheelTarget& target);
+// The compilers of target: clang against the floor's sysroot in a host-arch stage (native or cross),
+// the stage's gcc against it in an emulated one.
+toolchain::ToolchainSetup toolchain_setup(const WheelTarget& target);
+// Environment of a build: the toolchain's (builder/toolchain/cross.hpp: compiler wrappers, binutils,
+// pkg-config, the CMake toolchain file for scikit-build, the meson machine file for meson-python)
+// and, cross, the target's sysconfig data and platform.
+std::vector<std::string> build_environment(const WheelTarget& target);
 
 struct BuildRequest {
     const PythonProject& project;

@@ -8,6 +8,7 @@
 #include "builder/stage/layer.hpp"
 #include "builder/stage/recipes.hpp"
 #include "builder/stage/rootfs_builder.hpp"
+#include "builder/toolchain/sysroot.hpp"
 #include "python/python_recipes.hpp"
 #include "python/requirements.hpp"
 
@@ -23,7 +24,6 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     // whole stage in the target arch under qemu.
     spec.arch = target.emulate ? target.arch : &host_arch();
     spec.target = target.emulate ? target.arch : multiarch ? multiarch : target.arch;
-    const bool cross = target.arch != spec.arch;
     PreparedStage prepared;
     if (spec.arch != &host_arch()) stage::require_arch(*spec.arch, prepared);
 
@@ -40,21 +40,31 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     std::vector<std::string> extra =
         debian_packages_for(project.build_requires, marker_env, target.arch->debian,
                             project.config.requirement_packages, (project.dir / "pyproject.toml").string());
-    for (std::string package : project.config.build_packages) {
-        // Libraries to link against must be the target's.
-        if (cross && package.find(':') == std::string::npos)
-            package += ":" + std::string(target.arch->debian);
-        extra.push_back(package);
-    }
     auto top = stage::ensure_layer(context.cache, {base, spec.describe(), extra}, context.launcher,
                                    context.reporter);
     prepared.layers = stage::layer_stack(base, top);
     prepared.key = top.key;
-    prepared.description = spec.describe();
     prepared.base_root = base.root;
     prepared.base_key = base.key;
     prepared.hold(base);
     prepared.hold(top);
+
+    // The target half: the floor's C and C++ runtime, the project's build-packages (libraries to
+    // link against: the target's, from the floor's suite) and the target Python's headers, which
+    // the toolchain base has (python3-dev, or libpython3.X-dev:<target> through multiarch).
+    const std::string include = "/usr/include/python" + target.python;
+    const std::string arch_include =
+        fmt::format("/usr/include/{}/python{}", target.arch->gnu_triplet, target.python);
+    toolchain::SysrootRequest request{
+        *target.floor,
+        *target.arch,
+        project.config.build_packages,
+        {{base.root / include.substr(1), include}, {base.root / arch_include.substr(1), arch_include}},
+        "python " + target.python + " " + base.key};
+    auto sysroot = toolchain::ensure_sysroot(context, request, prepared);
+    prepared.sysroot = sysroot.root;
+    prepared.sysroot_key = sysroot.key;
+    prepared.description = spec.describe() + " + " + sysroot.description;
     return prepared;
 }
 

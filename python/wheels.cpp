@@ -101,9 +101,9 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
             std::string test_command = project.config.test_command;
             // Everything that decides the result is in the key: an unchanged rerun does no work.
             hash::Sha256 key;
-            key.update(fmt::format("xbuild-wheel 1 {} {}\n{}\n{} {} {}\n", XBUILD_VERSION,
-                                   stage::binary_identity(), source_key, toolchain.key, runtime.key,
-                                   target.build_id()));
+            key.update(fmt::format("xbuild-wheel 2 {} {}\n{}\n{} {} {} {}\n", XBUILD_VERSION,
+                                   stage::binary_identity(), source_key, toolchain.key, toolchain.sysroot_key,
+                                   runtime.key, target.build_id()));
             key.update(fmt::format("{}\n{}\n{}\n{}\n", target.emulate, project.config.before_build,
                                    test_command, fmt::join(project.config.environment, "\n")));
             key.update(fmt::format("epoch {}\n", epoch));
@@ -125,11 +125,13 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
                 build_step.done();
                 auto checked = check_wheel(raw, *target.arch, work.path());
                 if (test_command.empty()) test_command = default_test_command(checked.top_level_modules);
-                // Repair against the TARGET's libraries: those of the toolchain stage it was built in.
+                // Repair against the TARGET's libraries: those of the sysroot it was linked against.
                 Step repair_step(context.reporter, fmt::format("{}: repairing", target.build_id()));
-                elf::LibraryResolver resolver(toolchain.layers, *target.arch);
-                auto repaired = repair_wheel(raw, *target.arch, resolver, work.path() / "final",
-                                             {"", false, epoch, work.path()});
+                elf::LibraryResolver resolver({toolchain.sysroot}, *target.arch);
+                RepairOptions repair{"", false, epoch, work.path()};
+                repair.floor = target.floor->manylinux();
+                repair.floor_source = project.config.manylinux_source;
+                auto repaired = repair_wheel(raw, *target.arch, resolver, work.path() / "final", repair);
                 repair_step.done();
                 for (const auto& graft : repaired.grafted)
                     context.reporter.info(fmt::format("{}: grafted {} as {}", target.build_id(),

@@ -67,8 +67,12 @@ const CommandEntry k_commands[] = {
                          "x86_64,arm64,... (default: [tool.xbuild] archs, else the host's)")
              ->delimiter(',');
          command
-             .add_option("--python", o.pythons, "3.9,3.11,3.13 (default: [tool.xbuild] python, else 3.13)")
+             .add_option("--python", o.pythons,
+                         "3.9,3.11,3.13,3.14,3.15 (default: [tool.xbuild] python, else every one that "
+                         "requires-python allows)")
              ->delimiter(',');
+         command.add_option("--manylinux", o.manylinux,
+                            "glibc floor: 2_31 (default), 2_36 or 2_41 ([tool.xbuild] manylinux)");
          command.add_flag("--emulate", o.emulate, "compile in a target-arch toolchain stage under qemu");
          command.add_option("-o,--output", o.output, "wheelhouse directory")->capture_default_str();
          command.add_flag("--keep-going", o.keep_going, "build the other build ids after a failure");
@@ -85,6 +89,8 @@ const CommandEntry k_commands[] = {
              .add_option("--arch", o.archs,
                          "x64,arm64,... (default: package.json xbuild.archs, else the host's)")
              ->delimiter(',');
+         command.add_option("--glibc", o.glibc,
+                            "glibc floor: 2.31 (default), 2.36 or 2.41 (package.json xbuild.glibc)");
          command.add_flag("--emulate", o.emulate, "compile in a target-arch toolchain stage under qemu");
          command.add_flag("--abi", o.abi,
                           "build an addon using V8/NAN/libuv for the suite Node's ABI (abi<N> prebuilds)");

@@ -65,6 +65,7 @@ struct WheelsCliOptions {
     std::string source = ".";
     std::vector<std::string> archs;
     std::vector<std::string> pythons;
+    std::string manylinux;  // the floor: "2_31"
     bool emulate = false;
     std::string output = "wheelhouse";
     bool keep_going = false;
@@ -74,6 +75,7 @@ struct WheelsCliOptions {
 struct PrebuildCliOptions {
     std::string source = ".";
     std::vector<std::string> archs;
+    std::string glibc;  // the floor: "2.31"
     bool emulate = false;
     bool abi = false;
     bool strip = false;

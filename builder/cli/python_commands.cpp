@@ -72,7 +72,7 @@ int wheels_command(const GlobalOptions& global, const WheelsCliOptions& options)
     python::StageContext context{cache, global.launcher(), stage::resolve_mirror(global.mirror), reporter};
     python::WheelsOptions wheels;
     wheels.source = options.source;
-    wheels.overrides = {options.archs, options.pythons};
+    wheels.overrides = {options.archs, options.pythons, options.manylinux};
     wheels.emulate = options.emulate;
     wheels.output_dir = std::filesystem::absolute(options.output);
     wheels.keep_going = options.keep_going;

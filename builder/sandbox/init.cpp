@@ -72,8 +72,7 @@ ExecPlan plan_exec(const SandboxSpec& spec) {
     if (spec.argv.empty()) die("exec", "no command given");
     ExecPlan plan;
     plan.program = find_in_path(spec.argv[0], spec.env);
-    if (plan.program.empty())
-        die("exec", "command '" + spec.argv[0] + "' not found in the sandbox's PATH");
+    if (plan.program.empty()) die("exec", "command '" + spec.argv[0] + "' not found in the sandbox's PATH");
     for (const auto& arg : spec.argv) plan.argv.push_back(const_cast<char*>(arg.c_str()));
     plan.argv.push_back(nullptr);
     for (const auto& entry : spec.env) plan.envp.push_back(const_cast<char*>(entry.c_str()));

@@ -26,6 +26,9 @@ struct PreparedStage {
     std::vector<std::filesystem::path> extra_files;  // qemu interpreter when binfmt lacks the F flag
     std::filesystem::path base_root;                 // toolchain: the base stage without the project's layer
     std::string base_key;
+    // Toolchain: the target's floor sysroot (builder/toolchain/sysroot.hpp), bound at /xbuild/sysroot.
+    std::filesystem::path sysroot;
+    std::string sysroot_key;
     // The cache entries behind layers and base_root, locked in use while the stage (or a copy) lives:
     // `xbuild cache prune` keeps them.
     std::vector<std::shared_ptr<const fs::FileLock>> in_use;

@@ -83,6 +83,10 @@ BaseRecipe base_recipe(StageKind kind, const Arch& arch, const Arch* target) {
         auto cross = file.strings(section, "cross-packages", placeholders);
         recipe.packages.insert(recipe.packages.end(), cross.begin(), cross.end());
     }
+    if (&arch == &host_arch()) {
+        auto host = file.strings(section, "host-packages", placeholders);
+        recipe.packages.insert(recipe.packages.end(), host.begin(), host.end());
+    }
     return recipe;
 }
 

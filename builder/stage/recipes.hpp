@@ -52,7 +52,8 @@ struct BaseRecipe {
     std::vector<std::string> packages;  // with {target} expanded
 };
 
-// Reads recipes/stages.toml for kind; cross packages are added when target != arch.
+// Reads recipes/stages.toml for kind; cross packages are added when target != arch, host packages
+// when arch is the host's (a stage that is not emulated).
 BaseRecipe base_recipe(StageKind kind, const Arch& arch, const Arch* target);
 
 // Fills spec.packages (kind, arch and target already set) with the kind's base packages plus

@@ -13,6 +13,7 @@
 #include "builder/core/text.hpp"
 #include "builder/sandbox/binfmt.hpp"
 #include "builder/sandbox/id_map.hpp"
+#include "builder/stage/recipes.hpp"
 #include "builder/stage/rootfs_tar.hpp"
 #include "builder/stage/usrmerge.hpp"
 
@@ -96,6 +97,12 @@ void build_rootfs(const StageSpec& spec, const std::string& variant, const Rootf
                                   "--architectures=" + architectures,
                                   tarball ? "--format=tar" : "--format=directory",
                                   "--aptopt=Acquire::Retries \"3\""};
+    // Testing and unstable Release files expire after a week; a mirror or snapshot that stopped
+    // syncing them would otherwise refuse every build of those suites. Written into the stage's
+    // apt configuration, so that its layers' apt-get update accepts them too.
+    const auto stale_ok = RecipeFile::get("stages.toml").strings("apt", "ignore-valid-until");
+    if (std::find(stale_ok.begin(), stale_ok.end(), spec.suite) != stale_ok.end())
+        argv.push_back("--aptopt=Acquire::Check-Valid-Until \"false\"");
     if (!spec.packages.empty())
         argv.push_back("--include=" + fmt::format("{}", fmt::join(spec.packages, ",")));
     if (spec.kind == StageKind::toolchain && spec.arch != &host_arch()) {

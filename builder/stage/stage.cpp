@@ -28,7 +28,7 @@ StageKind kind_from_name(std::string_view name) {
 }
 
 const std::vector<std::string>& known_suites() {
-    static const std::vector<std::string> suites{"bullseye", "bookworm", "trixie", "sid"};
+    static const std::vector<std::string> suites{"bullseye", "bookworm", "trixie", "forky", "sid"};
     return suites;
 }
 

@@ -78,3 +78,21 @@ cache_entries() {
 host_deb_arch() { dpkg --print-architecture; }
 foreign_arch() { if [[ $(host_deb_arch) == amd64 ]]; then echo arm64; else echo amd64; fi; }
 uname_of() { case $1 in amd64) echo x86_64 ;; arm64) echo aarch64 ;; *) echo "$1" ;; esac; }
+
+# expect_floor FILE WHAT: binutils' readelf (independent of xbuild) reads FILE's needed symbol
+# versions; none may be newer than the default floor's: GLIBC_2.31, GLIBCXX_3.4.28, CXXABI_1.3.12
+# (bullseye's glibc and GCC 10's libstdc++).
+expect_floor() {
+    local file=$1 what=$2 versions
+    versions=$(readelf -V --wide "$file" | grep -oE '(GLIBC|GLIBCXX|CXXABI)_[0-9.]+' | sort -u) ||
+        fail "$what: readelf -V failed on $file"
+    python3 - "$versions" "$what" <<'PY' || fail "$what: needs more than the 2.31 floor: $(tr '\n' ' ' <<<"$versions")"
+import sys
+limits = {"GLIBC": (2, 31), "GLIBCXX": (3, 4, 28), "CXXABI": (1, 3, 12)}
+for item in sys.argv[1].split():
+    name, _, version = item.partition("_")
+    if tuple(int(x) for x in version.split(".")) > limits[name]:
+        sys.exit(1)
+PY
+    pass "$what: $(tr '\n' ' ' <<<"$versions" | sed 's/ $//') (<= GLIBC_2.31, GLIBCXX_3.4.28, CXXABI_1.3.12)"
+}

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "builder/core/arch.hpp"
+#include "builder/toolchain/floor.hpp"
 #include "node/build.hpp"
 #include "node/npm.hpp"
 
@@ -20,18 +21,26 @@ bool has(const std::vector<std::string>& env, const std::string& entry) {
 
 TEST_SUITE("node build") {
     TEST_CASE(
-        "a cross build gets the target triplet's compilers and node-gyp's LINK; native and emulated none") {
+        "every build gets the sysroot compilers and node-gyp's LINK; cross ones the target's binutils") {
         const Arch& foreign =
             &host_arch() == &arch_from_name("arm64") ? arch_from_name("x64") : arch_from_name("arm64");
-        NodeTarget cross{&foreign, false, false};
-        auto env = node_cross_environment(cross);
+        const auto& floor = toolchain::default_floor();
+        NodeTarget cross{&foreign, false, false, &floor};
+        auto env = node_build_environment(cross);
         const std::string triplet(foreign.gnu_triplet);
-        CHECK(has(env, "CC=" + triplet + "-gcc"));
-        CHECK(has(env, "CXX=" + triplet + "-g++"));
-        CHECK(has(env, "LINK=" + triplet + "-g++"));
+        CHECK(has(env, "CC=/xbuild/bin/cc"));
+        CHECK(has(env, "CXX=/xbuild/bin/c++"));
+        CHECK(has(env, "LINK=/xbuild/bin/c++"));
+        CHECK(has(env, "AR=" + triplet + "-ar"));
         CHECK(has(env, "CMAKE_TOOLCHAIN_FILE=/xbuild/toolchain.cmake"));
-        CHECK(node_cross_environment({&host_arch(), false, false}).empty());
-        CHECK(node_cross_environment({&foreign, true, false}).empty());
+        CHECK(node_toolchain_setup(cross).cross);
+        auto native = node_build_environment({&host_arch(), false, false, &floor});
+        CHECK(has(native, "CC=/xbuild/bin/cc"));
+        CHECK(has(native, "AR=ar"));
+        CHECK_FALSE(node_toolchain_setup({&host_arch(), false, false, &floor}).cross);
+        auto emulated = node_toolchain_setup({&foreign, true, false, &floor});
+        CHECK(emulated.emulated);
+        CHECK_FALSE(emulated.cross);
     }
 
     TEST_CASE("npm runs quietly with the system CA bundle and the host's registry setting") {
