@@ -1,11 +1,15 @@
 #include "node/check.hpp"
 
 #include <charconv>
+#include <map>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
+#include "node/abi_symbols.hpp"
 #include "node/stages.hpp"
 
 namespace xbuild::node {
@@ -29,6 +33,34 @@ std::optional<std::vector<unsigned long>> version_numbers(std::string_view text)
 
 bool links_libnode(const std::string& soname) {
     return soname.starts_with("libnode.so");
+}
+
+// The names defined by the libraries the first of elfs needs and by theirs, breadth first (the
+// scope ld.so searches for a dlopened object besides the process's): the artifact's own files by
+// soname (the grafts), the others found in the stage. A library found nowhere defines nothing.
+std::set<std::string> defined_by_needed(const std::vector<std::pair<std::string, elf::ElfInfo>>& elfs,
+                                        const elf::LibraryResolver& resolver) {
+    std::map<std::string, const elf::ElfInfo*> shipped;
+    for (const auto& [path, info] : elfs)
+        if (!info.soname.empty()) shipped.emplace(info.soname, &info);
+    std::set<std::string> defined, seen;
+    std::vector<std::string> queue = elfs.front().second.needed;
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+        if (!seen.insert(queue[i]).second) continue;
+        const elf::ElfInfo* info = nullptr;
+        elf::ElfInfo from_stage;
+        if (auto found = shipped.find(queue[i]); found != shipped.end()) {
+            info = found->second;
+        } else if (auto library = resolver.find(queue[i])) {
+            from_stage = elf::read_elf(library->host_path, library->stage_path);
+            info = &from_stage;
+        }
+        if (!info) continue;
+        for (const elf::Symbol& symbol : info->dynamic_symbols)
+            if (symbol.defined) defined.insert(symbol.name);
+        queue.insert(queue.end(), info->needed.begin(), info->needed.end());
+    }
+    return defined;
 }
 
 }  // namespace
@@ -81,9 +113,17 @@ CheckedPrebuild check_prebuild(const std::filesystem::path& built, const Arch& a
     checked.grafted = elf::graft_libraries(checked.files, arch, resolver,
                                            {options.label, "", is_system_library, checked.work.path()});
     if (options.strip) elf::strip_elf_files(checked.files, arch, options.label, checked.work.path());
+    const auto elfs = elf::read_artifact_elfs(checked.files, arch, options.label);
+    if (!options.abi) {
+        std::optional<std::set<std::string>> defined;  // read only for a symbol no version places
+        require_node_api(elfs.front().second, options.label, "build/Release/" + built.filename().string(),
+                         [&](const std::string& name) {
+                             if (!defined) defined = defined_by_needed(elfs, resolver);
+                             return defined->count(name) > 0;
+                         });
+    }
     std::vector<elf::ElfInfo> infos;
-    for (auto& [path, info] : elf::read_artifact_elfs(checked.files, arch, options.label))
-        infos.push_back(info);
+    for (const auto& [path, info] : elfs) infos.push_back(info);
     std::string glibc = newest_version_needed(infos, "GLIBC");
     checked.glibc_floor = glibc.empty() ? "" : glibc.substr(6);
     checked.newest_glibcxx = newest_version_needed(infos, "GLIBCXX");

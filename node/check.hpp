@@ -2,7 +2,8 @@
 // The checks of a built .node file before it becomes a prebuild: the target's machine and class,
 // no Node library linked (Debian's node-gyp links -lnode; such a file loads in no other Node), every
 // needed library either a system one (recipes/node.toml [system]) or grafted beside it from the
-// target stage, the glibc floor computed from the symbol versions, optionally stripped.
+// target stage, without --abi a Node-API addon by its undefined symbols (node/abi_symbols.hpp), the
+// glibc floor computed from the symbol versions, optionally stripped.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ struct CheckOptions {
     std::string file_name;  // the prebuild's file name
     bool strip = false;
     std::filesystem::path work_dir;  // where CheckedPrebuild::work is made; default: the system's temp dir
+    bool abi = false;                // --abi: the file may use V8, node:: and the rest of the Node binary
 };
 
 // built itself is never changed: the files edited (patched, stripped) are copies in the result's work.

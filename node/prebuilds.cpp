@@ -54,11 +54,12 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
              stdfs::exists(options.source) ? "not a package directory" : "no such file or directory");
     const stdfs::path source = stdfs::absolute(options.source).lexically_normal();
     NodeProject project = load_node_project(source, options.overrides);
+    // A fast early refusal for sources that can only be built against V8; the built file's symbols
+    // decide the rest (check_prebuild).
     if (!project.abi_unstable.empty() && !options.abi)
         fail(
-            "{}: {}{}: V8, NAN and libuv APIs are not ABI-stable across Node versions, so a prebuild would "
-            "load in "
-            "one Node only; build it for the suite's Node ABI with --abi, or port it to Node-API",
+            "{}: {}{}: V8, NAN and node:: APIs are not ABI-stable across Node versions, so a prebuild would "
+            "load in one Node only; build it for the suite's Node ABI with --abi, or port it to Node-API",
             source.string(), project.abi_unstable.front(),
             project.abi_unstable.size() > 1 ? fmt::format(" (and {} more)", project.abi_unstable.size() - 1)
                                             : "");
@@ -154,9 +155,9 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                     prebuild_file_name(project.prebuild_name, *arch, {built.abi, "glibc"});
                 // Libraries are grafted from the sysroot the addon was linked against.
                 elf::LibraryResolver resolver({toolchain.sysroot}, *arch);
-                auto checked = check_prebuild(
-                    built.file, *arch, resolver,
-                    {"prebuilds/" + platform + "/" + file_name, file_name, options.strip, work.path()});
+                auto checked = check_prebuild(built.file, *arch, resolver,
+                                              {"prebuilds/" + platform + "/" + file_name, file_name,
+                                               options.strip, work.path(), options.abi});
                 if (!checked.glibc_floor.empty() &&
                     toolchain::compare_glibc(checked.glibc_floor, floor.glibc) > 0)
                     fail("{}: needs glibc {}, more than its floor {} ({})", file_name, checked.glibc_floor,

@@ -123,7 +123,8 @@ std::string prebuild_name_for(const std::string& name) {
 }  // namespace
 
 std::vector<std::string> find_abi_unstable_includes(const stdfs::path& dir) {
-    static const std::regex include(R"(^\s*#\s*include\s*[<"](v8|nan|uv|node)\.h[>"])");
+    static const std::regex include(
+        R"(^\s*#\s*include\s*[<"](v8|nan|node|node_api|napi|js_native_api)\.h[>"])");
     static const std::vector<std::string> extensions{".c", ".cc", ".cpp", ".cxx",
                                                      ".h", ".hh", ".hpp", ".hxx"};
     std::vector<std::string> found;
@@ -145,14 +146,22 @@ std::vector<std::string> find_abi_unstable_includes(const stdfs::path& dir) {
         } catch (const Error&) {
             continue;
         }
+        std::string header;  // the first of v8.h, nan.h and node.h it includes
+        bool node_api = false;
         for (std::string_view line : text::lines(content)) {
             std::match_results<std::string_view::const_iterator> match;
-            if (std::regex_search(line.begin(), line.end(), match, include)) {
-                found.push_back(fmt::format("{} includes <{}.h>", it->path().lexically_relative(dir).string(),
-                                            match[1].str()));
+            if (!std::regex_search(line.begin(), line.end(), match, include)) continue;
+            const std::string name = match[1].str();
+            if (name == "v8" || name == "nan" || name == "node") {
+                if (header.empty()) header = name;
+            } else {
+                node_api = true;
                 break;
             }
         }
+        if (!header.empty() && !node_api)
+            found.push_back(
+                fmt::format("{} includes <{}.h>", it->path().lexically_relative(dir).string(), header));
     }
     std::sort(found.begin(), found.end());
     return found;

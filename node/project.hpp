@@ -1,8 +1,9 @@
 #pragma once
 // A Node addon project as `xbuild prebuild` sees it: package.json (name, version, the "xbuild"
 // section), how it builds (binding.gyp → node-gyp, CMakeLists.txt → cmake-js), and whether its
-// sources use APIs that are not ABI-stable (V8, NAN, libuv), with XBUILD_* environment variables
-// and command-line options on top.
+// sources can only be built against V8 (a fast early refusal without --abi; the built file's
+// symbols decide the rest, node/abi_symbols.hpp), with XBUILD_* environment variables and
+// command-line options on top.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -32,7 +33,8 @@ struct NodeProject {
     std::string path_name;      // the name as one path component ("scope+pkg"): logs and locks
     BuildSystem build_system = BuildSystem::node_gyp;
     bool has_lock_file = false;  // package-lock.json or npm-shrinkwrap.json: the fetch runs `npm ci`
-    // "src/addon.cc includes <v8.h>" for each source using an API outside Node-API.
+    // "src/addon.cc includes <v8.h>" for each source that includes V8, NAN or node.h and no
+    // Node-API header.
     std::vector<std::string> abi_unstable;
     PrebuildConfig config;
 };
@@ -49,7 +51,9 @@ struct PrebuildOverrides {  // the command line
 NodeProject load_node_project(const std::filesystem::path& dir, const PrebuildOverrides& overrides);
 
 // Sources below dir (C and C++ files and headers, outside node_modules, build and prebuilds) that
-// include v8.h, nan.h, uv.h or node.h: "src/addon.cc includes <nan.h>", sorted.
+// include v8.h, nan.h or node.h and none of Node-API's headers (node_api.h, napi.h,
+// js_native_api.h): "src/addon.cc includes <nan.h>", sorted. uv.h is no reason: libuv's ABI is
+// stable across Node versions.
 std::vector<std::string> find_abi_unstable_includes(const std::filesystem::path& dir);
 
 // Copies the package's files at from into dest (created), without what builds and installs leave

@@ -25,15 +25,18 @@ std::string WheelTarget::build_id() const {
 std::string suite_for_python(std::string_view python) {
     const auto& root = python_recipes();
     const toml::table* suites = root["suites"].as_table();
-    std::string known;
+    std::vector<std::string> known;
     if (suites) {
         for (const auto& [version, suite] : *suites) {
             if (version.str() == python) return suite.value_or(std::string());
-            known += (known.empty() ? "" : ", ") + std::string(version.str());
+            known.emplace_back(version.str());
         }
     }
+    std::sort(known.begin(), known.end(), [](const std::string& a, const std::string& b) {
+        return toolchain::compare_glibc(a, b) < 0;  // dotted numbers: 3.9 before 3.11
+    });
     fail("unsupported Python '{}' (known: {}; each comes from the Debian suite that ships it)", python,
-         known);
+         fmt::join(known, ", "));
 }
 
 std::string python_for_suite(std::string_view suite) {

@@ -129,10 +129,12 @@ void read_symbols(const ByteReader& reader, const SymbolTables& tables, ElfInfo&
         std::uint64_t entry = table.offset + i * entry_size;
         std::uint32_t name_index = reader.u32(entry, ".dynsym entry");
         std::uint16_t section = reader.u16(entry + (tables.wide ? 6 : 14), ".dynsym entry");
+        std::uint8_t st_info = reader.u8(entry + (tables.wide ? 4 : 12), ".dynsym entry");
         Symbol symbol;
         symbol.name = strings.take(table.strings, name_index, ".dynsym symbol name");
         if (symbol.name.empty()) continue;  // section symbols
         symbol.defined = section != 0;      // SHN_UNDEF
+        symbol.weak = (st_info >> 4) == 2;  // STB_WEAK
         if (tables.versym_offset) {
             std::uint16_t index =
                 reader.u16(*tables.versym_offset + 2 * i, ".gnu.version") & k_version_index_mask;

@@ -34,6 +34,7 @@ struct Symbol {
     std::string name;
     std::string version;   // "" when unversioned (or local)
     bool defined = false;  // st_shndx != SHN_UNDEF
+    bool weak = false;     // STB_WEAK: an undefined weak symbol may stay unresolved
 };
 
 struct ElfInfo {

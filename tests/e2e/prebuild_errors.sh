@@ -22,12 +22,29 @@ cp -r "$sample" "$WORK/badkey"
 sed -i 's/"test-command"/"test-cmd"/' "$WORK/badkey/package.json"
 expect_error "unknown config key" "package.json: xbuild.test-cmd: unknown key" "$XBUILD" prebuild "$WORK/badkey" -o "$out"
 
-# A V8 addon (NAN-style includes) is not ABI-stable: refused without --abi, naming the file.
+# A V8 addon (NAN-style includes, no Node-API header) is not ABI-stable: refused up front without
+# --abi, naming the file.
 cp -r "$sample" "$WORK/v8addon"
 printf '#include <v8.h>\nint uses_v8;\n' >"$WORK/v8addon/src/legacy.cc"
 expect_error "v8 addon without --abi" "src/legacy.cc includes <v8.h>" "$XBUILD" prebuild "$WORK/v8addon" -o "$out"
 expect_contains "$ERR" "--abi" "the error says how to build it"
 output_clean "v8 addon without --abi"
+
+# A Node-API source that also calls V8 (declared by hand, so no include gives it away): the built
+# file's undefined symbols refuse it, one error line naming the .node file and the symbol.
+cp -r "$sample" "$WORK/v8calls"
+cat >>"$WORK/v8calls/src/wordstats.cc" <<'CC'
+namespace v8 { class __attribute__((visibility("default"))) Isolate { public: static Isolate* GetCurrent(); }; }
+void* xbuild_current_isolate() { return v8::Isolate::GetCurrent(); }
+CC
+run_capture "$XBUILD" prebuild "$WORK/v8calls" --arch x64 -o "$out"
+[[ $CODE -ne 0 ]] || fail "a .node file using V8 was accepted as a Node-API prebuild"
+expect_eq "$(printf '%s\n' "$ERR" | grep -c '^xbuild: error: ')" 1 "V8 symbol: one error line"
+error=$(printf '%s\n' "$ERR" | grep '^xbuild: error: ')
+expect_contains "$error" "build/Release/xbuild_napi_sample.node needs the V8 symbol v8::Isolate::GetCurrent() (_ZN2v87Isolate10GetCurrentEv)" \
+    "the built file's V8 symbol is named"
+expect_contains "$error" "build it for the suite's Node ABI with --abi, or port it to Node-API" "the error says what to do"
+output_clean "V8 symbol without --abi"
 
 # A compile error: the build fails for the first arch, the log tail is shown, nothing is written;
 # with --keep-going both archs are tried and the exit status stays non-zero.

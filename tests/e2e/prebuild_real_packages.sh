@@ -2,6 +2,9 @@
 # bufferutil 4.0.9 (C, Node-API) and utf-8-validate 6.0.5 (C++, Node-API). Both ship linux-x64
 # prebuilds but none for linux-arm64. xbuild's test stage exercises the NATIVE functions through
 # node-gyp-build under the target arch (their index.js would fall back to pure JS silently).
+# fs-native-extensions 1.2.7 (C, Node-API with libuv: <uv.h>, napi_get_uv_event_loop, uv_queue_work)
+# must be a Node-API prebuild too, without --abi: its locks wait on libuv's threadpool and resolve
+# on Node's loop.
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -16,14 +19,34 @@ console.log('bufferutil native mask/unmask ok on', process.arch)\""
 if (isValidUTF8(Buffer.from('h\\u00e9llo \\u20ac')) !== true) throw new Error('valid UTF-8 rejected');
 if (isValidUTF8(Buffer.from([0xc3, 0x28])) !== false) throw new Error('invalid UTF-8 accepted');
 console.log('utf-8-validate native isValidUTF8 ok on', process.arch)\""
+    # Two open files of one path: the second's lock waits (F_OFD_SETLKW in uv_queue_work on the loop
+    # napi_get_uv_event_loop gave) until the first unlocks; EAGAIN comes back through uv_err_name.
+    [fs-native-extensions]="node -e \"const fs = require('fs'); const x = require('/pkg');
+const a = fs.openSync('/tmp/fsx-lock', 'w+'), b = fs.openSync('/tmp/fsx-lock', 'r+');
+if (!x.tryLock(a)) throw new Error('tryLock of a free file failed');
+if (x.tryLock(b)) throw new Error('a second open file got the lock');
+const waiting = x.waitForLock(b); x.unlock(a);
+waiting.then(() => { if (x.tryLock(a)) throw new Error('waitForLock did not take the lock');
+fs.writeFileSync('/tmp/fsx-1', 'one'); fs.writeFileSync('/tmp/fsx-2', 'two'); return x.swap('/tmp/fsx-1', '/tmp/fsx-2'); })
+.then(() => { if (fs.readFileSync('/tmp/fsx-1', 'utf8') !== 'two') throw new Error('swap did not exchange the files');
+console.log('fs-native-extensions native locks and swap ok on', process.arch); })
+.catch((e) => { console.error(e); process.exit(1); })\""
 )
-declare -A expected=([bufferutil]="bufferutil native mask/unmask ok on" [utf-8-validate]="utf-8-validate native isValidUTF8 ok on")
+declare -A expected=([bufferutil]="bufferutil native mask/unmask ok on" [utf-8-validate]="utf-8-validate native isValidUTF8 ok on"
+    [fs-native-extensions]="fs-native-extensions native locks and swap ok on")
 
-for pkg in bufferutil utf-8-validate; do
+for pkg in bufferutil utf-8-validate fs-native-extensions; do
     dir=$(bash "$root/tests/fetch_fixture.sh" "$pkg" "$WORK/fixtures")
+    if [[ $pkg == fs-native-extensions ]]; then
+        # Its devDependencies (standard, brittle, prebuildify, tempy: 360 packages, 150 MB, 90 s of
+        # npm install here) are linters and test runners that neither its build nor this test uses.
+        python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); p.pop("devDependencies"); json.dump(p, open(sys.argv[1], "w"), indent=2)' "$dir/package.json"
+    fi
     # Default output: the package's own prebuilds/, beside the ones it ships.
     XBUILD_TEST_COMMAND=${tests[$pkg]} run_capture "$XBUILD" prebuild "$dir" --arch x64,arm64 --json
     [[ $CODE -eq 0 ]] || fail "xbuild prebuild $pkg failed: $ERR"
+    expect_contains "$ERR" "$pkg $(python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])' <"$dir/package.json"): node-gyp (Node-API)" \
+        "$pkg is built as a Node-API addon"
     pass "xbuild prebuild $pkg: x64 and arm64 built and tested"
     for arch in x64 arm64; do
         file="$dir/prebuilds/linux-$arch/$pkg.napi.glibc.node"
@@ -37,6 +60,19 @@ for pkg in bufferutil utf-8-validate; do
     pass "$pkg: node-gyp-build picked and loaded the new prebuilds, the native functions work on x64 and arm64"
     expect_contains "$(readelf -h "$dir/prebuilds/linux-arm64/$pkg.napi.glibc.node")" "AArch64" "$pkg linux-arm64 is AArch64"
 done
+
+# fs-native-extensions is the libuv case: its source includes <uv.h> (once refused up front), and
+# the prebuilds leave libuv's and Node-API's functions to Node, nothing of V8 or node::.
+dir="$WORK/fixtures/fs-native-extensions"
+grep -q '^#include <uv.h>' "$dir/binding.c" || fail "binding.c no longer includes <uv.h>"
+for arch in x64 arm64; do
+    undefined=$(readelf --dyn-syms -W "$dir/prebuilds/linux-$arch/fs-native-extensions.napi.glibc.node" | awk '$7 == "UND" {print $8}')
+    for symbol in napi_get_uv_event_loop uv_queue_work uv_err_name; do
+        grep -qx "$symbol" <<<"$undefined" || fail "the $arch prebuild does not need $symbol: $undefined"
+    done
+    ! grep -qE '^_Z(N|TV|TI)K?(2v8|4node)' <<<"$undefined" || fail "the $arch prebuild needs V8 or node:: symbols"
+done
+pass "fs-native-extensions: napi_get_uv_event_loop, uv_queue_work and uv_err_name come from Node, no V8 symbol"
 
 # The shipped linux-x64 prebuild (no tags) stays; node-gyp-build prefers the tagged one (more specific).
 dir="$WORK/fixtures/bufferutil"

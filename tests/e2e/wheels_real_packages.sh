@@ -1,6 +1,6 @@
 # Real packages fetched at test time from the Debian archive's upstream tarballs (pinned
 # sha256): PyYAML 6.0.2 with its libyaml extension (given as the sdist tarball itself) and
-# MarkupSafe 2.1.5 with its C speedups, for x86_64 and arm64 × cp39 and cp313.
+# MarkupSafe 2.1.5 with its C speedups, for x86_64 and arm64 × cp311 and cp313.
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export XBUILD_FIXTURE_CACHE=${XBUILD_FIXTURE_CACHE:-$XBUILD_CACHE/../fixture-cache}
@@ -15,17 +15,17 @@ out="$WORK/wheelhouse"
 XBUILD_BUILD_PACKAGES=libyaml-dev \
 XBUILD_ENVIRONMENT="PYYAML_FORCE_CYTHON=1 PYYAML_FORCE_LIBYAML=1" \
 XBUILD_TEST_COMMAND="python3 -c \"import yaml, yaml._yaml; assert yaml.__with_libyaml__; assert yaml.load('a: [1, 2]', Loader=yaml.CSafeLoader) == {'a': [1, 2]}; print('pyyaml ok', yaml._yaml.get_version_string())\"" \
-    run_capture "$XBUILD" wheels "$sdist" --arch x86_64,arm64 --python 3.9,3.13 -o "$out"
+    run_capture "$XBUILD" wheels "$sdist" --arch x86_64,arm64 --python 3.11,3.13 -o "$out"
 [[ $CODE -eq 0 ]] || fail "pyyaml: $ERR"
 pass "pyyaml from its sdist: 4 wheels built, repaired and tested with the C loader"
 
 XBUILD_ENVIRONMENT="CIBUILDWHEEL=1" \
 XBUILD_TEST_COMMAND="python3 -c \"import markupsafe._speedups as s, markupsafe; assert markupsafe.escape.__module__ == 'markupsafe._speedups'; assert str(markupsafe.escape('<a>&')) == '&lt;a&gt;&amp;'; print('markupsafe ok')\"" \
-    run_capture "$XBUILD" wheels "$WORK/src/markupsafe" --arch x86_64,arm64 --python 3.9,3.13 -o "$out"
+    run_capture "$XBUILD" wheels "$WORK/src/markupsafe" --arch x86_64,arm64 --python 3.11,3.13 -o "$out"
 [[ $CODE -eq 0 ]] || fail "markupsafe: $ERR"
 pass "markupsafe: 4 wheels built, repaired and tested with the C speedups"
 
-for py in 39 313; do
+for py in 311 313; do
     for arch in x86_64 aarch64; do
         ls "$out" | grep -qi "^pyyaml-6.0.2-cp$py-cp$py-manylinux_2_17_$arch.manylinux2014_$arch.whl$" ||
             fail "no manylinux_2_17 pyyaml cp$py $arch wheel: $(ls "$out")"

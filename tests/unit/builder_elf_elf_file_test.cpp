@@ -127,17 +127,17 @@ std::string build_image(bool wide, bool big_endian, std::uint16_t machine) {
     phdr(2, 2, dynamic, 12 * dyn_size);
     out.text(interp_offset, interp);
     out.text(dynstr, strings);
-    auto symbol = [&](int index, std::size_t name, std::uint16_t section) {
+    auto symbol = [&](int index, std::size_t name, std::uint16_t section, std::uint8_t info) {
         std::size_t at = dynsym + index * sym_size;
         out.put(at, name, 4);
-        out.put(at + (wide ? 4 : 12), 0x12, 1);  // STB_GLOBAL, STT_FUNC
+        out.put(at + (wide ? 4 : 12), info, 1);
         out.put(at + (wide ? 6 : 14), section, 2);
     };
-    symbol(1, str("memcpy"), 0);
-    symbol(2, str("test_function"), 7);
-    out.put(versym + 2, 2, 2);  // memcpy@GLIBC_2.17
-    out.put(versym + 4, 1, 2);  // test_function: global, unversioned
-    out.put(verneed, 1, 2);     // vn_version
+    symbol(1, str("memcpy"), 0, 0x22);         // STB_WEAK, STT_FUNC
+    symbol(2, str("test_function"), 7, 0x12);  // STB_GLOBAL, STT_FUNC
+    out.put(versym + 2, 2, 2);                 // memcpy@GLIBC_2.17
+    out.put(versym + 4, 1, 2);                 // test_function: global, unversioned
+    out.put(verneed, 1, 2);                    // vn_version
     out.put(verneed + 2, 1, 2);
     out.put(verneed + 4, str("libc.so.6"), 4);
     out.put(verneed + 8, 16, 4);
@@ -179,8 +179,11 @@ void check_built_image(const ElfInfo& info, int elf_class, bool little_endian, s
     CHECK(info.version_needs[0].file == "libc.so.6");
     CHECK(info.version_needs[0].versions == std::vector<std::string>{"GLIBC_2.17"});
     REQUIRE(info.dynamic_symbols.size() == 2);
+    CHECK(info.dynamic_symbols[0].name == "memcpy");
+    CHECK(info.dynamic_symbols[0].weak);
     CHECK(info.dynamic_symbols[1].name == "test_function");
     CHECK(info.dynamic_symbols[1].defined);
+    CHECK_FALSE(info.dynamic_symbols[1].weak);
     CHECK(info.dynamic_symbols[1].version.empty());
     CHECK(info.undefined_versioned() == std::vector<std::string>{"memcpy@GLIBC_2.17"});
 }
@@ -208,6 +211,11 @@ TEST_SUITE("elf_file") {
         REQUIRE(memcpy_symbol != nullptr);
         CHECK_FALSE(memcpy_symbol->defined);
         CHECK(memcpy_symbol->version == "GLIBC_2.14");
+        CHECK_FALSE(memcpy_symbol->weak);
+        const Symbol* gmon = find_symbol(info, "__gmon_start__");  // crt's weak reference
+        REQUIRE(gmon != nullptr);
+        CHECK_FALSE(gmon->defined);
+        CHECK(gmon->weak);
         const Symbol* bound = find_symbol(info, "deflateBound");
         REQUIRE(bound != nullptr);
         CHECK(bound->defined);

@@ -90,4 +90,55 @@ TEST_SUITE("node check") {
             check_prebuild(dir.path() / "text.node", arch, resolver, {"label", "t.node", false}),
             contains("is not an ELF file"), Error);
     }
+
+    TEST_CASE("real files: Node-API with libuv passes, V8 and symbols only Node defines are refused") {
+        fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-node-abi-");
+        const std::string d = dir.path().string();
+        fs::make_dirs(dir.path() / "stage");
+        // libuv through Node-API, as fs-native-extensions does: the loop from napi_get_uv_event_loop.
+        fs::write_file_atomic(dir.path() / "loop.c",
+                              "typedef struct uv_loop_s uv_loop_t; typedef struct uv_work_s uv_work_t;\n"
+                              "int napi_get_uv_event_loop(void* env, uv_loop_t** loop);\n"
+                              "int uv_queue_work(uv_loop_t*, uv_work_t*, void (*)(uv_work_t*),\n"
+                              "                  void (*)(uv_work_t*, int));\n"
+                              "const char* uv_err_name(int);\n"
+                              "static void work(uv_work_t* r) { (void)r; }\n"
+                              "int start(void* env, uv_work_t* req) { uv_loop_t* loop;\n"
+                              "  napi_get_uv_event_loop(env, &loop); uv_err_name(0);\n"
+                              "  return uv_queue_work(loop, req, work, 0); }\n");
+        fs::write_file_atomic(
+            dir.path() / "legacy.cc",
+            "namespace v8 { struct Isolate { static Isolate* GetCurrent(); }; }\n"
+            "extern \"C\" void* napi_create_object();\n"
+            "void* current() { napi_create_object(); return v8::Isolate::GetCurrent(); }\n");
+        fs::write_file_atomic(dir.path() / "classic.c",
+                              "struct node_module; void node_module_register(void*);\n"
+                              "void init(void) { node_module_register(0); }\n");
+        sh("cd " + d +
+           " && gcc -shared -fPIC -o loop.node loop.c && g++ -shared -fPIC -o legacy.node legacy.cc" +
+           " && gcc -shared -fPIC -o classic.node classic.c");
+        const Arch& arch = arch_from_name("x64");
+        elf::LibraryResolver resolver({dir.path() / "stage"}, arch);
+
+        CHECK_NOTHROW(
+            check_prebuild(dir.path() / "loop.node", arch, resolver, {"label", "l.napi.glibc.node"}));
+        CHECK_THROWS_WITH_AS(
+            check_prebuild(dir.path() / "legacy.node", arch, resolver,
+                           {"prebuilds/linux-x64/legacy.napi.glibc.node", "legacy.napi.glibc.node"}),
+            contains(
+                "prebuilds/linux-x64/legacy.napi.glibc.node: build/Release/legacy.node needs the V8 symbol "
+                "v8::Isolate::GetCurrent() (_ZN2v87Isolate10GetCurrentEv): only Node-API and libuv are "
+                "ABI-stable across Node versions"),
+            Error);
+        CHECK_THROWS_WITH_AS(
+            check_prebuild(dir.path() / "classic.node", arch, resolver, {"label", "c.node"}),
+            contains("build/Release/classic.node needs node_module_register, which no library "
+                     "it links defines"),
+            Error);
+        // --abi: the same files are prebuilds for one Node ABI.
+        CheckOptions abi{"label", "legacy.abi115.glibc.node"};
+        abi.abi = true;
+        CHECK_NOTHROW(check_prebuild(dir.path() / "legacy.node", arch, resolver, abi));
+        CHECK_NOTHROW(check_prebuild(dir.path() / "classic.node", arch, resolver, abi));
+    }
 }

@@ -147,18 +147,26 @@ TEST_SUITE("node project") {
                              contains("xbuild.archs: must be an array of strings"), Error);
     }
 
-    TEST_CASE("sources including V8, NAN, libuv or node.h are found; node_modules and build are skipped") {
+    TEST_CASE(
+        "sources including V8, NAN or node.h without Node-API are found; libuv is not; node_modules and "
+        "build are skipped") {
         fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-node-abi-");
         fs::make_dirs(dir.path() / "src");
         fs::make_dirs(dir.path() / "node_modules/nan");
         fs::make_dirs(dir.path() / "build");
         fs::write_file_atomic(dir.path() / "src/napi.cc", "#include <node_api.h>\n#include \"napi.h\"\n");
         fs::write_file_atomic(dir.path() / "src/legacy.cc", "// old\n  #  include <nan.h>\n");
+        fs::write_file_atomic(dir.path() / "src/engine.cc",
+                              "#include <stdio.h>\n#include <v8.h>\n#include <node.h>\n");
+        // libuv through Node-API (napi_get_uv_event_loop), as database bindings do: not refused.
         fs::write_file_atomic(dir.path() / "src/loop.h", "#include \"uv.h\"\n");
+        fs::write_file_atomic(dir.path() / "src/loop.c", "#include <node_api.h>\n#include <uv.h>\n");
+        // node.h beside a Node-API header (version macros, say): the built file decides.
+        fs::write_file_atomic(dir.path() / "src/both.cc", "#include <node.h>\n#include <js_native_api.h>\n");
         fs::write_file_atomic(dir.path() / "src/notes.txt", "#include <v8.h>\n");
         fs::write_file_atomic(dir.path() / "node_modules/nan/nan.h", "#include <v8.h>\n");
         fs::write_file_atomic(dir.path() / "build/gen.cc", "#include <v8.h>\n");
         CHECK(find_abi_unstable_includes(dir.path()) ==
-              Strings{"src/legacy.cc includes <nan.h>", "src/loop.h includes <uv.h>"});
+              Strings{"src/engine.cc includes <v8.h>", "src/legacy.cc includes <nan.h>"});
     }
 }

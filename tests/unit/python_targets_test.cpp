@@ -48,9 +48,12 @@ TEST_SUITE("python targets") {
         CHECK(suite_for_python("3.9") == "bullseye");
         CHECK(suite_for_python("3.11") == "bookworm");
         CHECK(suite_for_python("3.13") == "trixie");
+        CHECK(suite_for_python("3.14") == "forky");
+        CHECK(suite_for_python("3.15") == "forky");
         CHECK(default_python() == "3.13");
         CHECK_THROWS_WITH_AS(suite_for_python("3.12"),
-                             contains("unsupported Python '3.12' (known: 3.11, 3.13, 3.9;"), Error);
+                             contains("unsupported Python '3.12' (known: 3.9, 3.11, 3.13, 3.14, 3.15;"),
+                             Error);
         CHECK_THROWS_WITH_AS(suite_for_python("3"), contains("unsupported Python '3'"), Error);
     }
 
@@ -96,20 +99,40 @@ TEST_SUITE("python targets") {
         CHECK(build_ids(targets) == Strings{"cp313-manylinux_aarch64", "cp311-manylinux_aarch64"});
     }
 
-    TEST_CASE("defaults: the host arch and Python 3.13") {
+    TEST_CASE("defaults: the host arch and every Python requires-python allows, oldest first") {
         auto targets = plan_targets(WheelConfig{}, false);
-        REQUIRE(targets.size() == 1);
+        REQUIRE(targets.size() == 5);
         CHECK(targets[0].arch == &host_arch());
-        CHECK(targets[0].python == "3.13");
-        CHECK(targets[0].suite == "trixie");
-        CHECK(targets[0].build_id() == "cp313-manylinux_" + std::string(host_arch().uname));
+        CHECK(targets[0].python == "3.9");
+        CHECK(targets[0].suite == "bullseye");
+        CHECK(targets[2].build_id() == "cp313-manylinux_" + std::string(host_arch().uname));
+        CHECK(targets[4].python == "3.15");
+        CHECK(targets[0].floor->name == "2_31");
+        WheelConfig limited;
+        limited.requires_python = ">=3.10, !=3.14.*";
+        limited.requires_python_where = "pyproject.toml: [project] requires-python";
+        CHECK(default_pythons(limited) == Strings{"3.11", "3.13", "3.15"});
+        limited.requires_python = "~=3.11.0";
+        CHECK(default_pythons(limited) == Strings{"3.11"});
+        limited.requires_python = "<3.10";
+        CHECK(default_pythons(limited) == Strings{"3.9"});
+        limited.requires_python = ">=4";
+        CHECK_THROWS_WITH_AS(default_pythons(limited),
+                             contains("requires-python: '>=4' allows none of the Pythons Debian serves"),
+                             Error);
+        limited.requires_python = ">=three";
+        CHECK_THROWS_WITH_AS(default_pythons(limited), contains("'>=three' is not a version specifier"),
+                             Error);
+        limited.manylinux = "2_36";
+        limited.pythons = {"3.13"};
+        CHECK(plan_targets(limited, false)[0].floor->suite == "bookworm");
     }
 
     TEST_CASE("emulate applies to foreign archs only") {
         const Arch& foreign =
             host_arch().debian == "arm64" ? arch_from_name("amd64") : arch_from_name("arm64");
-        auto targets =
-            plan_targets(config({std::string(host_arch().debian), std::string(foreign.debian)}, {}), true);
+        auto targets = plan_targets(
+            config({std::string(host_arch().debian), std::string(foreign.debian)}, {"3.13"}), true);
         REQUIRE(targets.size() == 2);
         CHECK(targets[0].arch == &host_arch());
         CHECK_FALSE(targets[0].emulate);
