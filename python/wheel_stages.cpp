@@ -40,6 +40,8 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     std::vector<std::string> extra =
         debian_packages_for(project.build_requires, marker_env, target.arch->debian,
                             project.config.requirement_packages, (project.dir / "pyproject.toml").string());
+    auto layer_packages = recipe_strings("toolchain", "layer-packages", target.python, target.arch->debian);
+    extra.insert(extra.end(), layer_packages.begin(), layer_packages.end());
     auto top = stage::ensure_layer(context.cache, {base, spec.describe(), extra}, context.launcher,
                                    context.reporter);
     prepared.layers = stage::layer_stack(base, top);
@@ -55,12 +57,16 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     const std::string include = "/usr/include/python" + target.python;
     const std::string arch_include =
         fmt::format("/usr/include/{}/python{}", target.arch->gnu_triplet, target.python);
-    toolchain::SysrootRequest request{
-        *target.floor,
-        *target.arch,
-        project.config.build_packages,
-        {{base.root / include.substr(1), include}, {base.root / arch_include.substr(1), arch_include}},
-        "python " + target.python + " " + base.key};
+    // From the layer when it installed that Python (forky's 3.15), else from the base.
+    auto from = [&](const std::string& path) {
+        const auto in_layer = top.root / path.substr(1);
+        return std::filesystem::exists(in_layer) ? in_layer : base.root / path.substr(1);
+    };
+    toolchain::SysrootRequest request{*target.floor,
+                                      *target.arch,
+                                      project.config.build_packages,
+                                      {{from(include), include}, {from(arch_include), arch_include}},
+                                      "python " + target.python + " " + top.key};
     auto sysroot = toolchain::ensure_sysroot(context, request, prepared);
     prepared.sysroot = sysroot.root;
     prepared.sysroot_key = sysroot.key;
