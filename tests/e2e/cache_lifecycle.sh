@@ -103,9 +103,9 @@ project="$WORK/lifecycle-sample"
 cp -r "$root/recipes/samples/yaml-sample" "$project"
 sed -i "s/^name = .*/name = \"xbuild-lifecycle-sample\"/" "$project/pyproject.toml"
 echo "# $TEST_NAME ${WORK##*/}" >>"$project/pyproject.toml"
-"$XBUILD" wheels "$project" -o "$WORK/wh1" >"$WORK/w1.out" 2>"$WORK/w1.err" &
+"$XBUILD" wheels "$project" --python 3.13 -o "$WORK/wh1" >"$WORK/w1.out" 2>"$WORK/w1.err" &
 w1=$!
-"$XBUILD" wheels "$project" -o "$WORK/wh2" >"$WORK/w2.out" 2>"$WORK/w2.err" &
+"$XBUILD" wheels "$project" --python 3.13 -o "$WORK/wh2" >"$WORK/w2.out" 2>"$WORK/w2.err" &
 w2=$!
 wait $w1 || fail "the first concurrent wheels build failed: $(cat "$WORK/w1.err")"
 wait $w2 || fail "the second concurrent wheels build failed: $(cat "$WORK/w2.err")"
@@ -116,6 +116,6 @@ expect_contains "$(cat "$WORK/w1.err" "$WORK/w2.err")" "waiting for another xbui
 expect_contains "$(cat "$WORK/w1.err" "$WORK/w2.err")" "unchanged, xbuild_lifecycle_sample-1.0.0-" \
     "and took the wheel from the cache"
 expect_eq "$(ls "$WORK/wh1")" "$(ls "$WORK/wh2")" "both wheelhouses hold the same wheel"
-log=$(sed -n 's/.*"log": "\(.*\)".*/\1/p' <<<"$("$XBUILD" wheels "$project" -o "$WORK/wh1" --json 2>/dev/null)")
+log=$(sed -n 's/.*"log": "\(.*\)".*/\1/p' <<<"$("$XBUILD" wheels "$project" --python 3.13 -o "$WORK/wh1" --json 2>/dev/null)")
 [[ $log == */logs/xbuild-lifecycle-sample/* ]] || fail "the build log is not under logs/<normalized name>: $log"
 pass "the build log is under logs/xbuild-lifecycle-sample/"

@@ -69,7 +69,7 @@ printf '%s\n' "$config" >"$WORK/esc-1.0/probe.json"
 tar -C "$WORK" -czf "$WORK/esc-1.0.tar.gz" esc-1.0
 [[ -z ${XBUILD_HOSTILE_USER:-} ]] || chown -R "$XBUILD_HOSTILE_USER" "$WORK"
 code=0
-as_caller timeout 1200 "$XBUILD" wheels "$WORK/esc-1.0.tar.gz" -o "$WORK/wheelhouse" --json >"$WORK/wheels.json" 2>"$WORK/wheels.err" || code=$?
+as_caller timeout 1200 "$XBUILD" wheels "$WORK/esc-1.0.tar.gz" --python 3.13 -o "$WORK/wheelhouse" --json >"$WORK/wheels.json" 2>"$WORK/wheels.err" || code=$?
 [[ $code -ne 124 ]] || fail "xbuild wheels did not return within 20 minutes"
 log=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["log"])' "$WORK/wheels.json") ||
     fail "xbuild wheels printed no result (exit $code): $(tail -5 "$WORK/wheels.err")"

@@ -16,13 +16,13 @@ expect_error "unknown python" "unsupported Python '3.7'" "$XBUILD" wheels "$root
 cp -r "$root/recipes/samples/yaml-sample" "$WORK/unmapped"
 sed -i 's/requires = \["setuptools>=61"\]/requires = ["setuptools>=61", "frobnicate>=2"]/' "$WORK/unmapped/pyproject.toml"
 expect_error "unmapped requirement" "build requirement 'frobnicate>=2' has no Debian package mapping" \
-    "$XBUILD" wheels "$WORK/unmapped" -o "$out"
+    "$XBUILD" wheels "$WORK/unmapped" --python 3.13 -o "$out"
 expect_contains "$ERR" "[tool.xbuild.requirement-packages]" "the error names the config key that maps it"
 wheelhouse_clean "unmapped requirement"
 
 cp -r "$root/recipes/samples/yaml-sample" "$WORK/broken"
 echo 'this is not C;' >>"$WORK/broken/src/yamlcount.c"
-run_capture "$XBUILD" wheels "$WORK/broken" -o "$out"
+run_capture "$XBUILD" wheels "$WORK/broken" --python 3.13 -o "$out"
 [[ $CODE -ne 0 ]] || fail "a compile error exited 0"
 expect_contains "$ERR" "build failed (exit 1)" "a compile error fails the build id"
 expect_contains "$ERR" "error:" "the log tail with the compiler's error is shown"
@@ -33,7 +33,7 @@ pass "the full build log is kept at $log"
 wheelhouse_clean "compile error"
 
 # --keep-going: the broken project fails for both archs, the exit status stays non-zero.
-run_capture "$XBUILD" wheels "$WORK/broken" --arch x86_64,arm64 --keep-going --json -o "$out"
+run_capture "$XBUILD" wheels "$WORK/broken" --arch x86_64,arm64 --python 3.13 --keep-going --json -o "$out"
 [[ $CODE -ne 0 ]] || fail "--keep-going with failures exited 0"
 expect_eq "$(python3 -c 'import json,sys; print(sum(1 for o in json.load(sys.stdin) if not o["ok"]))' <<<"$OUT")" 2 \
     "--keep-going tried both build ids"
