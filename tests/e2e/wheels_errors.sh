@@ -22,6 +22,9 @@ wheelhouse_clean "unmapped requirement"
 
 cp -r "$root/recipes/samples/yaml-sample" "$WORK/broken"
 echo 'this is not C;' >>"$WORK/broken/src/yamlcount.c"
+# A name of its own: its logs (logs/<name>/<build id>.log) must not be another test's, which a build of
+# the same sample beside this test would replace.
+sed -i 's/^name = "xbuild-yaml-sample"/name = "xbuild-broken-sample"/' "$WORK/broken/pyproject.toml"
 run_capture "$XBUILD" wheels "$WORK/broken" --python 3.13 -o "$out"
 [[ $CODE -ne 0 ]] || fail "a compile error exited 0"
 expect_contains "$ERR" "build failed (exit 1)" "a compile error fails the build id"
