@@ -4,7 +4,7 @@ per attempt: "probe NAME: blocked (...)", "probe NAME: bounded at ...", or "prob
 
 Usage: probe.py CONFIG.json [WHERE]. CONFIG names the marker file on the host that an escape would
 write, the host's root device (major, minor), the value of a variable set only in xbuild's own
-environment, and the read-only binds to try to remount (the first that exists). The exit code is 0 whatever happened: the test
+environment, and the read-only binds to try to remount (the first that is a mount point here). The exit code is 0 whatever happened: the test
 reads the lines.
 """
 import ctypes
@@ -71,7 +71,11 @@ def probe_mount():
 
 
 def probe_remount_ro():
-    candidates = [p for p in config.get("read_only", []) if os.path.isdir(p)]
+    # Only real mount points count: a directory of the stage's own rootfs (an overlay that is
+    # thrown away) is writable by design.
+    with open("/proc/self/mountinfo") as f:
+        mount_points = {line.split()[4] for line in f}
+    candidates = [p for p in config.get("read_only", []) if p in mount_points and os.path.isdir(p)]
     if not candidates:
         report("remount", False, "skipped (no read-only bind here)")
         return
