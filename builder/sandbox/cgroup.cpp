@@ -1,6 +1,7 @@
 #include "builder/sandbox/cgroup.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -151,9 +154,39 @@ SandboxCgroup::~SandboxCgroup() {
     remove();
 }
 
+namespace {
+
+// cgroup v2: waits (at most timeout_ms) until cgroup.events says "populated 0". The kernel signals
+// every change of the file with POLLPRI, so this wakes the moment the last process has left.
+void wait_unpopulated(const stdfs::path& dir, int timeout_ms) {
+    Fd events(::open((dir / "cgroup.events").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!events) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        char buffer[256];
+        ssize_t n = ::pread(events.get(), buffer, sizeof buffer - 1, 0);
+        if (n <= 0) return;
+        buffer[n] = '\0';
+        if (std::strstr(buffer, "populated 0") != nullptr) return;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
+        if (left.count() <= 0) return;
+        pollfd fd{events.get(), POLLPRI, 0};
+        if (::poll(&fd, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) return;
+    }
+}
+
+}  // namespace
+
 void SandboxCgroup::remove() {
     for (const auto& dir : m_dirs) {
         // The last processes may still be on their way out of the cgroup after being reaped.
+        if (::rmdir(dir.c_str()) == 0 || errno != EBUSY) continue;
+        if (m_version == 2) {
+            wait_unpopulated(dir, 100);
+            ::rmdir(dir.c_str());
+            continue;
+        }
         for (int attempt = 0; attempt < 50 && ::rmdir(dir.c_str()) != 0 && errno == EBUSY; ++attempt)
             ::usleep(2000);
     }
