@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "builder/core/error.hpp"
 #include "builder/core/text.hpp"
@@ -18,8 +19,19 @@ Requirement parse_requirement(std::string_view text) {
                                text[i] == '_' || text[i] == '.'))
         ++i;
     if (i == start) fail("invalid requirement '{}': no project name", text);
-    Requirement requirement{normalize_name(text.substr(start, i - start)), ""};
-    if (auto semicolon = text.find(';', i); semicolon != std::string_view::npos) {
+    Requirement requirement{normalize_name(text.substr(start, i - start)), "", ""};
+    size_t semicolon = text.find(';', i);
+    std::string_view rest = text.substr(i, semicolon == std::string_view::npos ? text.npos : semicolon - i);
+    if (auto extras_end = rest.find(']');
+        !rest.empty() && text::trim(rest).starts_with('[') && extras_end != std::string_view::npos)
+        rest.remove_prefix(extras_end + 1);
+    std::string specifier;
+    // "name @ URL" pins nothing the suite could serve.
+    if (text::trim(rest).starts_with('@')) rest = {};
+    for (char c : rest)
+        if (c != '(' && c != ')') specifier += c;
+    requirement.specifier = std::string(text::trim(specifier));
+    if (semicolon != std::string_view::npos) {
         std::string_view marker = text.substr(semicolon + 1);
         while (!marker.empty() && std::isspace(static_cast<unsigned char>(marker.front())))
             marker.remove_prefix(1);
@@ -200,35 +212,73 @@ bool evaluate_marker(std::string_view marker, const MarkerEnvironment& env) {
     return MarkerParser(marker, env).parse();
 }
 
+namespace {
+
+// The Debian packages a requirement maps to: the project's [tool.xbuild.requirement-packages]
+// first, then recipes/python.toml; nullopt when neither names it.
+std::optional<std::vector<std::string>> mapped_packages(
+    const Requirement& requirement, const std::map<std::string, std::vector<std::string>>& project_map) {
+    for (const auto& [name, list] : project_map)
+        if (normalize_name(name) == requirement.name) return list;
+    const toml::table* table = python_recipes()["requirements"].as_table();
+    if (table) {
+        if (const toml::array* array = table->get_as<toml::array>(requirement.name)) {
+            std::vector<std::string> mapped;
+            for (const toml::node& item : *array) mapped.push_back(item.value_or(std::string()));
+            return mapped;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string debian_upstream_version(std::string_view version) {
+    if (auto colon = version.find(':'); colon != std::string_view::npos) version.remove_prefix(colon + 1);
+    if (auto dash = version.rfind('-'); dash != std::string_view::npos) version = version.substr(0, dash);
+    return std::string(version);
+}
+
+void check_requirement_pins(const std::vector<std::string>& requires_list, const MarkerEnvironment& env,
+                            const std::map<std::string, std::vector<std::string>>& project_map,
+                            const std::map<std::string, std::string>& installed, const std::string& suite,
+                            const std::string& pyproject) {
+    for (const std::string& text : requires_list) {
+        Requirement requirement = parse_requirement(text);
+        if (requirement.specifier.empty() || !evaluate_marker(requirement.marker, env)) continue;
+        auto mapped = mapped_packages(requirement, project_map);
+        if (!mapped || mapped->empty() || (*mapped)[0].empty()) continue;
+        std::string package = (*mapped)[0].substr(0, (*mapped)[0].find(':'));
+        auto found = installed.find(package);
+        if (found == installed.end()) continue;
+        const std::string upstream = debian_upstream_version(found->second);
+        if (python_allows(requirement.specifier, upstream,
+                          pyproject + ": [build-system] requires '" + text + "'"))
+            continue;
+        fail(
+            "{}: [build-system] requires '{}', but {} serves {} {} (Debian {} {}) for Python {}; lower the "
+            "pin, "
+            "or leave Python {} out (--python, requires-python)",
+            pyproject, text::printable(text), suite, requirement.name, upstream, package, found->second,
+            env.python_version, env.python_version);
+    }
+}
+
 std::vector<std::string> debian_packages_for(
     const std::vector<std::string>& requires_list, const MarkerEnvironment& env,
     std::string_view target_debian_arch, const std::map<std::string, std::vector<std::string>>& project_map,
     const std::string& pyproject) {
-    const toml::table* table = python_recipes()["requirements"].as_table();
     std::vector<std::string> packages;
     for (const std::string& text : requires_list) {
         Requirement requirement = parse_requirement(text);
         if (!evaluate_marker(requirement.marker, env)) continue;
-        std::vector<std::string> mapped;
-        bool found = false;
-        for (const auto& [name, list] : project_map) {
-            if (normalize_name(name) == requirement.name) {
-                mapped = list;
-                found = true;
-            }
-        }
-        if (!found && table) {
-            if (const toml::array* array = table->get_as<toml::array>(requirement.name)) {
-                found = true;
-                for (const toml::node& item : *array) mapped.push_back(item.value_or(std::string()));
-            }
-        }
-        if (!found)
+        auto mapped = mapped_packages(requirement, project_map);
+        if (!mapped)
             fail(
                 "{}: build requirement '{}' has no Debian package mapping (PyPI is not used); add it to "
                 "[tool.xbuild.requirement-packages], e.g. {} = [\"python3-{}\"]",
                 pyproject, text, requirement.name, requirement.name);
-        for (const std::string& package : mapped) {
+        for (const std::string& package : *mapped) {
             if (!package.empty())
                 packages.push_back(expand_placeholders(package, env.python_version, target_debian_arch));
         }

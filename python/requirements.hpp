@@ -10,8 +10,9 @@
 namespace xbuild::python {
 
 struct Requirement {
-    std::string name;    // normalized: "setuptools-scm"
-    std::string marker;  // after ';', trimmed
+    std::string name;       // normalized: "setuptools-scm"
+    std::string specifier;  // version specifiers, without parentheses: ">=61, <80" (or empty)
+    std::string marker;     // after ';', trimmed
 };
 
 // PEP 508: name, optional [extras], version specifiers, optional "; marker".
@@ -34,6 +35,19 @@ std::vector<std::string> debian_packages_for(
     const std::vector<std::string>& requires_list, const MarkerEnvironment& env,
     std::string_view target_debian_arch, const std::map<std::string, std::vector<std::string>>& project_map,
     const std::string& pyproject);
+
+// Pins the suite cannot honour: for each requirement that applies to env and has version
+// specifiers, the version of its first mapped Debian package (installed: package name → Debian
+// version, as dpkg reports it) must satisfy them. Throws one Error naming pyproject, the
+// requirement, the suite's version and what to change; a package missing from installed is not
+// judged.
+void check_requirement_pins(const std::vector<std::string>& requires_list, const MarkerEnvironment& env,
+                            const std::map<std::string, std::vector<std::string>>& project_map,
+                            const std::map<std::string, std::string>& installed, const std::string& suite,
+                            const std::string& pyproject);
+
+// The upstream part of a Debian version: "1:52.0.0-4+deb11u1" → "52.0.0".
+std::string debian_upstream_version(std::string_view version);
 
 // Whether a Python of version ("3.13.5") satisfies requires_python (PEP 440 specifiers joined by
 // commas: ">=3.9, !=3.11.*"). Throws Error naming where for a malformed specifier.

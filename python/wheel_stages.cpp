@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
 #include "builder/core/hash.hpp"
+#include "builder/core/text.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/stage/layer.hpp"
 #include "builder/stage/recipes.hpp"
@@ -13,6 +15,31 @@
 #include "python/requirements.hpp"
 
 namespace xbuild::python {
+
+namespace {
+
+// The suite's versions of the build requirements against the project's pins: one error before a
+// backend too old for the project could build a wrong wheel (bullseye's setuptools 52 reads no
+// [project] table and names the wheel UNKNOWN-0.0.0).
+void check_pins(const PythonProject& project, const WheelTarget& target, const MarkerEnvironment& marker_env,
+                const stage::CacheEntry& top, const stage::CacheEntry& base) {
+    std::string manifest;
+    for (const auto& dir : {top.dir, base.dir}) {
+        if (std::filesystem::exists(dir / "packages.tsv")) {
+            manifest = fs::read_file(dir / "packages.tsv");
+            break;
+        }
+    }
+    std::map<std::string, std::string> installed;
+    for (std::string_view line : text::lines(manifest)) {
+        auto fields = text::split(line, '\t');
+        if (fields.size() >= 3) installed[std::string(fields[0])] = std::string(fields[2]);
+    }
+    check_requirement_pins(project.build_requires, marker_env, project.config.requirement_packages, installed,
+                           target.suite, (project.dir / "pyproject.toml").string());
+}
+
+}  // namespace
 
 PreparedStage prepare_toolchain(const StageContext& context, const PythonProject& project,
                                 const WheelTarget& target, const Arch* multiarch) {
@@ -44,6 +71,7 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     extra.insert(extra.end(), layer_packages.begin(), layer_packages.end());
     auto top = stage::ensure_layer(context.cache, {base, spec.describe(), extra}, context.launcher,
                                    context.reporter);
+    check_pins(project, target, marker_env, top, base);
     prepared.layers = stage::layer_stack(base, top);
     prepared.key = top.key;
     prepared.base_root = base.root;

@@ -36,14 +36,18 @@ TEST_SUITE("python requirements") {
 
         Requirement versioned = parse_requirement("  setuptools>=61,<70");
         CHECK(versioned.name == "setuptools");
+        CHECK(versioned.specifier == ">=61,<70");
         CHECK(versioned.marker == "");
+        CHECK(parse_requirement("cython (>=3.0, <4)").specifier == ">=3.0, <4");
 
         Requirement extras = parse_requirement("pybind11[global] >= 2.10");
         CHECK(extras.name == "pybind11");
+        CHECK(extras.specifier == ">= 2.10");
         CHECK(extras.marker == "");
 
         Requirement marked = parse_requirement("numpy>=2.0; python_version >= \"3.13\"  ");
         CHECK(marked.name == "numpy");
+        CHECK(marked.specifier == ">=2.0");
         CHECK(marked.marker == "python_version >= \"3.13\"");
 
         Requirement both =
@@ -53,6 +57,8 @@ TEST_SUITE("python requirements") {
 
         Requirement url = parse_requirement("wheel @ https://example.invalid/wheel-0.42-py3-none-any.whl");
         CHECK(url.name == "wheel");
+        CHECK(url.specifier == "");
+        CHECK(plain.specifier == "");
     }
 
     TEST_CASE("parse_requirement normalizes names (PEP 503)") {
@@ -216,5 +222,41 @@ TEST_SUITE("python requirements") {
         CHECK_THROWS_WITH_AS(
             debian_packages_for({"setuptools; platform_version > '1'"}, k_py313_arm64, "arm64", {}, "p"),
             contains("unsupported variable 'platform_version'"), Error);
+    }
+
+    TEST_CASE("debian_upstream_version drops the epoch and the Debian revision") {
+        CHECK(debian_upstream_version("52.0.0-4") == "52.0.0");
+        CHECK(debian_upstream_version("1:2.13.6+dfsg-1+b1") == "2.13.6+dfsg");
+        CHECK(debian_upstream_version("75.8.0") == "75.8.0");
+    }
+
+    TEST_CASE("pins the suite's packages do not satisfy are one error naming the pin and the version") {
+        const std::map<std::string, std::string> bullseye{
+            {"python3-setuptools", "52.0.0-4"}, {"python3-pybind11", "2.6.2-1"}, {"cython3", "0.29.21-3+b1"}};
+        // Satisfied pins, unpinned requirements and requirements for other Pythons pass.
+        CHECK_NOTHROW(
+            check_requirement_pins({"setuptools>=40", "pybind11", "cython>=0.29; python_version>='3.9'",
+                                    "setuptools>=61; python_version>='3.11'"},
+                                   k_py39_x86_64, {}, bullseye, "bullseye", "p"));
+        // A package the stage does not list is not judged.
+        CHECK_NOTHROW(check_requirement_pins({"numpy>=2"}, k_py39_x86_64, {}, bullseye, "bullseye", "p"));
+        CHECK_THROWS_WITH_AS(
+            check_requirement_pins({"pybind11>=2.6", "setuptools>=61"}, k_py39_x86_64, {}, bullseye,
+                                   "bullseye", "/src/p/pyproject.toml"),
+            contains(
+                "/src/p/pyproject.toml: [build-system] requires 'setuptools>=61', but bullseye serves "
+                "setuptools 52.0.0 (Debian python3-setuptools 52.0.0-4) for Python 3.9; lower the pin, or "
+                "leave Python 3.9 out (--python, requires-python)"),
+            Error);
+        CHECK_THROWS_WITH_AS(
+            check_requirement_pins({"Cython~=3.0"}, k_py39_x86_64, {}, bullseye, "bullseye", "p"),
+            contains("requires 'Cython~=3.0', but bullseye serves cython 0.29.21"), Error);
+        // The project's own mapping decides which package is judged.
+        CHECK_NOTHROW(check_requirement_pins({"setuptools>=61"}, k_py39_x86_64,
+                                             {{"setuptools", {"my-tools"}}}, bullseye, "bullseye", "p"));
+        // A malformed pin is an error naming the file and the requirement.
+        CHECK_THROWS_WITH_AS(
+            check_requirement_pins({"setuptools>>61"}, k_py39_x86_64, {}, bullseye, "bullseye", "pp.toml"),
+            contains("pp.toml: [build-system] requires 'setuptools>>61'"), Error);
     }
 }
