@@ -21,7 +21,13 @@ namespace xbuild::node {
 namespace stdfs = std::filesystem;
 
 toolchain::ToolchainSetup node_toolchain_setup(const NodeTarget& target) {
-    return {*target.arch, *target.floor, !target.emulate && target.arch != &host_arch(), target.emulate};
+    // Node's headers (node.h, uv-based addons) include libuv's, which Debian ships in the build
+    // suite's /usr/include (libuv1-dev): found there after the sysroot, as in Node's own tarball.
+    return {*target.arch,
+            *target.floor,
+            !target.emulate && target.arch != &host_arch(),
+            target.emulate,
+            {fmt::format("{}/node-include", toolchain::k_tools_dir)}};
 }
 
 std::vector<std::string> node_build_environment(const NodeTarget& target) {
@@ -67,6 +73,13 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     fs::copy_tree(request.source, src);
     toolchain::write_toolchain_files(tools, node_toolchain_setup(target));
     fs::make_dirs(tools / "tools");  // the mount point of the npm tools inside /xbuild
+    // Only libuv of the build suite's headers: the rest of its /usr/include stays out of reach.
+    fs::make_dirs(tools / "node-include");
+    for (const char* name : {"uv.h", "uv"}) {
+        std::error_code ignored;
+        std::filesystem::remove(tools / "node-include" / name, ignored);
+        std::filesystem::create_symlink(std::string("/usr/include/") + name, tools / "node-include" / name);
+    }
 
     std::vector<std::string> env = node_build_environment(target);
     env.push_back(fmt::format("SOURCE_DATE_EPOCH={}", request.source_date_epoch));

@@ -67,6 +67,7 @@ std::string compiler_wrapper(const ToolchainSetup& setup, bool cxx) {
                               cxx ? "g++" : "gcc", sysroot, cxx_headers, gcc_dir, sysroot, triplet, gcc_dir,
                               sysroot, triplet);
     }
+    for (const std::string& dir : setup.after_includes) command += " -idirafter " + dir;
     return fmt::format(
         "#!/bin/sh\n"
         "# Written by xbuild: the {lang} compiler for {triplet} against the {floor} sysroot ({suite}'s\n"

@@ -27,6 +27,9 @@ struct ToolchainSetup {
     const Floor& floor;
     bool cross = false;     // a host-arch stage building for another arch
     bool emulated = false;  // a target-arch stage under qemu: gcc instead of clang
+    // Headers of the build suite a build may use beside the sysroot's, searched after them
+    // (-idirafter): Node's libuv headers (uv.h, uv/), which Node's own headers include.
+    std::vector<std::string> after_includes = {};
 };
 
 // CC and CXX (the wrappers), AR, RANLIB, STRIP, READELF, PKG_CONFIG_LIBDIR and PKG_CONFIG_SYSROOT_DIR

@@ -111,6 +111,11 @@ TEST_SUITE("toolchain") {
               "-idirafter\n/usr/include\n-idirafter\n/usr/include\n-idirafter\n/usr/include\n-idirafter\n/"
               "usr/include\n"
               "-I/usr/include/python3.13\n-isystem\n/opt/x\na b.cpp\n-I\n");
+        // Extra directories of the build suite (Node's libuv headers) come last, after the sysroot.
+        setup.after_includes = {"/xbuild/node-include"};
+        fs::write_file_atomic(dir.path() / "c++", compiler_wrapper(setup, true), 0755);
+        out = process::capture({"env", "PATH=" + path, (dir.path() / "c++").string(), "x.c"});
+        CHECK(out.ends_with("x.c\n-idirafter\n/xbuild/node-include\n"));
     }
 
     TEST_CASE("the emulated wrapper runs the stage's gcc with the floor GCC's C++ headers first") {
