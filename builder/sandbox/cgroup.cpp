@@ -244,7 +244,8 @@ SandboxCgroup SandboxCgroup::create(const Limits& limits) {
 
 void SandboxCgroup::add(pid_t pid) const {
     for (const auto& dir : m_dirs)
-        if (!write_text(dir / "cgroup.procs", std::to_string(pid)))
+        // ESRCH: init is gone already (a setup step failed); its own message says why.
+        if (!write_text(dir / "cgroup.procs", std::to_string(pid)) && errno != ESRCH)
             fail("sandbox: cgroup: moving the sandbox into {}: {}", dir.string(), errno_text(errno));
 }
 

@@ -9,6 +9,7 @@
 // an xbuild::Error. Nothing is mounted outside the sandbox's mount namespace; the host is reached
 // only through the binds the spec names.
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -49,6 +50,25 @@ void kill_namespace(int signal_number) {
     g_signal = signal_number;
     // SIGKILL of the namespace's init kills every process in the namespace.
     if (g_forward_to > 0) ::kill(g_forward_to, SIGKILL);
+}
+
+// One byte of the go pipe to init. Init may already have exited (a setup step failed: its message
+// is on the error pipe): the write then fails with EPIPE, and the SIGPIPE it raises must not kill
+// xbuild before that message is read. SIGPIPE is blocked around the write and a pending one taken.
+void send_go(int fd, char byte) {
+    sigset_t pipe_only, previous;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    const bool was_pending = sigismember(&pending, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
+    ssize_t written = ::write(fd, &byte, 1);
+    if (written < 0 && errno == EPIPE && !was_pending) {
+        timespec none{0, 0};
+        ::sigtimedwait(&pipe_only, nullptr, &none);
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 int wait_for(pid_t pid) {
@@ -101,16 +121,14 @@ pid_t start_init(const SandboxSpec& spec, int error_fd, SandboxCgroup& cgroup) {
     // lets it fork CMD. EOF (a failure here) makes init exit without running anything.
     try {
         write_id_maps(init, mapping);
-        ssize_t written = ::write(go[1], "g", 1);
-        (void)written;
+        send_go(go[1], 'g');
         cgroup.add(init);
     } catch (const Error&) {
         ::close(go[1]);
         wait_for(init);
         throw;
     }
-    ssize_t written = ::write(go[1], "c", 1);
-    (void)written;
+    send_go(go[1], 'c');
     ::close(go[1]);
     return init;
 }
