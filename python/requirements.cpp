@@ -248,7 +248,8 @@ void check_requirement_pins(const std::vector<std::string>& requires_list, const
         if (requirement.specifier.empty() || !evaluate_marker(requirement.marker, env)) continue;
         auto mapped = mapped_packages(requirement, project_map);
         if (!mapped || mapped->empty() || (*mapped)[0].empty()) continue;
-        std::string package = (*mapped)[0].substr(0, (*mapped)[0].find(':'));
+        std::string package = expand_placeholders((*mapped)[0], env.python_version, "");
+        package = package.substr(0, package.find(':'));
         auto found = installed.find(package);
         if (found == installed.end()) continue;
         const std::string upstream = debian_upstream_version(found->second);

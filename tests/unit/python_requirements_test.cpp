@@ -254,6 +254,11 @@ TEST_SUITE("python requirements") {
         // The project's own mapping decides which package is judged.
         CHECK_NOTHROW(check_requirement_pins({"setuptools>=61"}, k_py39_x86_64,
                                              {{"setuptools", {"my-tools"}}}, bullseye, "bullseye", "p"));
+        // Placeholders of a mapping are expanded before the lookup.
+        CHECK_THROWS_WITH_AS(
+            check_requirement_pins({"frob>=2"}, k_py39_x86_64, {{"frob", {"python{python}-frob"}}},
+                                   {{"python3.9-frob", "1.4-2"}}, "bullseye", "p"),
+            contains("bullseye serves frob 1.4 (Debian python3.9-frob 1.4-2)"), Error);
         // A malformed pin is an error naming the file and the requirement.
         CHECK_THROWS_WITH_AS(
             check_requirement_pins({"setuptools>>61"}, k_py39_x86_64, {}, bullseye, "bullseye", "pp.toml"),
