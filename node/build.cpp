@@ -75,11 +75,8 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     fs::make_dirs(tools / "tools");  // the mount point of the npm tools inside /xbuild
     // Only libuv of the build suite's headers: the rest of its /usr/include stays out of reach.
     fs::make_dirs(tools / "node-include");
-    for (const char* name : {"uv.h", "uv"}) {
-        std::error_code ignored;
-        std::filesystem::remove(tools / "node-include" / name, ignored);
+    for (const char* name : {"uv.h", "uv"})
         std::filesystem::create_symlink(std::string("/usr/include/") + name, tools / "node-include" / name);
-    }
 
     std::vector<std::string> env = node_build_environment(target);
     env.push_back(fmt::format("SOURCE_DATE_EPOCH={}", request.source_date_epoch));

@@ -257,9 +257,8 @@ void check_requirement_pins(const std::vector<std::string>& requires_list, const
                           pyproject + ": [build-system] requires '" + text + "'"))
             continue;
         fail(
-            "{}: [build-system] requires '{}', but {} serves {} {} (Debian {} {}) for Python {}; lower the "
-            "pin, "
-            "or leave Python {} out (--python, requires-python)",
+            "{}: [build-system] requires '{}', but {} serves {} {} (Debian {} {}) for Python {}; "
+            "lower the pin, or leave Python {} out (--python, requires-python)",
             pyproject, text::printable(text), suite, requirement.name, upstream, package, found->second,
             env.python_version, env.python_version);
     }

@@ -3,9 +3,7 @@
 #include <fmt/format.h>
 
 #include "builder/core/error.hpp"
-#include "builder/core/fs.hpp"
 #include "builder/core/hash.hpp"
-#include "builder/core/text.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/stage/layer.hpp"
 #include "builder/stage/recipes.hpp"
@@ -23,18 +21,11 @@ namespace {
 // [project] table and names the wheel UNKNOWN-0.0.0).
 void check_pins(const PythonProject& project, const WheelTarget& target, const MarkerEnvironment& marker_env,
                 const stage::CacheEntry& top, const stage::CacheEntry& base) {
-    std::string manifest;
-    for (const auto& dir : {top.dir, base.dir}) {
-        if (std::filesystem::exists(dir / "packages.tsv")) {
-            manifest = fs::read_file(dir / "packages.tsv");
-            break;
-        }
-    }
+    auto manifest = stage::installed_packages(top);
+    if (!manifest) manifest = stage::installed_packages(base);
     std::map<std::string, std::string> installed;
-    for (std::string_view line : text::lines(manifest)) {
-        auto fields = text::split(line, '\t');
-        if (fields.size() >= 3) installed[std::string(fields[0])] = std::string(fields[2]);
-    }
+    for (const auto& package : manifest.value_or(std::vector<stage::InstalledPackage>{}))
+        installed[package.name] = package.version;
     check_requirement_pins(project.build_requires, marker_env, project.config.requirement_packages, installed,
                            target.suite, (project.dir / "pyproject.toml").string());
 }

@@ -10,7 +10,6 @@
 #include "builder/core/fs.hpp"
 #include "builder/core/hash.hpp"
 #include "builder/core/process.hpp"
-#include "builder/core/text.hpp"
 #include "builder/stage/rootfs_builder.hpp"
 
 namespace xbuild::stage {
@@ -37,24 +36,20 @@ namespace {
 // project asking for python3-setuptools over a Python toolchain gets the base itself, which
 // matters most for emulated stages, where apt runs under qemu.
 std::vector<std::string> missing_from_base(const CacheEntry& base, const std::vector<std::string>& packages) {
-    std::string manifest;
+    std::optional<std::vector<InstalledPackage>> manifest;
     try {
-        manifest = fs::read_file(base.dir / "packages.tsv");
+        manifest = installed_packages(base);
     } catch (const Error&) {
-        return packages;
     }
+    if (!manifest) return packages;
     std::vector<std::string> missing;
     for (const std::string& package : packages) {
         auto colon = package.find(':');
         std::string name = package.substr(0, colon);
         std::string arch = colon == std::string::npos ? "" : package.substr(colon + 1);
-        bool installed = false;
-        for (std::string_view line : text::lines(manifest)) {
-            auto tab = line.find('\t');
-            if (tab == std::string_view::npos || line.substr(0, tab) != name) continue;
-            std::string_view line_arch = line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
-            installed = installed || arch.empty() || line_arch == arch || line_arch == "all";
-        }
+        bool installed = std::any_of(manifest->begin(), manifest->end(), [&](const InstalledPackage& line) {
+            return line.name == name && (arch.empty() || line.arch == arch || line.arch == "all");
+        });
         if (!installed) missing.push_back(package);
     }
     return missing;

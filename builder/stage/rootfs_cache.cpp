@@ -17,12 +17,25 @@
 #include "builder/core/fd.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/process.hpp"
+#include "builder/core/text.hpp"
 #include "builder/stage/key_lock.hpp"
 #include "builder/stage/rootfs_builder.hpp"
 
 namespace xbuild::stage {
 
 namespace stdfs = std::filesystem;
+
+std::optional<std::vector<InstalledPackage>> installed_packages(const CacheEntry& entry) {
+    const stdfs::path file = entry.dir / "packages.tsv";
+    if (!stdfs::exists(file)) return std::nullopt;
+    std::vector<InstalledPackage> packages;
+    for (std::string_view line : text::lines(fs::read_file(file))) {
+        auto fields = text::split(line, '\t');
+        if (fields.size() >= 3)
+            packages.push_back({std::string(fields[0]), std::string(fields[1]), std::string(fields[2])});
+    }
+    return packages;
+}
 
 stdfs::path default_cache_dir() {
     if (const char* env = std::getenv("XBUILD_CACHE"); env && *env) return env;

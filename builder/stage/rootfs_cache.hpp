@@ -49,6 +49,14 @@ struct CacheEntry {
     std::shared_ptr<const fs::FileLock> in_use;
 };
 
+// One line of an entry's packages.tsv.
+struct InstalledPackage {
+    std::string name, arch, version;
+};
+// The packages an entry lists in its packages.tsv (a layer's list covers its base too); nullopt
+// when the entry has no such file.
+std::optional<std::vector<InstalledPackage>> installed_packages(const CacheEntry& entry);
+
 struct PruneReport {
     int removed = 0;
     std::uint64_t freed = 0;
