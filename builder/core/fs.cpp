@@ -170,8 +170,13 @@ void remove_tree(const stdfs::path& path) {
             fail("failed to remove {}: {}", path.string(), errno_text(errno));
         return;
     }
-    ::nftw(path.c_str(), make_dirs_writable, 64, FTW_PHYS | FTW_MOUNT);
+    // One walk removes most trees; read-only directories (EACCES) need the second, which makes them
+    // writable first.
     int result = ::nftw(path.c_str(), remove_entry, 64, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
+    if (result != 0) {
+        ::nftw(path.c_str(), make_dirs_writable, 64, FTW_PHYS | FTW_MOUNT);
+        result = ::nftw(path.c_str(), remove_entry, 64, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
+    }
     if (result != 0) {
         int error = result > 0 ? result : errno;
         fail("failed to remove {}: {}", path.string(), errno_text(error));

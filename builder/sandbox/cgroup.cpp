@@ -132,6 +132,8 @@ stdfs::path make_below(const stdfs::path& parent) {
 
 SandboxCgroup::SandboxCgroup(SandboxCgroup&& other) noexcept
     : m_dirs(std::move(other.m_dirs)),
+      m_join(std::move(other.m_join)),
+      m_init_joins(other.m_init_joins),
       m_pids(other.m_pids),
       m_memory(other.m_memory),
       m_version(other.m_version) {
@@ -143,6 +145,8 @@ SandboxCgroup& SandboxCgroup::operator=(SandboxCgroup&& other) noexcept {
         remove();
         m_dirs = std::move(other.m_dirs);
         other.m_dirs.clear();
+        m_join = std::move(other.m_join);
+        m_init_joins = other.m_init_joins;
         m_pids = other.m_pids;
         m_memory = other.m_memory;
         m_version = other.m_version;
@@ -179,6 +183,7 @@ void wait_unpopulated(const stdfs::path& dir, int timeout_ms) {
 }  // namespace
 
 void SandboxCgroup::remove() {
+    m_join.clear();
     for (const auto& dir : m_dirs) {
         // The last processes may still be on their way out of the cgroup after being reaped.
         if (::rmdir(dir.c_str()) == 0 || errno != EBUSY) continue;
@@ -229,6 +234,7 @@ SandboxCgroup SandboxCgroup::create(const Limits& limits) {
             cgroup.m_dirs.push_back(dir);
             cgroup.m_version = 1;
             cgroup.m_pids = write_text(dir / "pids.max", std::to_string(limits.pids));
+            cgroup.m_join.emplace_back(::open((dir / "tasks").c_str(), O_WRONLY | O_CLOEXEC));
         }
     }
     if (limits.memory && !mounts.memory_v1.empty()) {
@@ -237,16 +243,29 @@ SandboxCgroup SandboxCgroup::create(const Limits& limits) {
             cgroup.m_dirs.push_back(dir);
             cgroup.m_version = 1;
             cgroup.m_memory = write_text(dir / "memory.limit_in_bytes", std::to_string(limits.memory));
+            cgroup.m_join.emplace_back(::open((dir / "tasks").c_str(), O_WRONLY | O_CLOEXEC));
         }
     }
+    // Init joins itself only if it can join every one; else this process moves it (add).
+    cgroup.m_init_joins = !cgroup.m_join.empty() && std::all_of(cgroup.m_join.begin(), cgroup.m_join.end(),
+                                                                [](const Fd& fd) { return bool(fd); });
+    if (!cgroup.m_init_joins) cgroup.m_join.clear();
     return cgroup;
 }
 
 void SandboxCgroup::add(pid_t pid) const {
-    for (const auto& dir : m_dirs)
+    if (m_init_joins) return;
+    for (const auto& dir : m_dirs) {
         // ESRCH: init is gone already (a setup step failed); its own message says why.
         if (!write_text(dir / "cgroup.procs", std::to_string(pid)) && errno != ESRCH)
             fail("sandbox: cgroup: moving the sandbox into {}: {}", dir.string(), errno_text(errno));
+    }
+}
+
+int SandboxCgroup::join_self() const {
+    for (const auto& fd : m_join)
+        if (fd && ::write(fd.get(), "0", 1) != 1) return errno;
+    return 0;
 }
 
 std::string SandboxCgroup::describe() const {

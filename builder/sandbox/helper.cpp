@@ -1,6 +1,7 @@
 // The parent's side of a sandbox's start, as short named steps (see DESIGN.md, conventions):
 //
-//   parent:  cgroup → clone(user mount pid ipc uts net?) → id maps → "g" → cgroup.procs → "c" → wait
+//   parent:  cgroup → clone(user mount pid ipc uts net?) → id maps → "g" → cgroup.procs (v2; init
+//            joins v1 cgroups itself) → "c" → wait
 //            (the parent is the helper — "xbuild __sandbox-helper PARENT ERRFD SPEC" — or the
 //            single-threaded CLI itself, see launcher.hpp)
 //   init:    init.cpp
@@ -113,9 +114,10 @@ pid_t start_init(const SandboxSpec& spec, int error_fd, SandboxCgroup& cgroup) {
     if (init == 0) {
         set_error_fd(error_fd);
         ::close(go[1]);
-        run_init(spec, go[0], !cgroup.limits_pids());
+        run_init(spec, go[0], cgroup);
     }
     ::close(go[0]);
+    cgroup.close_join_fds();
     set_error_fd(-1);
     // 'g' after the id maps lets init mount while this process moves it into the cgroup; 'c' then
     // lets it fork CMD. EOF (a failure here) makes init exit without running anything.

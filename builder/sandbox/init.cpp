@@ -234,8 +234,13 @@ void set_limit(int resource, rlim_t value, const char* what) {
 
 }  // namespace
 
-void run_init(const SandboxSpec& spec, int go_fd, bool limit_nproc) {
+void run_init(const SandboxSpec& spec, int go_fd, const SandboxCgroup& cgroup) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (int error = cgroup.join_self()) {
+        errno = error;
+        die_errno("cgroup", "joining the sandbox's cgroup");
+    }
+    const bool limit_nproc = !cgroup.limits_pids();
     // Wait for the parent's go (written after the id maps and the cgroup). The parent is outside
     // this pid namespace (getppid() is 0 here); EOF instead of the byte means it died first.
     wait_for_parent(go_fd, 'g');

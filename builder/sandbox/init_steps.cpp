@@ -144,7 +144,9 @@ std::filesystem::path step_overlay(const SandboxSpec& spec) {
     // A run's scratch upper layer is thrown away afterwards: no sync of the cache's disk when the
     // overlay goes (that sync cost more than the whole sandbox entry). A layer being built is kept.
     if (!persistent) options += ",volatile";
-    auto root = scratch / "root";
+    // Mounted over the scratch directory itself (upper and work stay reachable to the kernel, which
+    // holds them since the mount): no mount point to make and remove per run.
+    const auto& root = scratch;
     if (::mount("overlay", root.c_str(), "overlay", MS_NOSUID | MS_NODEV, options.c_str()) != 0)
         die_errno("overlay", "mounting overlayfs over " + spec.layers.back().string());
     return root;

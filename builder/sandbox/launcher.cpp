@@ -15,6 +15,7 @@
 
 #include "builder/core/duration.hpp"
 #include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
 
 namespace xbuild::sandbox {
 
@@ -50,6 +51,22 @@ pid_t spawn_helper(const SandboxSpec& spec, const std::filesystem::path& helper_
     return pid;
 }
 
+// The scratch directory as a run leaves it (init, and with it the overlay, is gone): upper (what CMD
+// wrote), and overlay's work/work (mode 0) with incompat/volatile below it. One rmdir per directory;
+// only an upper with content, or anything unexpected, takes the walk of remove_tree. Every directory
+// made and removed costs (on a disk mounted with discard, each rmdir waits for one), so a run makes
+// only these.
+void remove_scratch(const std::filesystem::path& dir) {
+    for (const char* sub : {"work/work/incompat/volatile", "work/work/incompat", "work/work", "work"})
+        ::rmdir((dir / sub).c_str());
+    try {
+        if (::rmdir((dir / "upper").c_str()) != 0 && errno == ENOTEMPTY) fs::remove_tree(dir / "upper");
+        if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) fs::remove_tree(dir);
+    } catch (const Error&) {
+        // Destructors must not throw; TempDir's own removal tries again, `xbuild cache ls` shows a leftover.
+    }
+}
+
 }  // namespace
 
 SandboxProcess::SandboxProcess(const SandboxSpec& spec, const Launcher& launcher)
@@ -60,7 +77,9 @@ SandboxProcess::SandboxProcess(const SandboxSpec& spec, const Launcher& launcher
     fs::make_dirs(run.scratch_parent);
     m_scratch.emplace(run.scratch_parent, "run-");
     run.scratch_dir = m_scratch->path();
-    for (const char* dir : {"root", "upper", "work"}) fs::make_dirs(run.scratch_dir / dir);
+    // A layer being built brings its own upper and work directories (spec.upper_dir, work_dir).
+    if (run.upper_dir.empty())
+        for (const char* dir : {"upper", "work"}) fs::make_dirs(run.scratch_dir / dir);
 
     // The helper and the sandbox's init write a setup error here; exec of CMD closes the
     // last copy (O_CLOEXEC), so EOF without data means CMD is running.
@@ -95,6 +114,7 @@ SandboxProcess::~SandboxProcess() {
         terminate();
         reap();
     }
+    if (m_scratch) remove_scratch(m_scratch->path());
 }
 
 int SandboxProcess::reap() {

@@ -7,9 +7,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <stdexcept>
 
 namespace xbuild::sandbox {
 
@@ -130,7 +132,71 @@ int number_of(const std::vector<SyscallNumber>& table, const char* name) {
     return -1;
 }
 
-// The filter for one ABI: the call number, then one short block per rule, each ending in a return.
+#if defined(__s390x__)
+constexpr int k_clone_flags_argument = 1;  // s390's clone takes the stack first
+#else
+constexpr int k_clone_flags_argument = 0;
+#endif
+
+struct NumberedRule {
+    std::uint32_t nr;
+    const Rule* rule;
+};
+
+// One rule's block: "if nr == N" then its decision, a return on every path; a call with another number
+// jumps over the block.
+void emit_rule(std::vector<sock_filter>& out, const NumberedRule& entry) {
+    const Rule& rule = *entry.rule;
+    switch (rule.kind) {
+        case Kind::refuse:
+        case Kind::absent:
+            out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, entry.nr, 0, 1));
+            out.push_back(statement(BPF_RET | BPF_K, rule.kind == Kind::refuse ? k_notify : k_enosys));
+            break;
+        case Kind::refuse_ns_flag: {
+            int argument = std::strcmp(rule.name, "clone") == 0 ? k_clone_flags_argument : 0;
+            out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, entry.nr, 0, 4));
+            out.push_back(statement(BPF_LD | BPF_W | BPF_ABS, argument_low(argument)));
+            out.push_back(jump(BPF_JMP | BPF_JSET | BPF_K, k_namespace_flags, 0, 1));
+            out.push_back(statement(BPF_RET | BPF_K, k_notify));
+            out.push_back(statement(BPF_RET | BPF_K, k_allow));
+            break;
+        }
+        case Kind::refuse_ioctl:
+            out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, entry.nr, 0, 5));
+            out.push_back(statement(BPF_LD | BPF_W | BPF_ABS, argument_low(1)));
+            out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0));
+            out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1));
+            out.push_back(statement(BPF_RET | BPF_K, k_notify));
+            out.push_back(statement(BPF_RET | BPF_K, k_allow));
+            break;
+    }
+}
+
+// A binary search over the rules sorted by number: an ordinary call passes about log2(rules) tests
+// instead of every rule's, at each of its calls, and the kernel's check of the filter when it is
+// installed (it runs the filter for every call number) is as many times shorter. Layout of a node:
+// "nr >= pivot ? next : skip", the upper half, then the lower half; leaves test their few rules in
+// turn and end in ALLOW.
+std::vector<sock_filter> search_tree(const NumberedRule* first, size_t count) {
+    std::vector<sock_filter> out;
+    if (count <= 3) {
+        for (size_t i = 0; i < count; ++i) emit_rule(out, first[i]);
+        out.push_back(statement(BPF_RET | BPF_K, k_allow));
+        return out;
+    }
+    const size_t half = count / 2;
+    std::vector<sock_filter> upper = search_tree(first + half, count - half);
+    std::vector<sock_filter> lower = search_tree(first, half);
+    if (upper.size() > 255) throw std::logic_error("seccomp filter: a jump longer than BPF allows");
+    out.push_back(
+        jump(BPF_JMP | BPF_JGE | BPF_K, first[half].nr, 0, static_cast<std::uint8_t>(upper.size())));
+    out.insert(out.end(), upper.begin(), upper.end());
+    out.insert(out.end(), lower.begin(), lower.end());
+    return out;
+}
+
+// The filter for one ABI: the call number, x32's refusal (x86_64), then the search over the rules.
 std::vector<sock_filter> abi_section(const std::vector<SyscallNumber>& table, bool x32_check) {
     std::vector<sock_filter> out;
     out.push_back(statement(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
@@ -138,41 +204,18 @@ std::vector<sock_filter> abi_section(const std::vector<SyscallNumber>& table, bo
         out.push_back(jump(BPF_JMP | BPF_JSET | BPF_K, k_x32_bit, 0, 1));
         out.push_back(statement(BPF_RET | BPF_K, k_enosys));
     }
-#if defined(__s390x__)
-    const int clone_flags_argument = 1;  // s390's clone takes the stack first
-#else
-    const int clone_flags_argument = 0;
-#endif
+    std::vector<NumberedRule> rules;
     for (const Rule& rule : k_rules) {
         int nr = number_of(table, rule.name);
-        if (nr < 0) continue;
-        auto number = static_cast<std::uint32_t>(nr);
-        switch (rule.kind) {
-            case Kind::refuse:
-            case Kind::absent:
-                out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, number, 0, 1));
-                out.push_back(statement(BPF_RET | BPF_K, rule.kind == Kind::refuse ? k_notify : k_enosys));
-                break;
-            case Kind::refuse_ns_flag: {
-                int argument = std::strcmp(rule.name, "clone") == 0 ? clone_flags_argument : 0;
-                out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, number, 0, 4));
-                out.push_back(statement(BPF_LD | BPF_W | BPF_ABS, argument_low(argument)));
-                out.push_back(jump(BPF_JMP | BPF_JSET | BPF_K, k_namespace_flags, 0, 1));
-                out.push_back(statement(BPF_RET | BPF_K, k_notify));
-                out.push_back(statement(BPF_RET | BPF_K, k_allow));
-                break;
-            }
-            case Kind::refuse_ioctl:
-                out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, number, 0, 5));
-                out.push_back(statement(BPF_LD | BPF_W | BPF_ABS, argument_low(1)));
-                out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 1, 0));
-                out.push_back(jump(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 0, 1));
-                out.push_back(statement(BPF_RET | BPF_K, k_notify));
-                out.push_back(statement(BPF_RET | BPF_K, k_allow));
-                break;
-        }
+        if (nr >= 0) rules.push_back({static_cast<std::uint32_t>(nr), &rule});
     }
-    out.push_back(statement(BPF_RET | BPF_K, k_allow));
+    std::stable_sort(rules.begin(), rules.end(), [](const auto& a, const auto& b) { return a.nr < b.nr; });
+    // One block per number (the first rule of a number wins, as in the table's order).
+    rules.erase(
+        std::unique(rules.begin(), rules.end(), [](const auto& a, const auto& b) { return a.nr == b.nr; }),
+        rules.end());
+    std::vector<sock_filter> tree = search_tree(rules.data(), rules.size());
+    out.insert(out.end(), tree.begin(), tree.end());
     return out;
 }
 
