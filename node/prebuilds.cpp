@@ -119,11 +119,17 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                                      ? host_base
                                      : prepare_host_toolchain(context, project.config.suite, stage_multiarch);
             auto toolchain = prepare_toolchain(context, project, target, base);
-            auto runtime = prepare_test_stage(context, project, *arch);
+            // One test stage per test suite: the prebuild must load in each suite's Node.
+            std::vector<PreparedStage> runtimes;
+            std::string runtime_keys;
+            for (const std::string& suite : test_suites(project.config)) {
+                runtimes.push_back(prepare_test_stage(context, project, *arch, suite));
+                runtime_keys += (runtime_keys.empty() ? "" : ",") + runtimes.back().key;
+            }
             hash::Sha256 key;
             key.update(fmt::format("xbuild-prebuild 2 {} {}\n{}\n{} {} {} {}\n", XBUILD_VERSION,
                                    stage::binary_identity(), source_key, toolchain.key, toolchain.sysroot_key,
-                                   runtime.key, tools.filename().string()));
+                                   runtime_keys, tools.filename().string()));
             key.update(fmt::format("{} {} {} {} {}\n{}\n{}\nepoch {}\n", outcome.arch, options.emulate,
                                    options.abi, options.strip, project.config.napi_version.value_or(0),
                                    project.config.test_command, fmt::join(project.config.environment, "\n"),
@@ -166,13 +172,18 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                 const stdfs::path staged = work.path() / "prebuilds";
                 write_staged(checked.files, staged / platform);
 
-                Step test_step(context.reporter,
-                               fmt::format("{}: testing in {}", outcome.arch, runtime.description));
                 const auto test_start = std::chrono::steady_clock::now();
-                test_prebuild(context, {project, *arch, runtime, tools, fetch_dir->path() / "src", staged,
-                                        platform + "/" + file_name, work.path(), outcome.log});
+                for (size_t i = 0; i < runtimes.size(); ++i) {
+                    const PreparedStage& runtime = runtimes[i];
+                    Step test_step(context.reporter,
+                                   fmt::format("{}: testing in {}", outcome.arch, runtime.description));
+                    const stdfs::path test_work = work.path() / ("test-" + std::to_string(i));
+                    fs::make_dirs(test_work);
+                    test_prebuild(context, {project, *arch, runtime, tools, fetch_dir->path() / "src", staged,
+                                            platform + "/" + file_name, test_work, outcome.log});
+                    test_step.done();
+                }
                 outcome.test_seconds = seconds_since(test_start);
-                test_step.done();
 
                 fs::TempDir entry = results.stage();
                 write_staged(checked.files, entry.path() / platform);

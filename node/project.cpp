@@ -31,6 +31,22 @@ std::vector<std::string> string_list(const json& value, const std::string& where
     return items;
 }
 
+// Debian suites, each known, none twice, at least one; errors name where.
+std::vector<std::string> checked_suites(std::vector<std::string> suites, const std::string& where) {
+    if (suites.empty()) fail("{}: names no suite", where);
+    for (const std::string& suite : suites) {
+        try {
+            stage::check_suite(suite);
+        } catch (const Error& error) {
+            fail("{}: {}", where, error.what());
+        }
+    }
+    std::vector<std::string> unique;
+    for (const std::string& suite : suites)
+        if (std::find(unique.begin(), unique.end(), suite) == unique.end()) unique.push_back(suite);
+    return unique;
+}
+
 std::string string_value(const json& value, const std::string& where) {
     if (!value.is_string()) fail("{}: must be a string", where);
     return value.get<std::string>();
@@ -59,7 +75,9 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
             config.glibc_source = "package.json xbuild.glibc";
         } else if (key == "suite") {
             config.suite = string_value(value, at);
-            stage::check_suite(config.suite);
+            config.suite = checked_suites({config.suite}, at).front();
+        } else if (key == "test-suites") {
+            config.test_suites = checked_suites(string_list(value, at), at);
         } else if (key == "environment") {
             if (!value.is_object()) fail("{}: must be an object of strings", at);
             for (const auto& [name, item] : value.items())
@@ -67,7 +85,7 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
         } else {
             fail(
                 "{}: unknown key (known: archs, glibc, build-packages, test-command, test-packages, "
-                "napi-version, suite, environment)",
+                "napi-version, suite, test-suites, environment)",
                 at);
         }
     }
@@ -93,6 +111,8 @@ void apply_environment(PrebuildConfig& config) {
         config.test_packages = text::split_list(*v);
         stage::check_package_names(config.test_packages, "XBUILD_TEST_PACKAGES");
     }
+    if (auto v = env("XBUILD_TEST_SUITES"))
+        config.test_suites = checked_suites(text::split_list(*v), "XBUILD_TEST_SUITES");
     if (auto v = env("XBUILD_ENVIRONMENT")) {
         config.environment.clear();
         for (const std::string& item : text::split_list(*v)) {
@@ -226,8 +246,14 @@ NodeProject load_node_project(const stdfs::path& dir, const PrebuildOverrides& o
         project.config.glibc = toolchain::find_floor(overrides.glibc, "--glibc").glibc;
         project.config.glibc_source = "--glibc";
     }
+    if (!overrides.test_suites.empty())
+        project.config.test_suites = checked_suites(overrides.test_suites, "--test-suites");
     apply_environment(project.config);
     return project;
+}
+
+std::vector<std::string> test_suites(const PrebuildConfig& config) {
+    return config.test_suites.empty() ? std::vector<std::string>{config.suite} : config.test_suites;
 }
 
 }  // namespace xbuild::node

@@ -20,9 +20,11 @@ struct PrebuildConfig {
     std::vector<std::string> test_packages;   // Debian packages of the test stage
     std::optional<int> napi_version;          // NAPI_VERSION to compile with; none: the headers' default
     std::string suite;                        // Debian suite whose nodejs builds and tests (trixie)
-    std::string glibc;                        // the glibc floor ("2.31"), checked; empty: the default
-    std::string glibc_source;                 // where it was set: "--glibc", "XBUILD_GLIBC"
-    std::vector<std::string> environment;     // KEY=VALUE for the build
+    // Suites whose Node tests each prebuild (its own test stage each); empty: the suite's alone.
+    std::vector<std::string> test_suites;
+    std::string glibc;                     // the glibc floor ("2.31"), checked; empty: the default
+    std::string glibc_source;              // where it was set: "--glibc", "XBUILD_GLIBC"
+    std::vector<std::string> environment;  // KEY=VALUE for the build
 };
 
 struct NodeProject {
@@ -42,12 +44,16 @@ struct NodeProject {
 struct PrebuildOverrides {  // the command line
     std::vector<std::string> archs;
     std::string glibc;
+    std::vector<std::string> test_suites;
 };
+
+// The suites whose Node tests the prebuilds: test_suites, else the build suite.
+std::vector<std::string> test_suites(const PrebuildConfig& config);
 
 // Reads dir/package.json. Precedence: the "xbuild" section < command line < environment
 // (XBUILD_ARCHS, XBUILD_GLIBC, XBUILD_BUILD_PACKAGES, XBUILD_TEST_COMMAND, XBUILD_TEST_PACKAGES,
-// XBUILD_ENVIRONMENT). Throws Error naming the file and key on bad input, or the directory when it
-// has no package.json, or neither binding.gyp nor CMakeLists.txt.
+// XBUILD_TEST_SUITES, XBUILD_ENVIRONMENT). Throws Error naming the file and key on bad input, or the
+// directory when it has no package.json, or neither binding.gyp nor CMakeLists.txt.
 NodeProject load_node_project(const std::filesystem::path& dir, const PrebuildOverrides& overrides);
 
 // Sources below dir (C and C++ files and headers, outside node_modules, build and prebuilds) that

@@ -129,9 +129,10 @@ stage::CacheEntry ensure_node_tools(const StageContext& context, const PreparedS
     return context.cache.ensure_entry(key, "npm tools of " + host_base.description, build, context.reporter);
 }
 
-PreparedStage prepare_test_stage(const StageContext& context, const NodeProject& project, const Arch& arch) {
+PreparedStage prepare_test_stage(const StageContext& context, const NodeProject& project, const Arch& arch,
+                                 const std::string& suite) {
     stage::StageSpec spec;
-    spec.suite = project.config.suite;
+    spec.suite = suite;
     spec.kind = stage::StageKind::runtime;
     spec.mirror = context.mirror;
     spec.arch = &arch;

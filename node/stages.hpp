@@ -39,7 +39,8 @@ PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& 
 // package-lock.json) installed with `npm ci` over the host base: a cache entry whose tree holds
 // node_modules/ (bound read-only at /xbuild/tools in build and test sandboxes), locked in use.
 stage::CacheEntry ensure_node_tools(const StageContext& context, const PreparedStage& host_base);
-// Extract-only target-arch rootfs with the suite's nodejs and the project's test-packages.
-PreparedStage prepare_test_stage(const StageContext& context, const NodeProject& project, const Arch& arch);
+// Extract-only target-arch rootfs of suite with its nodejs and the project's test-packages.
+PreparedStage prepare_test_stage(const StageContext& context, const NodeProject& project, const Arch& arch,
+                                 const std::string& suite);
 
 }  // namespace xbuild::node

@@ -91,6 +91,11 @@ const CommandEntry k_commands[] = {
              ->delimiter(',');
          command.add_option("--glibc", o.glibc,
                             "glibc floor: 2.31 (default), 2.36 or 2.41 (package.json xbuild.glibc)");
+         command
+             .add_option("--test-suites", o.test_suites,
+                         "bookworm,trixie,forky,...: test each prebuild in each suite's Node (default: "
+                         "package.json xbuild.test-suites, else the build suite's)")
+             ->delimiter(',');
          command.add_flag("--emulate", o.emulate, "compile in a target-arch toolchain stage under qemu");
          command.add_flag("--abi", o.abi,
                           "build an addon using V8/NAN/libuv for the suite Node's ABI (abi<N> prebuilds)");

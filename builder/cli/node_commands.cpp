@@ -16,7 +16,7 @@ int prebuild_command(const GlobalOptions& global, const PrebuildCliOptions& opti
     stage::StageContext context{cache, global.launcher(), stage::resolve_mirror(global.mirror), reporter};
     node::PrebuildOptions prebuild;
     prebuild.source = options.source;
-    prebuild.overrides = {options.archs, options.glibc};
+    prebuild.overrides = {options.archs, options.glibc, options.test_suites};
     prebuild.emulate = options.emulate;
     prebuild.abi = options.abi;
     prebuild.strip = options.strip;

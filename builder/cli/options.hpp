@@ -76,6 +76,7 @@ struct PrebuildCliOptions {
     std::string source = ".";
     std::vector<std::string> archs;
     std::string glibc;  // the floor: "2.31"
+    std::vector<std::string> test_suites;
     bool emulate = false;
     bool abi = false;
     bool strip = false;

@@ -43,7 +43,10 @@ for pkg in bufferutil utf-8-validate fs-native-extensions; do
         python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); p.pop("devDependencies"); json.dump(p, open(sys.argv[1], "w"), indent=2)' "$dir/package.json"
     fi
     # Default output: the package's own prebuilds/, beside the ones it ships.
-    XBUILD_TEST_COMMAND=${tests[$pkg]} run_capture "$XBUILD" prebuild "$dir" --arch x64,arm64 --json
+    # bufferutil is also tested in bookworm's Node 18 and forky's Node 24 (the others in trixie's alone).
+    suites=trixie
+    [[ $pkg == bufferutil ]] && suites=bookworm,trixie,forky
+    XBUILD_TEST_COMMAND=${tests[$pkg]} run_capture "$XBUILD" prebuild "$dir" --arch x64,arm64 --test-suites "$suites" --json
     [[ $CODE -eq 0 ]] || fail "xbuild prebuild $pkg failed: $ERR"
     expect_contains "$ERR" "$pkg $(python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])' <"$dir/package.json"): node-gyp (Node-API)" \
         "$pkg is built as a Node-API addon"
@@ -56,6 +59,14 @@ for pkg in bufferutil utf-8-validate fs-native-extensions; do
         grep -q "node-gyp-build loaded /pkg/prebuilds/linux-$arch/$pkg.napi.glibc.node on $arch" "$log" ||
             fail "node-gyp-build did not load the new $arch prebuild (log $log)"
         grep -q "not picked for musl: ok" "$log" || fail "the musl check did not run on $arch"
+        if [[ $pkg == bufferutil ]]; then
+            for node in v18. v20. v24.; do
+                grep -q "node-gyp-build loaded /pkg/prebuilds/linux-$arch/$pkg.napi.glibc.node on $arch (node $node" "$log" ||
+                    fail "$pkg: the $arch prebuild was not loaded in Node $node (log $log)"
+            done
+            [[ $(grep -c "^${expected[$pkg]} $arch\$" "$log") -eq 3 ]] || fail "$pkg: the native test did not pass in all three Nodes on $arch"
+            expect_floor "$file" "$pkg linux-$arch"
+        fi
     done
     pass "$pkg: node-gyp-build picked and loaded the new prebuilds, the native functions work on x64 and arm64"
     expect_contains "$(readelf -h "$dir/prebuilds/linux-arm64/$pkg.napi.glibc.node")" "AArch64" "$pkg linux-arm64 is AArch64"

@@ -30,7 +30,7 @@ struct Package {
 // Clears the XBUILD_* variables the loader reads, for the test's duration.
 void unset_xbuild_variables() {
     for (const char* name : {"XBUILD_ARCHS", "XBUILD_BUILD_PACKAGES", "XBUILD_TEST_COMMAND",
-                             "XBUILD_TEST_PACKAGES", "XBUILD_ENVIRONMENT"})
+                             "XBUILD_TEST_PACKAGES", "XBUILD_TEST_SUITES", "XBUILD_ENVIRONMENT"})
         ::unsetenv(name);
 }
 struct CleanEnvironment {
@@ -103,6 +103,35 @@ TEST_SUITE("node project") {
                              contains("XBUILD_ENVIRONMENT: 'novalue'"), Error);
     }
 
+    TEST_CASE("test suites: package.json, command line, environment; the build suite by default") {
+        CleanEnvironment clean;
+        Package plain(R"({"name": "p", "xbuild": {"suite": "bookworm"}})");
+        CHECK(test_suites(load_node_project(plain.dir.path(), {}).config) == Strings{"bookworm"});
+        Package listed(
+            R"({"name": "p", "xbuild": {"test-suites": ["bookworm", "trixie", "forky", "trixie"]}})");
+        auto project = load_node_project(listed.dir.path(), {});
+        CHECK(test_suites(project.config) == Strings{"bookworm", "trixie", "forky"});  // each once
+        CHECK(project.config.suite == "trixie");
+        CHECK(test_suites(load_node_project(listed.dir.path(), {{}, {}, {"forky"}}).config) ==
+              Strings{"forky"});
+        ::setenv("XBUILD_TEST_SUITES", "bullseye bookworm", 1);
+        CHECK(test_suites(load_node_project(listed.dir.path(), {{}, {}, {"forky"}}).config) ==
+              Strings{"bullseye", "bookworm"});
+        ::setenv("XBUILD_TEST_SUITES", "jessie", 1);
+        CHECK_THROWS_WITH_AS(load_node_project(listed.dir.path(), {}),
+                             contains("XBUILD_TEST_SUITES: unknown suite 'jessie'"), Error);
+        ::unsetenv("XBUILD_TEST_SUITES");
+        CHECK_THROWS_WITH_AS(load_node_project(listed.dir.path(), {{}, {}, {"trixie", "buster"}}),
+                             contains("--test-suites: unknown suite 'buster'"), Error);
+        Package unknown(R"({"name": "p", "xbuild": {"test-suites": "bookworm,stretch"}})");
+        CHECK_THROWS_WITH_AS(load_node_project(unknown.dir.path(), {}),
+                             contains(unknown.where() + ": xbuild.test-suites: unknown suite 'stretch'"),
+                             Error);
+        Package empty(R"({"name": "p", "xbuild": {"test-suites": []}})");
+        CHECK_THROWS_WITH_AS(load_node_project(empty.dir.path(), {}),
+                             contains("xbuild.test-suites: names no suite"), Error);
+    }
+
     TEST_CASE("bad input names the file and the key") {
         CleanEnvironment clean;
         fs::TempDir empty(stdfs::temp_directory_path(), "xbuild-node-empty-");
@@ -128,7 +157,8 @@ TEST_SUITE("node project") {
         CHECK_THROWS_WITH_AS(load_node_project(napi.dir.path(), {}), contains("xbuild.napi-version: must be"),
                              Error);
         Package suite(R"({"name": "p", "xbuild": {"suite": "buster"}})");
-        CHECK_THROWS_AS(load_node_project(suite.dir.path(), {}), Error);
+        CHECK_THROWS_WITH_AS(load_node_project(suite.dir.path(), {}),
+                             contains(suite.where() + ": xbuild.suite: unknown suite 'buster'"), Error);
         Package climbing(R"({"name": "../../../../tmp/x"})");
         CHECK_THROWS_WITH_AS(
             load_node_project(climbing.dir.path(), {}),
