@@ -62,7 +62,8 @@ struct Mounts {
 
 Mounts cgroup_mounts() {
     Mounts mounts;
-    for (std::string_view line : text::lines(read_text("/proc/self/mountinfo"))) {
+    const std::string mountinfo = read_text("/proc/self/mountinfo");  // the lines view into it
+    for (std::string_view line : text::lines(mountinfo)) {
         // "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS"
         size_t dash = line.find(" - ");
         if (dash == std::string_view::npos) continue;
@@ -90,7 +91,8 @@ Mounts cgroup_mounts() {
 // xbuild's own cgroup path: in the v2 hierarchy ("0::/path") for an empty controller, else in the v1
 // hierarchy of that controller ("8:pids:/path").
 std::string own_cgroup(std::string_view controller) {
-    for (std::string_view line : text::lines(read_text("/proc/self/cgroup"))) {
+    const std::string cgroups = read_text("/proc/self/cgroup");  // the lines view into it
+    for (std::string_view line : text::lines(cgroups)) {
         size_t first = line.find(':'), second = line.find(':', first + 1);
         if (first == std::string_view::npos || second == std::string_view::npos) continue;
         std::string_view controllers = line.substr(first + 1, second - first - 1);

@@ -29,7 +29,8 @@ std::optional<std::vector<InstalledPackage>> installed_packages(const CacheEntry
     const stdfs::path file = entry.dir / "packages.tsv";
     if (!stdfs::exists(file)) return std::nullopt;
     std::vector<InstalledPackage> packages;
-    for (std::string_view line : text::lines(fs::read_file(file))) {
+    const std::string text = fs::read_file(file);  // lines() views into it: it must outlive the loop
+    for (std::string_view line : text::lines(text)) {
         auto fields = text::split(line, '\t');
         if (fields.size() >= 3)
             packages.push_back({std::string(fields[0]), std::string(fields[1]), std::string(fields[2])});
