@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Clean builds (stages warm, wheel cache cold) of the pybind11 sample and of PyYAML 6.0.2, in
 # one run: arm64 cross-compiled vs x86_64 native vs arm64 --emulate (compiled under qemu).
-# Prints the build times (the PEP 517 build step) and the ratios, then the time of an
-# unchanged second run of `xbuild wheels` (everything from the cache).
+# Prints the build times (the PEP 517 build step) and the ratios, the whole wheel (build + repair +
+# test; arm64's test runs pip on the host and only the test command under qemu) of x86_64 and arm64,
+# then the time of an unchanged second run of `xbuild wheels` (everything from the cache).
 # Usage: bench/wheels_cross_vs_native.sh   (x86_64 host; the first run builds the stages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,16 +11,16 @@ source bench/lib.sh
 bench_init
 tests/fetch_fixture.sh pyyaml "$work/fixtures" >/dev/null
 
-# build_seconds PROJECT-DIR ARCH [--emulate]: a fresh copy (unique content: no cache hit), one
-# cp313 build, the build step's seconds from --json.
-build_seconds() {
+# wheel_seconds PROJECT-DIR ARCH [--emulate]: a fresh copy (unique content: no cache hit), one
+# cp313 wheel; prints "BUILD WHOLE TEST" seconds from --json (the build step, the whole wheel, its test).
+wheel_seconds() {
     local src=$1 arch=$2
     shift 2
     local copy="$work/src-$RANDOM$RANDOM"
     cp -r "$src" "$copy"
     echo "# bench $(date +%s%N)" >>"$copy/setup.py"
     "$XBUILD" -q wheels "$copy" --arch "$arch" --python 3.13 -o "$work/out" --json "$@" |
-        "$PY" -c 'import json,sys; d=json.load(sys.stdin); assert d[0]["ok"], d; print("%.2f" % d[0]["build_seconds"])'
+        "$PY" -c 'import json,sys; d=json.load(sys.stdin)[0]; assert d["ok"], d; print("%.2f %.2f %.2f" % (d["build_seconds"], d["seconds"], d["test_seconds"]))'
 }
 
 export XBUILD_ENVIRONMENT="PYYAML_FORCE_CYTHON=1 PYYAML_FORCE_LIBYAML=1"
@@ -32,14 +33,16 @@ for project in pybind-sample pyyaml; do
         unset XBUILD_BUILD_PACKAGES
     fi
     # Warm every stage first (untimed): stages are cached, builds are what is measured.
-    for args in "x86_64" "arm64" "arm64 --emulate"; do build_seconds "$dir" $args >/dev/null; done
-    native=$(build_seconds "$dir" x86_64)
-    cross=$(build_seconds "$dir" arm64)
-    emulated=$(build_seconds "$dir" arm64 --emulate)
+    for args in "x86_64" "arm64" "arm64 --emulate"; do wheel_seconds "$dir" $args >/dev/null; done
+    read -r native native_whole native_test < <(wheel_seconds "$dir" x86_64)
+    read -r cross cross_whole cross_test < <(wheel_seconds "$dir" arm64)
+    read -r emulated _ _ < <(wheel_seconds "$dir" arm64 --emulate)
     echo "$project (cp313, clean build step):"
     echo "  x86_64 native ${native}s, arm64 cross ${cross}s, arm64 emulated ${emulated}s"
     echo "  cross / native:   $(ratio "$cross" "$native")x  (target <= 1.05x: clang against the floor sysroot)"
     echo "  emulate / cross:  $(ratio "$emulated" "$cross")x  (target >= 6x)"
+    echo "  whole wheel (build + repair + test): x86_64 ${native_whole}s (test ${native_test}s), arm64 ${cross_whole}s (test ${cross_test}s)"
+    echo "  arm64 / x86_64 whole wheel: $(ratio "$cross_whole" "$native_whole")x  (target <= 1.5x)"
 done
 
 # An unchanged second run: source digest + stage keys hit the wheel cache.

@@ -1,5 +1,6 @@
 #include "python/wheel_test.hpp"
 
+#include <cstdlib>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "builder/core/fs.hpp"
 #include "builder/core/process.hpp"
 #include "builder/sandbox/spec.hpp"
+#include "builder/stage/rootfs_cache.hpp"
 
 namespace xbuild::python {
 
@@ -19,41 +21,127 @@ std::string default_test_command(const std::vector<std::string>& modules) {
                                                 fmt::format("{}", fmt::join(modules, ", ")) + "')");
 }
 
+std::vector<std::string> pip_platforms(const Arch& arch, const std::string& glibc) {
+    const std::string machine(arch.uname);
+    const int minor = std::atoi(glibc.substr(glibc.find('.') + 1).c_str());
+    const bool x86 = machine == "x86_64" || machine == "i686";
+    const int oldest = x86 ? 5 : 17;
+    std::vector<std::string> platforms;
+    for (int m = minor; m >= oldest; --m) {
+        platforms.push_back(fmt::format("manylinux_2_{}_{}", m, machine));
+        if (m == 17 && (x86 || machine == "aarch64" || machine == "armv7l" || machine == "ppc64le" ||
+                        machine == "ppc64" || machine == "s390x"))
+            platforms.push_back("manylinux2014_" + machine);
+        if (m == 12 && x86) platforms.push_back("manylinux2010_" + machine);
+        if (m == 5 && x86) platforms.push_back("manylinux1_" + machine);
+    }
+    platforms.push_back("linux_" + machine);
+    return platforms;
+}
+
+namespace {
+
+const std::vector<std::string> k_pip_environment = {"PIP_NO_INDEX=1",
+                                                    "PIP_DISABLE_PIP_VERSION_CHECK=1",
+                                                    "PIP_NO_CACHE_DIR=1",
+                                                    "PIP_BREAK_SYSTEM_PACKAGES=1",
+                                                    "PIP_ROOT_USER_ACTION=ignore",
+                                                    "HOME=/tmp"};
+
+void log_step(const TestRequest& request, const std::string& where, const std::string& script) {
+    std::ofstream log(request.log, std::ios::app);
+    log << fmt::format("\n# test {} in {}\n$ {}\n", request.target.build_id(), where, script);
+}
+
+// The runtime stage's glibc: its libc6 version ("2.41-12" → "2.41").
+std::string runtime_glibc(const PreparedStage& runtime) {
+    stage::CacheEntry entry;
+    entry.root = runtime.layers.back();
+    if (!entry.root.has_filename()) entry.root = entry.root.parent_path();  // ".../root/"
+    entry.dir = entry.root.parent_path();
+    if (auto packages = stage::installed_packages(entry))
+        for (const auto& package : *packages)
+            if (package.name == "libc6") {
+                const auto dot = package.version.find('.');
+                const auto end = package.version.find_first_not_of("0123456789", dot + 1);
+                return package.version.substr(0, end);
+            }
+    fail("{}: no libc6 in its package list ({})", runtime.description, (entry.dir / "packages.tsv").string());
+}
+
+// pip of the host-arch toolchain installs the wheel for the target into site (bound at /xbuild/site).
+void install_with_host_pip(const StageContext& context, const TestRequest& request,
+                           const std::filesystem::path& site) {
+    const std::string version = request.target.python;
+    std::string platforms;
+    for (const std::string& platform : pip_platforms(*request.target.arch, runtime_glibc(request.runtime)))
+        platforms += " --platform " + platform;
+    std::string script = fmt::format(
+        "set -e\npython{0} -m pip install --no-index --no-deps --only-binary=:all: --implementation cp "
+        "--python-version {0} --abi {1}{2} --target /xbuild/site -q /wheels/{3}\n",
+        version, request.target.cp_tag(), platforms, request.wheel.filename().string());
+    sandbox::SandboxSpec spec;
+    spec.layers = request.host_pip->layers;
+    spec.scratch_parent = context.cache.sandbox_dir();
+    spec.binds = {{request.wheel.parent_path(), "/wheels", true}, {site, "/xbuild/site", false}};
+    spec.extra_files = request.host_pip->extra_files;
+    spec.env = sandbox::sandbox_environment(k_pip_environment);
+    spec.argv = {"dash", "-c", script};
+    spec.log_file = request.log;
+    log_step(request,
+             request.host_pip->description + " (pip for " + std::string(request.target.arch->uname) + ")",
+             script);
+    int code = sandbox::run_sandbox(spec, context.launcher);
+    if (code != 0)
+        fail("{}: pip refused or failed to install {} for {} (exit {})", request.target.build_id(),
+             request.wheel.filename().string(), request.target.arch->uname, code);
+}
+
+}  // namespace
+
 void test_wheel(const StageContext& context, const TestRequest& request) {
     std::string command = request.test_command;
     for (auto pos = command.find("{project}"); pos != std::string::npos; pos = command.find("{project}"))
         command.replace(pos, 9, "/project");
     const std::string wheel_name = request.wheel.filename().string();
-    // pip as users run it; the test runs outside the source tree so that the installed copy
-    // is imported. Old pips ignore the environment variables they do not know.
-    std::string script =
-        fmt::format("set -e\npython{} -m pip install --no-index --no-deps -q /wheels/{}\ncd /tmp\n{}\n",
-                    request.target.python, wheel_name, command);
+    const std::filesystem::path work = request.wheel.parent_path().parent_path();
+    const std::string site_packages = "/usr/local/lib/python" + request.target.python + "/dist-packages";
     sandbox::SandboxSpec spec;
-    spec.layers = request.runtime.layers;
-    spec.scratch_parent = context.cache.sandbox_dir();
     // python3 is the wheel's Python (forky serves two): the test command's "python3" runs it.
-    const std::filesystem::path bin = request.wheel.parent_path().parent_path() / "test-bin";
+    const std::filesystem::path bin = work / "test-bin";
     fs::make_dirs(bin);
     std::error_code ignored;
     std::filesystem::remove(bin / "python3", ignored);
     std::filesystem::create_symlink("/usr/bin/python" + request.target.python, bin / "python3");
-    spec.binds = {{request.wheel.parent_path(), "/wheels", true},
-                  {request.project.dir, "/project", true},
-                  {bin, "/xbuild/bin", true}};
+    spec.binds = {{request.project.dir, "/project", true}, {bin, "/xbuild/bin", true}};
+    std::string script;
+    if (request.host_pip) {
+        // Installed by the host's pip where the target's pip would put it (root's pip on Debian):
+        // the test stage's Python finds it on sys.path, .pth files included.
+        const std::filesystem::path site = work / "site";
+        std::filesystem::remove_all(site, ignored);
+        fs::make_dirs(site);
+        install_with_host_pip(context, request, site);
+        spec.binds.push_back({site, site_packages, true});
+        script = fmt::format("set -e\ncd /tmp\n{}\n", command);
+    } else {
+        // pip as users run it; the test runs outside the source tree so that the installed copy
+        // is imported. Old pips ignore the environment variables they do not know.
+        spec.binds.push_back({request.wheel.parent_path(), "/wheels", true});
+        script =
+            fmt::format("set -e\npython{} -m pip install --no-index --no-deps -q /wheels/{}\ncd /tmp\n{}\n",
+                        request.target.python, wheel_name, command);
+    }
+    spec.layers = request.runtime.layers;
+    spec.scratch_parent = context.cache.sandbox_dir();
     spec.extra_files = request.runtime.extra_files;
-    spec.env = sandbox::sandbox_environment({"PIP_NO_INDEX=1", "PIP_DISABLE_PIP_VERSION_CHECK=1",
-                                             "PIP_NO_CACHE_DIR=1", "PIP_BREAK_SYSTEM_PACKAGES=1",
-                                             "PIP_ROOT_USER_ACTION=ignore", "HOME=/tmp",
-                                             "PATH=/xbuild/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-                                             "/usr/bin:/sbin:/bin"});
+    std::vector<std::string> env = k_pip_environment;
+    env.push_back("PATH=/xbuild/bin:" + site_packages +
+                  "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    spec.env = sandbox::sandbox_environment(env);
     spec.argv = {"dash", "-c", script};
     spec.log_file = request.log;
-    {
-        std::ofstream log(request.log, std::ios::app);
-        log << fmt::format("\n# test {} in {}\n$ {}\n", request.target.build_id(),
-                           request.runtime.description, script);
-    }
+    log_step(request, request.runtime.description, script);
     int code = sandbox::run_sandbox(spec, context.launcher);
     if (code != 0) fail("{}: test failed (exit {})", request.target.build_id(), code);
 }

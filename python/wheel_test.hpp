@@ -1,10 +1,15 @@
 #pragma once
 // The test stage: install the wheel with pip in a clean target-arch runtime stage and run the
-// project's test command there (under qemu for a foreign arch).
+// project's test command there (under qemu for a foreign arch). For a foreign arch, pip itself does
+// not run under qemu (it was most of the test's time): the host-arch toolchain's pip, of the same
+// Python version, decides whether it accepts the wheel for the target (--platform, --python-version,
+// --implementation, --abi: pip's own tag logic) and installs it (--target) into a directory that the
+// target-arch test stage mounts as its site-packages; only the test command runs under qemu.
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "builder/core/arch.hpp"
 #include "python/project.hpp"
 #include "python/targets.hpp"
 #include "python/wheel_stages.hpp"
@@ -21,7 +26,16 @@ struct TestRequest {
     std::filesystem::path wheel;  // the repaired wheel
     std::string test_command;     // "{project}" is the source tree, read-only at /project
     std::filesystem::path log;    // appended
+    // A foreign arch's host-arch toolchain stage (python X.Y and pip) that installs the wheel for
+    // the target; nullptr: pip runs in the runtime stage itself (native, and --emulate).
+    const PreparedStage* host_pip = nullptr;
 };
+
+// pip's --platform values for a target's arch and glibc ("2.41"), most specific first, as
+// packaging.tags lists them for a glibc system: manylinux_2_41_aarch64 ... manylinux_2_17_aarch64,
+// manylinux2014_aarch64, linux_aarch64 (x86_64 and i686 go down to 2_5, with manylinux2010 and
+// manylinux1).
+std::vector<std::string> pip_platforms(const Arch& arch, const std::string& glibc);
 
 // Throws Error ("test failed (exit N)") when pip or the test command fails.
 void test_wheel(const StageContext& context, const TestRequest& request);

@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -23,6 +25,7 @@
 #include "python/repair.hpp"
 #include "python/wheel_build.hpp"
 #include "python/wheel_check.hpp"
+#include "python/wheel_name.hpp"
 #include "python/wheel_test.hpp"
 
 namespace xbuild::python {
@@ -30,6 +33,22 @@ namespace xbuild::python {
 namespace stdfs = std::filesystem;
 
 namespace {
+
+// "3.13" → 13; "cp39" → 9.
+int python_minor(std::string_view version) {
+    const size_t at = version.find('.') != std::string_view::npos ? version.find('.') + 1 : 3;
+    return std::atoi(std::string(version.substr(std::min(at, version.size()))).c_str());
+}
+
+// An abi3 wheel this run built (or took from the cache) for one arch: the newer Pythons of the plan
+// test it instead of building their own.
+struct Abi3Wheel {
+    std::string build_id;      // the build id that built it: "cp39-manylinux_x86_64"
+    int oldest_minor = 0;      // its python tag cp3Y: CPython 3.Y and newer
+    stdfs::path wheel;         // in the result cache
+    std::string key;           // its result-cache key
+    std::string test_command;  // the test command its build id ran (the default one filled in)
+};
 
 bool is_sdist(const stdfs::path& path) {
     std::string name = path.filename().string();
@@ -82,6 +101,8 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
     for (const WheelTarget& target : targets)
         if (!multiarch && target.arch != &host_arch() && !target.emulate) multiarch = target.arch;
     std::vector<WheelOutcome> outcomes;
+    // By arch and --emulate. The plan lists the oldest Python first for every arch.
+    std::map<std::pair<const Arch*, bool>, Abi3Wheel> abi3_wheels;
     for (const WheelTarget& target : targets) {
         WheelOutcome outcome;
         outcome.build_id = target.build_id();
@@ -99,63 +120,113 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
             auto toolchain = prepare_toolchain(context, project, target, stage_multiarch);
             auto runtime = prepare_test_stage(context, project, target, toolchain);
             std::string test_command = project.config.test_command;
-            // Everything that decides the result is in the key: an unchanged rerun does no work.
-            hash::Sha256 key;
-            key.update(fmt::format("xbuild-wheel 2 {} {}\n{}\n{} {} {} {}\n", XBUILD_VERSION,
-                                   stage::binary_identity(), source_key, toolchain.key, toolchain.sysroot_key,
-                                   runtime.key, target.build_id()));
-            key.update(fmt::format("{}\n{}\n{}\n{}\n", target.emulate, project.config.before_build,
-                                   test_command, fmt::join(project.config.environment, "\n")));
-            key.update(fmt::format("epoch {}\n", epoch));
-            const std::string cache_key = key.hex_digest().substr(0, 32);
-            stdfs::path cached_wheel;
-            std::optional<stage::ResultEntry> cached = results.find(cache_key);
-            if (cached) {
-                for (const auto& entry : stdfs::directory_iterator(cached->dir))
-                    if (entry.path().extension() == ".whl") cached_wheel = entry.path();
-            }
-            if (cached_wheel.empty()) {
-                fs::TempDir work(cache.dir() / "work", target.build_id() + "-");
-                Step build_step(context.reporter,
-                                fmt::format("{}: building in {}", target.build_id(), toolchain.description));
-                auto build_start = std::chrono::steady_clock::now();
-                auto raw =
-                    build_wheel(context, {project, target, toolchain, work.path(), outcome.log, epoch});
-                outcome.build_seconds = seconds_since(build_start);
-                build_step.done();
-                auto checked = check_wheel(raw, *target.arch, work.path());
-                if (test_command.empty()) test_command = default_test_command(checked.top_level_modules);
-                // Repair against the TARGET's libraries: those of the sysroot it was linked against.
-                Step repair_step(context.reporter, fmt::format("{}: repairing", target.build_id()));
-                elf::LibraryResolver resolver({toolchain.sysroot}, *target.arch);
-                RepairOptions repair{"", false, epoch, work.path()};
-                repair.floor = target.floor->manylinux();
-                repair.floor_source = project.config.manylinux_source;
-                auto repaired = repair_wheel(raw, *target.arch, resolver, work.path() / "final", repair);
-                repair_step.done();
-                for (const auto& graft : repaired.grafted)
-                    context.reporter.info(fmt::format("{}: grafted {} as {}", target.build_id(),
-                                                      graft.stage_path, graft.new_name));
-                const stdfs::path final_wheel = repaired.wheel;
-                Step test_step(context.reporter,
-                               fmt::format("{}: testing in {}", target.build_id(), runtime.description));
-                auto test_start = std::chrono::steady_clock::now();
-                test_wheel(context, {project, target, runtime, final_wheel, test_command, outcome.log});
-                outcome.test_seconds = seconds_since(test_start);
-                test_step.done();
-                // Into the cache (atomically), then the wheelhouse.
-                fs::TempDir staged = results.stage();
-                stdfs::copy_file(final_wheel, staged.path() / final_wheel.filename());
-                cached = results.store(cache_key, staged);
-                cached_wheel = cached->dir / final_wheel.filename();
+            // A cross build's host-arch toolchain runs pip for the target (no pip under qemu).
+            const bool foreign = target.arch != &host_arch() && !target.emulate;
+            const PreparedStage* host_pip = foreign ? &toolchain : nullptr;
+            const auto abi3 = abi3_wheels.find({target.arch, target.emulate});
+            if (abi3 != abi3_wheels.end() && python_minor(target.python) >= abi3->second.oldest_minor) {
+                // The stable-ABI wheel of an older Python of the plan: tested here, not rebuilt.
+                const Abi3Wheel& built = abi3->second;
+                outcome.abi3_from = built.build_id;
+                hash::Sha256 key;
+                key.update(fmt::format("xbuild-wheel-abi3 1 {} {}\n{}\n{} {} {}\n{}\n", XBUILD_VERSION,
+                                       stage::binary_identity(), built.key, runtime.key,
+                                       foreign ? toolchain.key : "", target.build_id(), built.test_command));
+                const std::string cache_key = key.hex_digest().substr(0, 32);
+                const stdfs::path name = built.wheel.filename();
+                if (results.find(cache_key)) {
+                    outcome.cached = true;
+                    context.reporter.info(
+                        fmt::format("{}: {} (abi3, from {}), its test on CPython {} from the cache",
+                                    target.build_id(), name.string(), built.build_id, target.python));
+                } else {
+                    fs::TempDir work(cache.dir() / "work", target.build_id() + "-");
+                    fs::make_dirs(work.path() / "final");
+                    stdfs::copy_file(built.wheel, work.path() / "final" / name);
+                    Step test_step(context.reporter,
+                                   fmt::format("{}: testing {} (abi3, built by {}) in {}", target.build_id(),
+                                               name.string(), built.build_id, runtime.description));
+                    auto test_start = std::chrono::steady_clock::now();
+                    test_wheel(context, {project, target, runtime, work.path() / "final" / name,
+                                         built.test_command, outcome.log, host_pip});
+                    outcome.test_seconds = seconds_since(test_start);
+                    test_step.done();
+                    fs::TempDir staged = results.stage();
+                    fs::write_file_atomic(staged.path() / "abi3-from", built.build_id + "\n");
+                    results.store(cache_key, staged);
+                }
+                outcome.wheel = options.output_dir / name;
+                fs::copy_file_atomic(built.wheel, outcome.wheel);
+                outcome.ok = true;
             } else {
-                outcome.cached = true;
-                context.reporter.info(fmt::format("{}: unchanged, {} from the cache", target.build_id(),
-                                                  cached_wheel.filename().string()));
+                // Everything that decides the result is in the key: an unchanged rerun does no work.
+                hash::Sha256 key;
+                key.update(fmt::format("xbuild-wheel 2 {} {}\n{}\n{} {} {} {}\n", XBUILD_VERSION,
+                                       stage::binary_identity(), source_key, toolchain.key,
+                                       toolchain.sysroot_key, runtime.key, target.build_id()));
+                key.update(fmt::format("{}\n{}\n{}\n{}\n", target.emulate, project.config.before_build,
+                                       test_command, fmt::join(project.config.environment, "\n")));
+                key.update(fmt::format("epoch {}\n", epoch));
+                const std::string cache_key = key.hex_digest().substr(0, 32);
+                stdfs::path cached_wheel;
+                std::optional<stage::ResultEntry> cached = results.find(cache_key);
+                if (cached) {
+                    for (const auto& entry : stdfs::directory_iterator(cached->dir))
+                        if (entry.path().extension() == ".whl") cached_wheel = entry.path();
+                }
+                if (cached_wheel.empty()) {
+                    fs::TempDir work(cache.dir() / "work", target.build_id() + "-");
+                    Step build_step(context.reporter, fmt::format("{}: building in {}", target.build_id(),
+                                                                  toolchain.description));
+                    auto build_start = std::chrono::steady_clock::now();
+                    auto raw =
+                        build_wheel(context, {project, target, toolchain, work.path(), outcome.log, epoch});
+                    outcome.build_seconds = seconds_since(build_start);
+                    build_step.done();
+                    auto checked = check_wheel(raw, *target.arch, work.path());
+                    if (test_command.empty()) test_command = default_test_command(checked.top_level_modules);
+                    // Repair against the TARGET's libraries: those of the sysroot it was linked against.
+                    Step repair_step(context.reporter, fmt::format("{}: repairing", target.build_id()));
+                    elf::LibraryResolver resolver({toolchain.sysroot}, *target.arch);
+                    RepairOptions repair{"", false, epoch, work.path()};
+                    repair.floor = target.floor->manylinux();
+                    repair.floor_source = project.config.manylinux_source;
+                    auto repaired = repair_wheel(raw, *target.arch, resolver, work.path() / "final", repair);
+                    repair_step.done();
+                    for (const auto& graft : repaired.grafted)
+                        context.reporter.info(fmt::format("{}: grafted {} as {}", target.build_id(),
+                                                          graft.stage_path, graft.new_name));
+                    const stdfs::path final_wheel = repaired.wheel;
+                    Step test_step(context.reporter,
+                                   fmt::format("{}: testing in {}", target.build_id(), runtime.description));
+                    auto test_start = std::chrono::steady_clock::now();
+                    test_wheel(context,
+                               {project, target, runtime, final_wheel, test_command, outcome.log, host_pip});
+                    outcome.test_seconds = seconds_since(test_start);
+                    test_step.done();
+                    // Into the cache (atomically), then the wheelhouse.
+                    fs::TempDir staged = results.stage();
+                    stdfs::copy_file(final_wheel, staged.path() / final_wheel.filename());
+                    fs::write_file_atomic(staged.path() / "test-command", test_command + "\n");
+                    cached = results.store(cache_key, staged);
+                    cached_wheel = cached->dir / final_wheel.filename();
+                } else {
+                    outcome.cached = true;
+                    context.reporter.info(fmt::format("{}: unchanged, {} from the cache", target.build_id(),
+                                                      cached_wheel.filename().string()));
+                }
+                outcome.wheel = options.output_dir / cached_wheel.filename();
+                fs::copy_file_atomic(cached_wheel, outcome.wheel);
+                outcome.ok = true;
+                // A stable-ABI wheel (cp3Y-abi3): the plan's newer Pythons of this arch test it.
+                const WheelName name = parse_wheel_name(cached_wheel.filename().string());
+                if (name.abi_tag == "abi3" && name.python_tag.starts_with("cp3")) {
+                    std::string command = fs::read_file(cached_wheel.parent_path() / "test-command");
+                    while (!command.empty() && command.back() == '\n') command.pop_back();
+                    abi3_wheels[{target.arch, target.emulate}] = {
+                        target.build_id(), python_minor(name.python_tag), cached_wheel, cache_key, command};
+                }
             }
-            outcome.wheel = options.output_dir / cached_wheel.filename();
-            fs::copy_file_atomic(cached_wheel, outcome.wheel);
-            outcome.ok = true;
         } catch (const Error& error) {
             outcome.error = error.what();
         }
@@ -183,6 +254,7 @@ std::string outcomes_json(const std::vector<WheelOutcome>& outcomes) {
                                {"build_seconds", outcome.build_seconds},
                                {"test_seconds", outcome.test_seconds},
                                {"log", outcome.log.string()}};
+        if (!outcome.abi3_from.empty()) item["abi3_from"] = outcome.abi3_from;
         if (outcome.ok)
             item["wheel"] = outcome.wheel.string();
         else

@@ -27,6 +27,8 @@ struct WheelOutcome {
     double seconds = 0;        // the whole build id
     double build_seconds = 0;  // the PEP 517 build in the toolchain stage (0 when cached)
     double test_seconds = 0;   // pip install + test command in the runtime stage
+    // The build id whose abi3 wheel this one tested instead of building (empty: built its own).
+    std::string abi3_from;
 };
 
 // Builds every target; outcomes in plan order. Without keep_going, stops at the first

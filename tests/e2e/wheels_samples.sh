@@ -1,7 +1,9 @@
 # xbuild wheels on the two sample projects (recipes/samples): a pybind11 C++ module and a C
 # extension linking libyaml, for x86_64 and arm64 × cp311 and cp313. Each wheel was tested by
 # xbuild in a clean target-arch runtime stage (pip install + the project's self-test, under
-# qemu for arm64) that does NOT have libyaml; here the results are checked independently.
+# qemu for arm64; arm64's pip ran on the host, for the target) that does NOT have libyaml; here the
+# results are checked independently. Then a stable-ABI sample: one cp39-abi3 wheel per arch, built
+# by the plan's oldest Python and tested on every Python of the plan.
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -24,6 +26,12 @@ for sample in pybind-sample yaml-sample; do
     python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==4 and all(o["ok"] for o in d), d' <<<"$OUT" ||
         fail "--json does not report 4 successes: $OUT"
     pass "--json reports 4 successes"
+    # arm64: the host-arch toolchain's pip installed the wheel for aarch64; only the test ran under qemu.
+    log=$(python3 -c 'import json,sys; print([o for o in json.load(sys.stdin) if o["build_id"]=="cp313-manylinux_aarch64"][0]["log"])' <<<"$OUT")
+    grep -q "^# test cp313-manylinux_aarch64 in trixie/amd64.*(pip for aarch64)" "$log" || fail "arm64's pip did not run on the host (log $log)"
+    grep -q "python3.13 -m pip install .*--platform manylinux_2_41_aarch64 .*--target /xbuild/site" "$log" ||
+        fail "the host's pip was not asked for the target's platform (log $log)"
+    pass "$sample: arm64's pip ran natively for the target (--platform manylinux_2_41_aarch64 ...)"
 done
 
 expect_eq "$(ls "$out" | wc -l)" 8 "8 wheels in the wheelhouse"
@@ -70,3 +78,21 @@ elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 expect_eq "$(printf '%s\n' "$ERR" | grep -c 'unchanged, .* from the cache')" 4 "an unchanged rerun takes all 4 wheels from the cache"
 printf '%s\n' "$ERR" | grep -q 'building in' && fail "an unchanged rerun built something"
 echo "info: unchanged rerun took ${elapsed} ms"
+
+# abi3: the backend tags the wheel cp39-abi3; cp311 builds it for each arch and cp313 only tests it.
+cp -r "$root/recipes/samples/abi3-sample" "$samples/"
+echo "# $TEST_NAME ${WORK##*/}" >>"$samples/abi3-sample/pyproject.toml"
+run_capture "$XBUILD" wheels "$samples/abi3-sample" --arch x86_64,arm64 --python 3.11,3.13 -o "$WORK/abi3" --json
+[[ $CODE -eq 0 ]] || fail "xbuild wheels abi3-sample failed: $ERR"
+expect_eq "$(ls "$WORK/abi3" | sed 's/manylinux_2_[0-9]*_/manylinux_X_/' | LC_ALL=C sort | tr '\n' ' ')" \
+    "xbuild_abi3_sample-1.0.0-cp39-abi3-manylinux_X_aarch64.manylinux2014_aarch64.whl xbuild_abi3_sample-1.0.0-cp39-abi3-manylinux_X_x86_64.manylinux1_x86_64.whl " \
+    "one cp39-abi3 wheel per arch"
+expect_eq "$(printf '%s\n' "$ERR" | grep -c ': building in .*: done')" 2 "two builds (cp311, one per arch), not four"
+expect_eq "$(python3 -c 'import json,sys; print(" ".join(o["build_id"] + "<" + o.get("abi3_from", "-") for o in json.load(sys.stdin)))' <<<"$OUT")" \
+    "cp311-manylinux_x86_64<- cp311-manylinux_aarch64<- cp313-manylinux_x86_64<cp311-manylinux_x86_64 cp313-manylinux_aarch64<cp311-manylinux_aarch64" \
+    "--json: the cp313 build ids tested the cp311 builds' abi3 wheels"
+for arch in x86_64 aarch64; do
+    log=$(python3 -c "import json,sys; print([o for o in json.load(sys.stdin) if o['build_id']=='cp313-manylinux_$arch'][0]['log'])" <<<"$OUT")
+    grep -q "^abi3 selftest ok: CPython 3.13.[0-9]* on $arch (_fnv.abi3.so)\$" "$log" || fail "the abi3 wheel's self-test did not pass on CPython 3.13 $arch (log $log)"
+done
+pass "the abi3 wheels passed their self-test on CPython 3.11 and 3.13, x86_64 and aarch64"
