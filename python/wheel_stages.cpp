@@ -1,10 +1,13 @@
 #include "python/wheel_stages.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "builder/core/error.hpp"
 #include "builder/core/hash.hpp"
 #include "builder/sandbox/spec.hpp"
+#include "builder/stage/backport.hpp"
 #include "builder/stage/layer.hpp"
 #include "builder/stage/recipes.hpp"
 #include "builder/stage/rootfs_builder.hpp"
@@ -60,14 +63,47 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
                             project.config.requirement_packages, (project.dir / "pyproject.toml").string());
     auto layer_packages = recipe_strings("toolchain", "layer-packages", target.python, target.arch->debian);
     extra.insert(extra.end(), layer_packages.begin(), layer_packages.end());
-    auto top = stage::ensure_layer(context.cache, {base, spec.describe(), extra}, context.launcher,
-                                   context.reporter);
+    // Build tools of a newer suite for a Python whose own suite serves them too old: taken out of
+    // the apt layer (bullseye may not have them at all) and unpacked over it.
+    std::vector<std::string> backported;
+    std::string backported_from;
+    std::vector<std::pair<std::string, std::string>> backported_files;
+    if (auto backports = backports_for(target.python)) {
+        std::erase_if(extra, [&](const std::string& package) {
+            if (std::find(backports->packages.begin(), backports->packages.end(), package) ==
+                backports->packages.end())
+                return false;
+            backported.push_back(package);
+            return true;
+        });
+        if (!backported.empty()) {
+            backported_from = backports->suite;
+            backported.insert(backported.end(), backports->companions.begin(), backports->companions.end());
+            backported_files = backports->files;
+        }
+    }
+    auto layer = stage::ensure_layer(context.cache, {base, spec.describe(), extra}, context.launcher,
+                                     context.reporter);
+    auto top = stage::ensure_backport_layer(
+        context.cache,
+        {layer,
+         layer.key == base.key ? spec.describe() : spec.describe() + " + layer",
+         backported_from,
+         context.mirror,
+         backported,
+         backported_files,
+         // Before /usr/lib/python3/dist-packages on that Python's sys.path (Debian's site.py).
+         {"/usr/lib/python3/dist-packages", "/usr/local/lib/python" + target.python + "/dist-packages"}},
+        context.reporter);
     check_pins(project, target, marker_env, top, base);
-    prepared.layers = stage::layer_stack(base, top);
+    prepared.layers = {top.root};
+    if (layer.key != top.key) prepared.layers.push_back(layer.root);
+    if (base.key != layer.key) prepared.layers.push_back(base.root);
     prepared.key = top.key;
     prepared.base_root = base.root;
     prepared.base_key = base.key;
     prepared.hold(base);
+    prepared.hold(layer);
     prepared.hold(top);
 
     // The target half: the floor's C and C++ runtime, the project's build-packages (libraries to
@@ -78,7 +114,7 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
         fmt::format("/usr/include/{}/python{}", target.arch->gnu_triplet, target.python);
     // From the layer when it installed that Python (forky's 3.15), else from the base.
     auto from = [&](const std::string& path) {
-        const auto in_layer = top.root / path.substr(1);
+        const auto in_layer = layer.root / path.substr(1);
         return std::filesystem::exists(in_layer) ? in_layer : base.root / path.substr(1);
     };
     toolchain::SysrootRequest request{*target.floor,

@@ -140,6 +140,15 @@ void build_rootfs(const StageSpec& spec, const std::string& variant, const Rootf
                             "rm -f {0}/\"$p\".md5sums; }} || exit 1; done",
                             dir));
         }
+        if (!out.lists.empty()) {
+            fs::make_dirs(out.lists);
+            argv.push_back(
+                fmt::format("--extract-hook=for deb in \"$1\"/var/cache/apt/archives/*.deb; do "
+                            "p=$(dpkg-deb --show --showformat='${{Package}}' \"$deb\") && dpkg-deb "
+                            "--fsys-tarfile \"$deb\" "
+                            "| tar -t > {0}/\"$p\".list || exit 1; done",
+                            process::shell_quote(out.lists.string())));
+        }
     } else if (!tarball) {
         argv.push_back(
             fmt::format("--customize-hook=dpkg-query --admindir=\"$1\"/var/lib/dpkg -W --showformat={} | "

@@ -17,6 +17,9 @@ struct RootfsBuild {
     // there as <package> and <package>.md5sums (what /var/lib/dpkg/status.d holds in distroless
     // images, for scanners).
     std::filesystem::path controls;
+    // Extract-only stages: when set, each package's paths (`tar -t` of its data, "./usr/...") are
+    // written there as <package>.list, what dpkg keeps in /var/lib/dpkg/info.
+    std::filesystem::path lists;
 };
 
 // mmdebstrap --mode for the current user and stage kind. Throws Error when the stage

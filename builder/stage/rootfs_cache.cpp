@@ -26,7 +26,10 @@ namespace xbuild::stage {
 namespace stdfs = std::filesystem;
 
 std::optional<std::vector<InstalledPackage>> installed_packages(const CacheEntry& entry) {
-    const stdfs::path file = entry.dir / "packages.tsv";
+    return read_installed_packages(entry.dir / "packages.tsv");
+}
+
+std::optional<std::vector<InstalledPackage>> read_installed_packages(const stdfs::path& file) {
     if (!stdfs::exists(file)) return std::nullopt;
     std::vector<InstalledPackage> packages;
     const std::string text = fs::read_file(file);  // lines() views into it: it must outlive the loop

@@ -56,6 +56,8 @@ struct InstalledPackage {
 // The packages an entry lists in its packages.tsv (a layer's list covers its base too); nullopt
 // when the entry has no such file.
 std::optional<std::vector<InstalledPackage>> installed_packages(const CacheEntry& entry);
+// The lines of a packages.tsv file (name, arch, version); nullopt when it does not exist.
+std::optional<std::vector<InstalledPackage>> read_installed_packages(const std::filesystem::path& file);
 
 struct PruneReport {
     int removed = 0;

@@ -1,5 +1,6 @@
 # xbuild wheels on the two sample projects (recipes/samples): a pybind11 C++ module and a C
-# extension linking libyaml, for x86_64 and arm64 × cp311 and cp313. Each wheel was tested by
+# extension linking libyaml, for x86_64 and arm64 × cp39, cp313 and cp314 (issue #16: Python 3.9's
+# wheels are built with bullseye's interpreter and trixie's build tools). Each wheel was tested by
 # xbuild in a clean target-arch runtime stage (pip install + the project's self-test, under
 # qemu for arm64; arm64's pip ran on the host, for the target) that does NOT have libyaml; here the
 # results are checked independently. Then a stable-ABI sample: one cp39-abi3 wheel per arch, built
@@ -17,15 +18,26 @@ done
 
 out="$WORK/wheelhouse"
 for sample in pybind-sample yaml-sample; do
-    run_capture "$XBUILD" wheels "$samples/$sample" --arch x86_64,arm64 --python 3.11,3.13 -o "$out" --json
+    run_capture "$XBUILD" wheels "$samples/$sample" --arch x86_64,arm64 --python 3.9,3.13,3.14 -o "$out" --json
     [[ $CODE -eq 0 ]] || fail "xbuild wheels $sample failed: $ERR"
-    pass "xbuild wheels $sample: 4 build ids built and tested"
+    pass "xbuild wheels $sample: 6 build ids built and tested"
     printf '%s\n' "$ERR" | grep -q "cp313-manylinux_aarch64: testing in trixie/arm64 runtime: done" ||
         fail "no passing arm64 test step for $sample"
     pass "$sample's self-test passed in the arm64 runtime stage"
-    python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==4 and all(o["ok"] for o in d), d' <<<"$OUT" ||
-        fail "--json does not report 4 successes: $OUT"
-    pass "--json reports 4 successes"
+    python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==6 and all(o["ok"] for o in d), d' <<<"$OUT" ||
+        fail "--json does not report 6 successes: $OUT"
+    pass "--json reports 6 successes"
+    # Python 3.9: bullseye's interpreter, the build tools of trixie unpacked over its toolchain, and
+    # the wheel tested in bullseye's runtime (arm64 under qemu).
+    expect_contains "$ERR" "cp39-manylinux_aarch64: building in bullseye/amd64→arm64 toolchain" \
+        "cp39 builds in bullseye's toolchain"
+    for arch in x86_64 aarch64; do
+        printf '%s\n' "$ERR" | grep -q "cp39-manylinux_$arch: testing in bullseye/.* runtime: done" ||
+            fail "no passing cp39 $arch test in bullseye's runtime for $sample"
+        printf '%s\n' "$ERR" | grep -q "cp314-manylinux_$arch: testing in forky/.* runtime: done" ||
+            fail "no passing cp314 $arch test in forky's runtime for $sample"
+    done
+    pass "$sample: cp39 passed on bullseye and cp314 on forky, x86_64 and arm64"
     # arm64: the host-arch toolchain's pip installed the wheel for aarch64; only the test ran under qemu.
     log=$(python3 -c 'import json,sys; print([o for o in json.load(sys.stdin) if o["build_id"]=="cp313-manylinux_aarch64"][0]["log"])' <<<"$OUT")
     grep -q "^# test cp313-manylinux_aarch64 in trixie/amd64.*(pip for aarch64)" "$log" || fail "arm64's pip did not run on the host (log $log)"
@@ -34,8 +46,8 @@ for sample in pybind-sample yaml-sample; do
     pass "$sample: arm64's pip ran natively for the target (--platform manylinux_2_41_aarch64 ...)"
 done
 
-expect_eq "$(ls "$out" | wc -l)" 8 "8 wheels in the wheelhouse"
-for py in 311 313; do
+expect_eq "$(ls "$out" | wc -l)" 12 "12 wheels in the wheelhouse"
+for py in 39 313 314; do
     for arch in x86_64 aarch64; do
         for dist in xbuild_pybind_sample xbuild_yaml_sample; do
             wheel=$(ls "$out"/${dist}-1.0.0-cp$py-cp$py-manylinux_*_$arch*.whl 2>/dev/null | head -1)
@@ -54,6 +66,12 @@ for py in 311 313; do
             while IFS= read -r so; do
                 expect_floor "$so" "$(basename "$wheel") $(basename "$so")"
             done < <(find "$WORK/unpack" -name '*.so*' -type f)
+            if [[ $py == 39 ]]; then
+                # Built by a setuptools that reads [project] (the samples pin >=61; bullseye has 52).
+                generator=$(sed -n 's/^Generator: setuptools (\([0-9]*\)\..*/\1/p' "$WORK"/unpack/*/*.dist-info/WHEEL)
+                [[ -n $generator ]] && (( generator >= 61 )) ||
+                    fail "$(basename "$wheel") was not built by setuptools >= 61: $(cat "$WORK"/unpack/*/*.dist-info/WHEEL)"
+            fi
             if [[ $dist == xbuild_yaml_sample ]]; then
                 find "$WORK/unpack" -path '*xbuild_yaml_sample.libs/libyaml-0-*.so.2' | grep -q . ||
                     fail "libyaml is not grafted into $(basename "$wheel")"
@@ -72,10 +90,10 @@ expect_contains "$(tag_of xbuild_pybind_sample)" "${policy}_aarch64" "the C++ wh
 
 # Unchanged second run: everything from the cache, no stage or build work.
 start=$(date +%s%N)
-run_capture "$XBUILD" wheels "$samples/yaml-sample" --arch x86_64,arm64 --python 3.11,3.13 -o "$out"
+run_capture "$XBUILD" wheels "$samples/yaml-sample" --arch x86_64,arm64 --python 3.9,3.13,3.14 -o "$out"
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 [[ $CODE -eq 0 ]] || fail "second run failed: $ERR"
-expect_eq "$(printf '%s\n' "$ERR" | grep -c 'unchanged, .* from the cache')" 4 "an unchanged rerun takes all 4 wheels from the cache"
+expect_eq "$(printf '%s\n' "$ERR" | grep -c 'unchanged, .* from the cache')" 6 "an unchanged rerun takes all 6 wheels from the cache"
 printf '%s\n' "$ERR" | grep -q 'building in' && fail "an unchanged rerun built something"
 echo "info: unchanged rerun took ${elapsed} ms"
 
