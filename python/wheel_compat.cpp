@@ -169,4 +169,10 @@ std::string compatible_tag(const WheelName& wheel, const ImagePython& image) {
          fmt::join(reasons, "; "));
 }
 
+std::optional<unsigned> python3_minor(std::string_view version_or_tag) {
+    if (auto version = parse_version(version_or_tag); version && version->major == 3) return version->minor;
+    if (auto tag = parse_python_tag(version_or_tag); tag && tag->major == 3) return tag->minor;
+    return std::nullopt;
+}
+
 }  // namespace xbuild::python

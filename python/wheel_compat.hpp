@@ -2,6 +2,7 @@
 // Whether a wheel's tags can run on an image: the image's CPython (cpXY, abi3 for older cp3Y, the
 // pure py3 tags) and its platform (any, linux_<arch>, manylinux for its arch and glibc), by the
 // rules of packaging.tags (what pip accepts), for a Debian image: CPython, glibc, no musl.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,5 +34,9 @@ TagCheck check_tag(std::string_view tag, const ImagePython& image);
 // The first of the wheel's tags (in file-name order) that runs on image. Throws Error naming the
 // wheel file and, for every tag, why it does not run on image.
 std::string compatible_tag(const WheelName& wheel, const ImagePython& image);
+
+// The minor version of Python 3 in "3.13" or in a python tag "cp313" / "py39": 13, 9; nullopt for
+// anything else (another major version, no minor, not a number).
+std::optional<unsigned> python3_minor(std::string_view version_or_tag);
 
 }  // namespace xbuild::python

@@ -33,6 +33,31 @@ void check_pins(const PythonProject& project, const WheelTarget& target, const M
                            target.suite, (project.dir / "pyproject.toml").string());
 }
 
+// Build tools of a newer suite for a Python whose own suite serves them too old ([backports] in
+// recipes/python.toml): taken out of extra, the apt layer's packages (bullseye may not have them at
+// all), into the request for a backport layer over it; no packages when the Python needs none.
+stage::BackportRequest backport_request(const WheelTarget& target, std::vector<std::string>& extra) {
+    stage::BackportRequest request;
+    auto backports = backports_for(target.python);
+    if (!backports) return request;
+    std::erase_if(extra, [&](const std::string& package) {
+        if (std::find(backports->packages.begin(), backports->packages.end(), package) ==
+            backports->packages.end())
+            return false;
+        request.packages.push_back(package);
+        return true;
+    });
+    if (request.packages.empty()) return request;
+    request.suite = backports->suite;
+    request.packages.insert(request.packages.end(), backports->companions.begin(),
+                            backports->companions.end());
+    request.files = backports->files;
+    // Before /usr/lib/python3/dist-packages on that Python's sys.path (Debian's site.py).
+    request.relocate = {"/usr/lib/python3/dist-packages",
+                        "/usr/local/lib/python" + target.python + "/dist-packages"};
+    return request;
+}
+
 }  // namespace
 
 PreparedStage prepare_toolchain(const StageContext& context, const PythonProject& project,
@@ -63,38 +88,15 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
                             project.config.requirement_packages, (project.dir / "pyproject.toml").string());
     auto layer_packages = recipe_strings("toolchain", "layer-packages", target.python, target.arch->debian);
     extra.insert(extra.end(), layer_packages.begin(), layer_packages.end());
-    // Build tools of a newer suite for a Python whose own suite serves them too old: taken out of
-    // the apt layer (bullseye may not have them at all) and unpacked over it.
-    std::vector<std::string> backported;
-    std::string backported_from;
-    std::vector<std::pair<std::string, std::string>> backported_files;
-    if (auto backports = backports_for(target.python)) {
-        std::erase_if(extra, [&](const std::string& package) {
-            if (std::find(backports->packages.begin(), backports->packages.end(), package) ==
-                backports->packages.end())
-                return false;
-            backported.push_back(package);
-            return true;
-        });
-        if (!backported.empty()) {
-            backported_from = backports->suite;
-            backported.insert(backported.end(), backports->companions.begin(), backports->companions.end());
-            backported_files = backports->files;
-        }
-    }
+    auto backport = backport_request(target, extra);
     auto layer = stage::ensure_layer(context.cache, {base, spec.describe(), extra}, context.launcher,
                                      context.reporter);
-    auto top = stage::ensure_backport_layer(
-        context.cache,
-        {layer,
-         layer.key == base.key ? spec.describe() : spec.describe() + " + layer",
-         backported_from,
-         context.mirror,
-         backported,
-         backported_files,
-         // Before /usr/lib/python3/dist-packages on that Python's sys.path (Debian's site.py).
-         {"/usr/lib/python3/dist-packages", "/usr/local/lib/python" + target.python + "/dist-packages"}},
-        context.reporter);
+    backport.below = layer;
+    backport.below_description = layer.key == base.key
+                                     ? spec.describe()
+                                     : fmt::format("{} + {}", spec.describe(), fmt::join(extra, " "));
+    backport.mirror = context.mirror;
+    auto top = stage::ensure_backport_layer(context.cache, backport, context.reporter);
     check_pins(project, target, marker_env, top, base);
     prepared.layers = {top.root};
     if (layer.key != top.key) prepared.layers.push_back(layer.root);
@@ -143,7 +145,8 @@ PreparedStage prepare_test_stage(const StageContext& context, const PythonProjec
                             project.config.test_requires.end());
     const std::string variant = stage::set_stage_packages(spec, runtime_packages);
 
-    // The tree and its .pyc files are one cache entry, keyed by both stages.
+    // The tree and its .pyc files are one cache entry, keyed by both stages (the toolchain by its base:
+    // a layer adds no other interpreter of the suite than the one runtime installs, at the same version).
     const std::string key =
         hash::sha256_hex("xbuild-python-runtime 1\n" + spec.key() + "\n" + toolchain.base_key).substr(0, 24);
     auto build = [&](const std::filesystem::path& temp) {
@@ -156,7 +159,8 @@ PreparedStage prepare_test_stage(const StageContext& context, const PythonProjec
             "/rt/usr/lib/python3/dist-packages",
             version);
         sandbox::SandboxSpec compile;
-        compile.layers = {toolchain.base_root};
+        // The whole toolchain stack: a Python that is not the suite default (forky's 3.15) is in its layer.
+        compile.layers = toolchain.layers;
         compile.scratch_parent = context.cache.sandbox_dir();
         compile.binds = {{temp / "root", "/rt", false}};
         compile.extra_files = toolchain.extra_files;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,7 @@
 #include "python/repair.hpp"
 #include "python/wheel_build.hpp"
 #include "python/wheel_check.hpp"
+#include "python/wheel_compat.hpp"
 #include "python/wheel_name.hpp"
 #include "python/wheel_test.hpp"
 
@@ -34,20 +36,14 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-// "3.13" → 13; "cp39" → 9.
-int python_minor(std::string_view version) {
-    const size_t at = version.find('.') != std::string_view::npos ? version.find('.') + 1 : 3;
-    return std::atoi(std::string(version.substr(std::min(at, version.size()))).c_str());
-}
-
 // An abi3 wheel this run built (or took from the cache) for one arch: the newer Pythons of the plan
 // test it instead of building their own.
 struct Abi3Wheel {
-    std::string build_id;      // the build id that built it: "cp39-manylinux_x86_64"
-    int oldest_minor = 0;      // its python tag cp3Y: CPython 3.Y and newer
-    stdfs::path wheel;         // in the result cache
-    std::string key;           // its result-cache key
-    std::string test_command;  // the test command its build id ran (the default one filled in)
+    std::string build_id;       // the build id that built it: "cp39-manylinux_x86_64"
+    unsigned oldest_minor = 0;  // its python tag cp3Y: CPython 3.Y and newer
+    stdfs::path wheel;          // in the result cache
+    std::string key;            // its result-cache key
+    std::string test_command;   // the test command its build id ran (the default one filled in)
 };
 
 bool is_sdist(const stdfs::path& path) {
@@ -57,6 +53,137 @@ bool is_sdist(const stdfs::path& path) {
             name.compare(name.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
             return true;
     return false;
+}
+
+// What every build id of one run shares.
+struct Run {
+    const StageContext& context;
+    const WheelsOptions& options;
+    const PythonProject& project;
+    const stage::ResultCache& results;
+    std::string source_key;  // "tree <digest>" or "sdist <sha256>"
+    long long epoch = 0;     // SOURCE_DATE_EPOCH of the builds
+};
+
+// The stages of one build id. host_pip: a cross build's host-arch toolchain, whose pip installs the
+// wheel for the target (no pip under qemu).
+struct TargetStages {
+    const PreparedStage& toolchain;
+    const PreparedStage& runtime;
+    const PreparedStage* host_pip = nullptr;
+};
+
+// The stable-ABI wheel of an older Python of the plan, tested on target's Python, not rebuilt.
+void test_abi3_wheel(const Run& run, const WheelTarget& target, const TargetStages& stages,
+                     const Abi3Wheel& built, WheelOutcome& outcome) {
+    outcome.abi3_from = built.build_id;
+    hash::Sha256 key;
+    key.update(fmt::format("xbuild-wheel-abi3 1 {} {}\n{}\n{} {} {}\n{}\n", XBUILD_VERSION,
+                           stage::binary_identity(), built.key, stages.runtime.key,
+                           stages.host_pip ? stages.toolchain.key : "", target.build_id(),
+                           built.test_command));
+    const std::string cache_key = key.hex_digest().substr(0, 32);
+    const stdfs::path name = built.wheel.filename();
+    if (run.results.find(cache_key)) {
+        outcome.cached = true;
+        run.context.reporter.info(fmt::format("{}: {} (abi3, from {}), its test on CPython {} from the cache",
+                                              target.build_id(), name.string(), built.build_id,
+                                              target.python));
+    } else {
+        fs::TempDir work(run.context.cache.dir() / "work", target.build_id() + "-");
+        fs::make_dirs(work.path() / "final");
+        stdfs::copy_file(built.wheel, work.path() / "final" / name);
+        Step test_step(run.context.reporter,
+                       fmt::format("{}: testing {} (abi3, built by {}) in {}", target.build_id(),
+                                   name.string(), built.build_id, stages.runtime.description));
+        auto test_start = std::chrono::steady_clock::now();
+        test_wheel(run.context, {run.project, target, stages.runtime, work.path() / "final" / name,
+                                 built.test_command, outcome.log, stages.host_pip});
+        outcome.test_seconds = seconds_since(test_start);
+        test_step.done();
+        fs::TempDir staged = run.results.stage();
+        fs::write_file_atomic(staged.path() / "abi3-from", built.build_id + "\n");
+        run.results.store(cache_key, staged);
+    }
+    outcome.wheel = run.options.output_dir / name;
+    fs::copy_file_atomic(built.wheel, outcome.wheel);
+    outcome.ok = true;
+}
+
+// Builds, repairs and tests the wheel of target (or takes it from the result cache) and copies it to
+// the output directory. Returns the abi3 wheel it is when the backend tagged it cp3Y-abi3.
+std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& target,
+                                            const TargetStages& stages, WheelOutcome& outcome) {
+    const auto& project = run.project;
+    const auto& toolchain = stages.toolchain;
+    const auto& runtime = stages.runtime;
+    std::string test_command = project.config.test_command;
+    // Everything that decides the result is in the key: an unchanged rerun does no work.
+    hash::Sha256 key;
+    key.update(fmt::format("xbuild-wheel 2 {} {}\n{}\n{} {} {} {}\n", XBUILD_VERSION,
+                           stage::binary_identity(), run.source_key, toolchain.key, toolchain.sysroot_key,
+                           runtime.key, target.build_id()));
+    key.update(fmt::format("{}\n{}\n{}\n{}\n", target.emulate, project.config.before_build, test_command,
+                           fmt::join(project.config.environment, "\n")));
+    key.update(fmt::format("epoch {}\n", run.epoch));
+    const std::string cache_key = key.hex_digest().substr(0, 32);
+    stdfs::path cached_wheel;
+    std::optional<stage::ResultEntry> cached = run.results.find(cache_key);
+    if (cached) {
+        for (const auto& entry : stdfs::directory_iterator(cached->dir))
+            if (entry.path().extension() == ".whl") cached_wheel = entry.path();
+    }
+    if (cached_wheel.empty()) {
+        fs::TempDir work(run.context.cache.dir() / "work", target.build_id() + "-");
+        Step build_step(run.context.reporter,
+                        fmt::format("{}: building in {}", target.build_id(), toolchain.description));
+        auto build_start = std::chrono::steady_clock::now();
+        auto raw =
+            build_wheel(run.context, {project, target, toolchain, work.path(), outcome.log, run.epoch});
+        outcome.build_seconds = seconds_since(build_start);
+        build_step.done();
+        auto checked = check_wheel(raw, *target.arch, work.path());
+        if (test_command.empty()) test_command = default_test_command(checked.top_level_modules);
+        // Repair against the TARGET's libraries: those of the sysroot it was linked against.
+        Step repair_step(run.context.reporter, fmt::format("{}: repairing", target.build_id()));
+        elf::LibraryResolver resolver({toolchain.sysroot}, *target.arch);
+        RepairOptions repair{"", false, run.epoch, work.path()};
+        repair.floor = target.floor->manylinux();
+        repair.floor_source = project.config.manylinux_source;
+        auto repaired = repair_wheel(raw, *target.arch, resolver, work.path() / "final", repair);
+        repair_step.done();
+        for (const auto& graft : repaired.grafted)
+            run.context.reporter.info(
+                fmt::format("{}: grafted {} as {}", target.build_id(), graft.stage_path, graft.new_name));
+        const stdfs::path final_wheel = repaired.wheel;
+        Step test_step(run.context.reporter,
+                       fmt::format("{}: testing in {}", target.build_id(), runtime.description));
+        auto test_start = std::chrono::steady_clock::now();
+        test_wheel(run.context,
+                   {project, target, runtime, final_wheel, test_command, outcome.log, stages.host_pip});
+        outcome.test_seconds = seconds_since(test_start);
+        test_step.done();
+        // Into the cache (atomically), then the wheelhouse.
+        fs::TempDir staged = run.results.stage();
+        stdfs::copy_file(final_wheel, staged.path() / final_wheel.filename());
+        fs::write_file_atomic(staged.path() / "test-command", test_command + "\n");
+        cached = run.results.store(cache_key, staged);
+        cached_wheel = cached->dir / final_wheel.filename();
+    } else {
+        outcome.cached = true;
+        run.context.reporter.info(fmt::format("{}: unchanged, {} from the cache", target.build_id(),
+                                              cached_wheel.filename().string()));
+    }
+    outcome.wheel = run.options.output_dir / cached_wheel.filename();
+    fs::copy_file_atomic(cached_wheel, outcome.wheel);
+    outcome.ok = true;
+    // A stable-ABI wheel (cp3Y-abi3): the plan's newer Pythons of this arch test it.
+    const WheelName name = parse_wheel_name(cached_wheel.filename().string());
+    if (name.abi_tag != "abi3" || !name.python_tag.starts_with("cp3")) return std::nullopt;
+    std::string command = fs::read_file(cached_wheel.parent_path() / "test-command");
+    while (!command.empty() && command.back() == '\n') command.pop_back();
+    return Abi3Wheel{target.build_id(), python3_minor(name.python_tag).value_or(0), cached_wheel, cache_key,
+                     command};
 }
 
 }  // namespace
@@ -83,6 +210,7 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
     auto targets = plan_targets(project.config, options.emulate);
     const long long epoch = stage::source_date_epoch(project_dir);
     const stage::ResultCache results(cache, "wheels");
+    const Run run{context, options, project, results, source_key, epoch};
     fs::make_dirs(options.output_dir);
     // The project's name is checked (load_project) and normalized before it makes a path.
     const stdfs::path logs = cache.dir() / "logs" / project.normalized_name;
@@ -119,113 +247,15 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
             const Arch* stage_multiarch = target.arch != &host_arch() ? target.arch : multiarch;
             auto toolchain = prepare_toolchain(context, project, target, stage_multiarch);
             auto runtime = prepare_test_stage(context, project, target, toolchain);
-            std::string test_command = project.config.test_command;
             // A cross build's host-arch toolchain runs pip for the target (no pip under qemu).
             const bool foreign = target.arch != &host_arch() && !target.emulate;
-            const PreparedStage* host_pip = foreign ? &toolchain : nullptr;
+            const TargetStages stages{toolchain, runtime, foreign ? &toolchain : nullptr};
             const auto abi3 = abi3_wheels.find({target.arch, target.emulate});
-            if (abi3 != abi3_wheels.end() && python_minor(target.python) >= abi3->second.oldest_minor) {
-                // The stable-ABI wheel of an older Python of the plan: tested here, not rebuilt.
-                const Abi3Wheel& built = abi3->second;
-                outcome.abi3_from = built.build_id;
-                hash::Sha256 key;
-                key.update(fmt::format("xbuild-wheel-abi3 1 {} {}\n{}\n{} {} {}\n{}\n", XBUILD_VERSION,
-                                       stage::binary_identity(), built.key, runtime.key,
-                                       foreign ? toolchain.key : "", target.build_id(), built.test_command));
-                const std::string cache_key = key.hex_digest().substr(0, 32);
-                const stdfs::path name = built.wheel.filename();
-                if (results.find(cache_key)) {
-                    outcome.cached = true;
-                    context.reporter.info(
-                        fmt::format("{}: {} (abi3, from {}), its test on CPython {} from the cache",
-                                    target.build_id(), name.string(), built.build_id, target.python));
-                } else {
-                    fs::TempDir work(cache.dir() / "work", target.build_id() + "-");
-                    fs::make_dirs(work.path() / "final");
-                    stdfs::copy_file(built.wheel, work.path() / "final" / name);
-                    Step test_step(context.reporter,
-                                   fmt::format("{}: testing {} (abi3, built by {}) in {}", target.build_id(),
-                                               name.string(), built.build_id, runtime.description));
-                    auto test_start = std::chrono::steady_clock::now();
-                    test_wheel(context, {project, target, runtime, work.path() / "final" / name,
-                                         built.test_command, outcome.log, host_pip});
-                    outcome.test_seconds = seconds_since(test_start);
-                    test_step.done();
-                    fs::TempDir staged = results.stage();
-                    fs::write_file_atomic(staged.path() / "abi3-from", built.build_id + "\n");
-                    results.store(cache_key, staged);
-                }
-                outcome.wheel = options.output_dir / name;
-                fs::copy_file_atomic(built.wheel, outcome.wheel);
-                outcome.ok = true;
-            } else {
-                // Everything that decides the result is in the key: an unchanged rerun does no work.
-                hash::Sha256 key;
-                key.update(fmt::format("xbuild-wheel 2 {} {}\n{}\n{} {} {} {}\n", XBUILD_VERSION,
-                                       stage::binary_identity(), source_key, toolchain.key,
-                                       toolchain.sysroot_key, runtime.key, target.build_id()));
-                key.update(fmt::format("{}\n{}\n{}\n{}\n", target.emulate, project.config.before_build,
-                                       test_command, fmt::join(project.config.environment, "\n")));
-                key.update(fmt::format("epoch {}\n", epoch));
-                const std::string cache_key = key.hex_digest().substr(0, 32);
-                stdfs::path cached_wheel;
-                std::optional<stage::ResultEntry> cached = results.find(cache_key);
-                if (cached) {
-                    for (const auto& entry : stdfs::directory_iterator(cached->dir))
-                        if (entry.path().extension() == ".whl") cached_wheel = entry.path();
-                }
-                if (cached_wheel.empty()) {
-                    fs::TempDir work(cache.dir() / "work", target.build_id() + "-");
-                    Step build_step(context.reporter, fmt::format("{}: building in {}", target.build_id(),
-                                                                  toolchain.description));
-                    auto build_start = std::chrono::steady_clock::now();
-                    auto raw =
-                        build_wheel(context, {project, target, toolchain, work.path(), outcome.log, epoch});
-                    outcome.build_seconds = seconds_since(build_start);
-                    build_step.done();
-                    auto checked = check_wheel(raw, *target.arch, work.path());
-                    if (test_command.empty()) test_command = default_test_command(checked.top_level_modules);
-                    // Repair against the TARGET's libraries: those of the sysroot it was linked against.
-                    Step repair_step(context.reporter, fmt::format("{}: repairing", target.build_id()));
-                    elf::LibraryResolver resolver({toolchain.sysroot}, *target.arch);
-                    RepairOptions repair{"", false, epoch, work.path()};
-                    repair.floor = target.floor->manylinux();
-                    repair.floor_source = project.config.manylinux_source;
-                    auto repaired = repair_wheel(raw, *target.arch, resolver, work.path() / "final", repair);
-                    repair_step.done();
-                    for (const auto& graft : repaired.grafted)
-                        context.reporter.info(fmt::format("{}: grafted {} as {}", target.build_id(),
-                                                          graft.stage_path, graft.new_name));
-                    const stdfs::path final_wheel = repaired.wheel;
-                    Step test_step(context.reporter,
-                                   fmt::format("{}: testing in {}", target.build_id(), runtime.description));
-                    auto test_start = std::chrono::steady_clock::now();
-                    test_wheel(context,
-                               {project, target, runtime, final_wheel, test_command, outcome.log, host_pip});
-                    outcome.test_seconds = seconds_since(test_start);
-                    test_step.done();
-                    // Into the cache (atomically), then the wheelhouse.
-                    fs::TempDir staged = results.stage();
-                    stdfs::copy_file(final_wheel, staged.path() / final_wheel.filename());
-                    fs::write_file_atomic(staged.path() / "test-command", test_command + "\n");
-                    cached = results.store(cache_key, staged);
-                    cached_wheel = cached->dir / final_wheel.filename();
-                } else {
-                    outcome.cached = true;
-                    context.reporter.info(fmt::format("{}: unchanged, {} from the cache", target.build_id(),
-                                                      cached_wheel.filename().string()));
-                }
-                outcome.wheel = options.output_dir / cached_wheel.filename();
-                fs::copy_file_atomic(cached_wheel, outcome.wheel);
-                outcome.ok = true;
-                // A stable-ABI wheel (cp3Y-abi3): the plan's newer Pythons of this arch test it.
-                const WheelName name = parse_wheel_name(cached_wheel.filename().string());
-                if (name.abi_tag == "abi3" && name.python_tag.starts_with("cp3")) {
-                    std::string command = fs::read_file(cached_wheel.parent_path() / "test-command");
-                    while (!command.empty() && command.back() == '\n') command.pop_back();
-                    abi3_wheels[{target.arch, target.emulate}] = {
-                        target.build_id(), python_minor(name.python_tag), cached_wheel, cache_key, command};
-                }
+            if (abi3 != abi3_wheels.end() &&
+                python3_minor(target.python).value_or(0) >= abi3->second.oldest_minor) {
+                test_abi3_wheel(run, target, stages, abi3->second, outcome);
+            } else if (auto built = build_target_wheel(run, target, stages, outcome)) {
+                abi3_wheels[{target.arch, target.emulate}] = *built;
             }
         } catch (const Error& error) {
             outcome.error = error.what();

@@ -24,6 +24,18 @@ std::string why_not(const std::string& tag, const ImagePython& image = k_image) 
 }  // namespace
 
 TEST_SUITE("wheel_compat") {
+    TEST_CASE("python3_minor reads X.Y versions and python tags of Python 3 only") {
+        CHECK(python3_minor("3.13") == 13u);
+        CHECK(python3_minor("3.9") == 9u);
+        CHECK(python3_minor("cp39") == 9u);
+        CHECK(python3_minor("cp315") == 15u);
+        CHECK(python3_minor("py3") == std::nullopt);
+        CHECK(python3_minor("2.7") == std::nullopt);
+        CHECK(python3_minor("cp27") == std::nullopt);
+        CHECK(python3_minor("3.x") == std::nullopt);
+        CHECK(python3_minor("") == std::nullopt);
+    }
+
     TEST_CASE("CPython: the image's cpXY, abi3 of older or equal versions, cpXY-none") {
         CHECK(why_not("cp313-cp313-manylinux_2_17_aarch64") == "");
         CHECK(why_not("cp313-abi3-linux_aarch64") == "");
