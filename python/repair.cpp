@@ -68,12 +68,14 @@ RepairResult repair_wheel(Wheel wheel, const Arch& arch, const elf::LibraryResol
             fail("{}: meets no manylinux policy for {}: {}", label, arch.uname, why);
         }
         result.policy = evaluation.policy;
+        std::string requested;  // the policy the wheel must also be tagged with
         if (!options.floor.empty()) {
             auto blockers = evaluation.blockers_for(options.floor);
             if (!blockers.empty())
                 fail("{}: needs more than its floor {} ({}): {} {}", label, options.floor,
                      options.floor_source.empty() ? "the default" : options.floor_source,
                      blockers.front().file, blockers.front().what);
+            requested = options.floor;
         }
         if (!options.plat.empty()) {
             std::string plat = options.plat;  // a policy, an alias, or a full tag with the arch
@@ -88,9 +90,13 @@ RepairResult repair_wheel(Wheel wheel, const Arch& arch, const elf::LibraryResol
             if (!blockers.empty())
                 fail("{}: cannot be tagged {}: {} {}", label, options.plat, blockers.front().file,
                      blockers.front().what);
-            result.policy = plat;
+            requested = plat;
         }
+        if (!requested.empty() && options.only_plat) result.policy = requested;
         result.platform_tag = platform_tag_for(result.policy, arch.uname);
+        std::string requested_tag = requested.empty() ? "" : platform_tag_for(requested, arch.uname);
+        if (!requested_tag.empty() && requested_tag != result.platform_tag)
+            result.platform_tag += "." + requested_tag;
         name.platform_tag = result.platform_tag;
         wheel.set_tags(name.tags());
     } else {

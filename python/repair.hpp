@@ -14,22 +14,26 @@
 namespace xbuild::python {
 
 struct RepairOptions {
-    std::string plat;  // "" (the lowest policy possible) or a policy/tag the wheel must meet
+    // "" or a policy/tag the wheel must meet (auditwheel's --plat). As auditwheel does, the wheel keeps
+    // the lowest policy it meets and also gets this tag, unless only_plat.
+    std::string plat;
     bool strip = false;
     long long source_date_epoch = 315532800;
     // Where the wheel is extracted and edited (a temporary directory inside it, removed afterwards);
     // empty: the system's temporary directory.
     std::filesystem::path work_dir;
-    // A policy the wheel may not exceed (its build's glibc floor, "manylinux_2_31"): the tag is still
-    // the lowest possible; a file that needs more is an error naming it and the symbol.
+    // A policy the wheel may not exceed (its build's glibc floor, "manylinux_2_31"): a file that needs
+    // more is an error naming it and the symbol. The wheel is tagged with the lowest policy it meets
+    // and with the floor (what auditwheel does with the manylinux image's AUDITWHEEL_PLAT).
     std::string floor;
     std::string floor_source;  // how the floor was chosen, for the error: "--manylinux"
+    bool only_plat = false;    // only the plat's (or the floor's) tag, not also the lowest policy's
 };
 
 struct RepairResult {
     std::filesystem::path wheel;  // written into out_dir
-    std::string policy;           // manylinux_2_17
-    std::string platform_tag;     // manylinux_2_17_aarch64.manylinux2014_aarch64
+    std::string policy;           // the lowest tagged: manylinux_2_17
+    std::string platform_tag;     // manylinux_2_17_aarch64.manylinux2014_aarch64.manylinux_2_31_aarch64
     std::vector<elf::GraftedLibrary> grafted;
 };
 

@@ -131,7 +131,10 @@ const CommandEntry k_commands[] = {
          auto& o = state.repair;
          command.add_option("wheels", o.wheels, "wheels to repair")->required();
          command.add_option("-w,--wheel-dir", o.output, "output directory")->capture_default_str();
-         command.add_option("--plat", o.plat, "require this policy or tag (e.g. manylinux_2_28_aarch64)");
+         command.add_option("--plat", o.plat,
+                            "require this policy or tag (e.g. manylinux_2_28_aarch64); the lowest one the "
+                            "wheel meets is kept too");
+         command.add_flag("--only-plat", o.only_plat, "tag only with --plat, not also the lowest policy");
          command.add_flag("--strip", o.strip, "strip the ELF files with the target's strip");
          command.add_option("--suite", o.suite, "Debian suite of the stage the libraries come from")
              ->capture_default_str();

@@ -100,6 +100,7 @@ struct RepairCliOptions {
     std::vector<std::string> wheels;
     std::string output = "wheelhouse";
     std::string plat;
+    bool only_plat = false;
     bool strip = false;
     std::string suite = std::string(stage::k_default_suite);
     std::vector<std::string> packages;

@@ -83,6 +83,7 @@ int wheels_command(const GlobalOptions& global, const WheelsCliOptions& options)
 }
 int repair_command(const GlobalOptions& global, const RepairCliOptions& options) {
     Reporter reporter = global.reporter();
+    if (options.only_plat && options.plat.empty()) fail("repair: --only-plat needs --plat");
     stage::check_suite(options.suite);
     stage::RootfsCache cache(global.cache());
     const std::string mirror = stage::resolve_mirror(global.mirror);
@@ -100,6 +101,7 @@ int repair_command(const GlobalOptions& global, const RepairCliOptions& options)
         elf::LibraryResolver resolver =
             target_stage_resolver(cache, mirror, options.suite, arch, options.packages, reporter, held);
         python::RepairOptions repair{options.plat, options.strip, 315532800, work};
+        repair.only_plat = options.only_plat;
         if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch)
             repair.source_date_epoch = std::atoll(epoch);
         auto result = python::repair_wheel(std::move(read), arch, resolver,

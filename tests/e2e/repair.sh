@@ -50,8 +50,10 @@ expect_error "--plat below the C++ module's floor" "cannot be tagged manylinux_2
 expect_contains "$ERR" "(symbol " "the refusal names the versioned symbol that prevents it"
 expect_error "--plat unknown for the arch" "unknown platform tag 'manylinux_2_5' for aarch64" "$XBUILD" repair "$raw" --packages libyaml-0-2 --plat manylinux_2_5 -w "$WORK/c"
 "$XBUILD" repair "$raw" --packages libyaml-0-2 --plat manylinux_2_28_aarch64 -w "$WORK/e" >/dev/null
-ls "$WORK/e" | grep -q "manylinux_2_28_aarch64.whl$" || fail "--plat manylinux_2_28_aarch64 not applied: $(ls "$WORK/e")"
-pass "--plat with a newer policy than needed tags the wheel with it"
+expect_eq "$(ls "$WORK/e" | grep -o -- '-manylinux.*\.whl$')" "-manylinux_2_17_aarch64.manylinux2014_aarch64.manylinux_2_28_aarch64.whl" \
+    "--plat manylinux_2_28_aarch64 adds its tag after the lowest policy's (as auditwheel does)"
+"$XBUILD" repair "$raw" --packages libyaml-0-2 --plat manylinux_2_28_aarch64 --only-plat -w "$WORK/f" >/dev/null
+expect_eq "$(ls "$WORK/f" | grep -o -- '-manylinux.*\.whl$')" "-manylinux_2_28_aarch64.whl" "--only-plat tags with --plat alone"
 expect_error "missing library" "needs libyaml-0.so.2, which is not in the policy and was not found" "$XBUILD" repair "$raw" -w "$WORK/c"
 [[ ! -e $WORK/c ]] || [[ -z $(ls -A "$WORK/c") ]] || fail "a refused repair left files in $WORK/c"
 pass "refused repairs leave nothing behind"

@@ -27,10 +27,11 @@ pass "markupsafe: 4 wheels built, repaired and tested with the C speedups"
 
 for py in 311 313; do
     for arch in x86_64 aarch64; do
-        ls "$out" | grep -qi "^pyyaml-6.0.2-cp$py-cp$py-manylinux_2_17_$arch.manylinux2014_$arch.whl$" ||
+        # auditwheel's tags: the lowest policy met, its alias, then the floor asked for (2_31 by default)
+        ls "$out" | grep -qi "^pyyaml-6.0.2-cp$py-cp$py-manylinux_2_17_$arch.manylinux2014_$arch.manylinux_2_31_$arch.whl$" ||
             fail "no manylinux_2_17 pyyaml cp$py $arch wheel: $(ls "$out")"
         wheel=$(ls "$out" | grep -i "^markupsafe-2.1.5-cp$py-cp$py-.*$arch")
-        expect_eq "$wheel" "$(ls "$out" | grep -i "^markupsafe-2.1.5-cp$py-cp$py-manylinux_2_17_$arch.manylinux2014_$arch.whl$")" \
+        expect_eq "$wheel" "$(ls "$out" | grep -i "^markupsafe-2.1.5-cp$py-cp$py-manylinux_2_17_$arch.manylinux2014_$arch.manylinux_2_31_$arch.whl$")" \
             "markupsafe cp$py $arch gets the low tag manylinux_2_17 (old GLIBC symbols only)"
         python3 -m wheel unpack -d "$WORK/unpack-$py-$arch" "$out/$wheel" >/dev/null || fail "wheel unpack rejects $wheel"
     done

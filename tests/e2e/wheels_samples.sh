@@ -103,7 +103,7 @@ echo "# $TEST_NAME ${WORK##*/}" >>"$samples/abi3-sample/pyproject.toml"
 run_capture "$XBUILD" wheels "$samples/abi3-sample" --arch x86_64,arm64 --python 3.11,3.13 -o "$WORK/abi3" --json
 [[ $CODE -eq 0 ]] || fail "xbuild wheels abi3-sample failed: $ERR"
 expect_eq "$(ls "$WORK/abi3" | sed 's/manylinux_2_[0-9]*_/manylinux_X_/' | LC_ALL=C sort | tr '\n' ' ')" \
-    "xbuild_abi3_sample-1.0.0-cp39-abi3-manylinux_X_aarch64.manylinux2014_aarch64.whl xbuild_abi3_sample-1.0.0-cp39-abi3-manylinux_X_x86_64.manylinux1_x86_64.whl " \
+    "xbuild_abi3_sample-1.0.0-cp39-abi3-manylinux_X_aarch64.manylinux2014_aarch64.manylinux_2_31_aarch64.whl xbuild_abi3_sample-1.0.0-cp39-abi3-manylinux_X_x86_64.manylinux1_x86_64.manylinux_2_31_x86_64.whl " \
     "one cp39-abi3 wheel per arch"
 expect_eq "$(printf '%s\n' "$ERR" | grep -c ': building in .*: done')" 2 "two builds (cp311, one per arch), not four"
 expect_eq "$(python3 -c 'import json,sys; print(" ".join(o["build_id"] + "<" + o.get("abi3_from", "-") for o in json.load(sys.stdin)))' <<<"$OUT")" \

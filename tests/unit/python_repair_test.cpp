@@ -248,8 +248,29 @@ TEST_SUITE("python repair") {
         RepairOptions newer;
         newer.plat = "manylinux_2_35_x86_64";
         RepairResult tagged = repair_wheel(input, f.arch, f.resolver(), f.work.path() / "newer", newer);
-        CHECK(tagged.policy == "manylinux_2_35");
-        CHECK(tagged.platform_tag == "manylinux_2_35_x86_64");
+        // As auditwheel: the lowest policy the wheel meets stays first, the requested one follows.
+        CHECK(tagged.policy == "manylinux_2_34");
+        CHECK(tagged.platform_tag == "manylinux_2_34_x86_64.manylinux_2_35_x86_64");
+        CHECK(tagged.wheel.filename() ==
+              "newglibc-1.0-cp313-cp313-manylinux_2_34_x86_64.manylinux_2_35_x86_64.whl");
+        newer.only_plat = true;
+        RepairResult only = repair_wheel(input, f.arch, f.resolver(), f.work.path() / "only", newer);
+        CHECK(only.policy == "manylinux_2_35");
+        CHECK(only.platform_tag == "manylinux_2_35_x86_64");
+
+        RepairOptions floor;  // what `xbuild wheels` asks: at most the floor, tagged with it too
+        floor.floor = "manylinux_2_36";
+        RepairResult floored = repair_wheel(input, f.arch, f.resolver(), f.work.path() / "floor", floor);
+        CHECK(floored.platform_tag == "manylinux_2_34_x86_64.manylinux_2_36_x86_64");
+        floor.floor = "manylinux_2_34";  // the floor is the lowest policy: one tag
+        RepairResult same = repair_wheel(input, f.arch, f.resolver(), f.work.path() / "same", floor);
+        CHECK(same.platform_tag == "manylinux_2_34_x86_64");
+        floor.floor = "manylinux_2_31";
+        floor.floor_source = "--manylinux";
+        CHECK_THROWS_WITH_AS(repair_wheel(input, f.arch, f.resolver(), f.work.path() / "low", floor),
+                             contains(name + ": needs more than its floor manylinux_2_31 (--manylinux): " +
+                                      path + " needs GLIBC_2.34"),
+                             Error);
 
         RepairOptions unknown;
         unknown.plat = "manylinux_9_99";
