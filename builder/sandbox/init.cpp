@@ -248,10 +248,12 @@ void run_init(const SandboxSpec& spec, int go_fd, const SandboxCgroup& cgroup) {
     auto new_root = step_overlay(spec);
     Fd root_fd(::open(new_root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd) die_errno("overlay", "opening the new root");
-    step_binds(spec, root_fd.get());
+    // The sandbox's own /proc, /dev and /tmp first: a bind under /tmp or /dev goes on top of them
+    // instead of being hidden by them.
     step_proc(root_fd.get());
     step_dev(root_fd.get(), spec.limits);
     step_tmp(root_fd.get(), spec.limits);
+    step_binds(spec, root_fd.get());
     step_host_network_files(spec, root_fd.get());
     // Opened on the host before pivot_root; CMD gets it as stdout and stderr.
     int log_fd = -1;

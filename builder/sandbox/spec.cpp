@@ -92,6 +92,10 @@ BindMount parse_bind(const std::string& text) {
         fail("invalid --bind '{}': the target must be an absolute path", text);
     bind.source = absolute;
     bind.target = std::filesystem::path(target).lexically_normal();
+    // Over / it would replace the stage; under /proc it would undo the sandbox's masks.
+    const std::string normal = bind.target.string();
+    if (normal == "/" || normal == "/proc" || normal.starts_with("/proc/"))
+        fail("invalid --bind '{}': the target may not be /, /proc or under /proc", text);
     return bind;
 }
 

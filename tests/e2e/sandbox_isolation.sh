@@ -32,6 +32,12 @@ code=0
 pass "read-only bind refuses writes"
 out=$("$XBUILD" sandbox run --bind "$WORK/ro:/in:ro" -- cat /in/file)
 expect_eq "$out" original "read-only bind is readable"
+# Binds under the sandbox's own /tmp and /dev go on top of them, not under (hidden by) them.
+out=$("$XBUILD" sandbox run --bind "$WORK/ro:/tmp/in:ro" --bind "$WORK/rw:/dev/out" -- cat /tmp/in/file)
+expect_eq "$out" original "a bind at /tmp/in is visible (the sandbox's /tmp is mounted first)"
+out=$("$XBUILD" sandbox run --bind "$WORK/ro:/tmp/in:ro" --bind "$WORK/ro:/dev/in" -- ls /dev/in)
+expect_eq "$out" file "a bind at /dev/in is visible (the sandbox's /dev is mounted first)"
+expect_error "bind over /proc" "may not be /, /proc or under /proc" "$XBUILD" sandbox run --bind "$WORK/ro:/proc/sys/kernel" -- true
 
 # The sandbox has its own hostname, pid namespace and a minimal /dev.
 out=$("$XBUILD" sandbox run -- cat /proc/sys/kernel/hostname)

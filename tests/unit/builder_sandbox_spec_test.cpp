@@ -57,6 +57,13 @@ TEST_SUITE("spec") {
         CHECK_THROWS_WITH_AS(parse_bind("/nonexistent-xbuild:/x"), doctest::Contains("/nonexistent-xbuild"),
                              Error);
         CHECK_THROWS_WITH_AS(parse_bind("/tmp:relative"), doctest::Contains("absolute"), Error);
+        // Over the stage's root or its /proc (whose masks a bind would undo): refused.
+        for (const char* text :
+             {"/tmp:/proc/sys", "/tmp:/proc", "/tmp:/../proc/", "/tmp:/", "/tmp:/x/../..:ro"})
+            CHECK_THROWS_WITH_AS(parse_bind(text), doctest::Contains("may not be /, /proc or under /proc"),
+                                 Error);
+        CHECK(parse_bind("/tmp:/tmp/work").target == "/tmp/work");  // on the sandbox's /tmp (mounted first)
+        CHECK(parse_bind("/tmp:/processes").target == "/processes");
     }
 
     TEST_CASE("environment is clean, with overrides") {
