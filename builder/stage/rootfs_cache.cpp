@@ -139,13 +139,19 @@ CacheEntry RootfsCache::ensure_entry(const std::string& key, const std::string& 
     try {
         info = build(temp.path());
     } catch (const Error& error) {
-        // Keep the log outside the cache so that a failed build leaves nothing in it.
-        stdfs::path kept = stdfs::temp_directory_path() / fmt::format("xbuild-stage-{}.log", key);
-        std::error_code ignored;
-        stdfs::copy_file(temp.path() / "build.log", kept, stdfs::copy_options::overwrite_existing, ignored);
+        // The log is kept with the cache's other build logs (never in a shared, predictable /tmp
+        // path), and no stage entry is left.
+        const stdfs::path kept = m_dir / "logs" / "stages" / (key + ".log");
+        bool have_log = false;
+        try {
+            fs::make_dirs(kept.parent_path());
+            fs::copy_file_atomic(temp.path() / "build.log", kept);
+            have_log = true;
+        } catch (const Error&) {  // no log (the build failed before writing one): the error alone
+        }
         lock.remove();
         std::string message = error.what();
-        if (!ignored) message += " (log: " + kept.string() + ")";
+        if (have_log) message += " (log: " + kept.string() + ")";
         throw Error(message);
     }
     std::uint64_t bytes = fs::tree_size(temp.path() / "root");

@@ -15,8 +15,15 @@ expect_error "relative workdir" "must be an absolute path" "$XBUILD" sandbox run
 expect_error "bad duration" "invalid duration '7y'" "$XBUILD" cache prune --older-than 7y
 expect_eq "$(cache_entries)" 0 "nothing in the cache after argument errors"
 
+tmp_logs_before=$(ls /tmp | grep -c '^xbuild-stage-' || true)
 expect_error "unknown package" "unknown package 'xbuild-no-such-package' in trixie/arm64 runtime" \
     "$XBUILD" sandbox run --arch arm64 --packages xbuild-no-such-package -- true
+# mmdebstrap's log of the failed stage is kept under the cache, never at a predictable /tmp path.
+[[ $ERR =~ \(log:\ ([^\)]*)\) ]] || fail "the error names no log: $ERR"
+log=${BASH_REMATCH[1]}
+[[ $log == "$XBUILD_CACHE/logs/stages/"*.log && -f $log && ! -L $log ]] || fail "the stage log is not a file under the cache: $log"
+grep -q "xbuild-no-such-package" "$log" || fail "the kept log does not show apt's error: $log"
+expect_eq "$(ls /tmp | grep -c '^xbuild-stage-' || true)" "$tmp_logs_before" "no stage log written to /tmp"
 expect_eq "$(cache_entries)" 0 "no rootfs (complete or partial) left after an unknown package"
 expect_eq "$(ls "$XBUILD_CACHE/locks" | wc -l)" 0 "no lock file left after an unknown package"
 
