@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
 #include "builder/cli/options.hpp"
@@ -188,7 +189,8 @@ int run(int argc, char** argv) {
     // read `sed --version` or `sh -c` as options of xbuild.
     std::vector<std::string> args(argv + 1, argv + argc);
     auto separator = std::find(args.begin(), args.end(), "--");
-    if (separator != args.end()) {
+    const bool has_command = separator != args.end();
+    if (has_command) {
         state.sandbox_run.command.assign(separator + 1, args.end());
         args.erase(separator, args.end());
     }
@@ -235,6 +237,14 @@ int run(int argc, char** argv) {
         return app.exit(error);
     }
     try {
+        // Only `sandbox run` takes a command: anything after "--" elsewhere is a mistake, not ignored.
+        if (has_command && !groups.at("sandbox")->get_subcommand("run")->parsed()) {
+            std::string name;
+            for (const CLI::App* command = &app; !command->get_subcommands().empty();)
+                command = command->get_subcommands().front(), name += " " + command->get_name();
+            fail("xbuild{}: takes no command after '--' (got '{}'); only `xbuild sandbox run` does", name,
+                 fmt::format("{}", fmt::join(state.sandbox_run.command, " ")));
+        }
         return state.action ? state.action() : 0;
     } catch (const Error& error) {
         std::fflush(stdout);

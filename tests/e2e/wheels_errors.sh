@@ -12,6 +12,7 @@ expect_error "not a Python project" "no pyproject.toml or setup.py" "$XBUILD" wh
 wheelhouse_clean "not a Python project"
 expect_error "unknown arch" "unknown architecture 'sparc64'" "$XBUILD" wheels "$root/recipes/samples/yaml-sample" --arch sparc64 -o "$out"
 expect_error "unknown python" "unsupported Python '3.7'" "$XBUILD" wheels "$root/recipes/samples/yaml-sample" --python 3.7 -o "$out"
+expect_error "a command after --" "xbuild wheels: takes no command after '--' (got 'x')" "$XBUILD" wheels "$root/recipes/samples/yaml-sample" -o "$out" -- x
 
 cp -r "$root/recipes/samples/yaml-sample" "$WORK/unmapped"
 sed -i 's/requires = \["setuptools>=61"\]/requires = ["setuptools>=61", "frobnicate>=2"]/' "$WORK/unmapped/pyproject.toml"
