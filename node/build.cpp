@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -104,11 +103,9 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     spec.argv = {"sh", "-c", script};
     spec.capabilities = sandbox::CapabilityProfile::build;
     spec.log_file = request.log;
-    {
-        std::ofstream log(request.log, std::ios::app);
-        log << fmt::format("\n# build {} in {}\n# environment: {}\n$ {}\n", target.arch->node,
-                           request.toolchain.description, fmt::join(env, " "), script);
-    }
+    fs::append_file(request.log,
+                    fmt::format("\n# build {} in {}\n# environment: {}\n$ {}\n", target.arch->node,
+                                request.toolchain.description, fmt::join(env, " "), script));
     int code = sandbox::run_sandbox(spec, context.launcher);
     if (code != 0) fail("{}: build failed (exit {})", target.arch->node, code);
 

@@ -1,11 +1,11 @@
 #include "node/npm.hpp"
 
 #include <cstdlib>
-#include <fstream>
 
 #include <fmt/format.h>
 
 #include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
 #include "builder/sandbox/spec.hpp"
 
 namespace xbuild::node {
@@ -38,11 +38,8 @@ int run_npm(const stage::StageContext& context, const stage::PreparedStage& host
     spec.workdir = "/src";
     spec.argv = run.argv;
     spec.log_file = run.log;
-    {
-        std::ofstream out(run.log, std::ios::app);
-        out << fmt::format("# in {} (network {})\n$ {}\n", host.description, run.network ? "on" : "off",
-                           fmt::join(run.argv, " "));
-    }
+    fs::append_file(run.log, fmt::format("# in {} (network {})\n$ {}\n", host.description,
+                                         run.network ? "on" : "off", fmt::join(run.argv, " ")));
     return sandbox::run_sandbox(spec, context.launcher);
 }
 

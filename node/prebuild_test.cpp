@@ -1,7 +1,5 @@
 #include "node/prebuild_test.hpp"
 
-#include <fstream>
-
 #include <fmt/format.h>
 
 #include "builder/core/error.hpp"
@@ -72,11 +70,8 @@ void test_prebuild(const StageContext& context, const TestRequest& request) {
     spec.workdir = "/pkg";
     spec.argv = {"dash", "-c", script};
     spec.log_file = request.log;
-    {
-        std::ofstream log(request.log, std::ios::app);
-        log << fmt::format("\n# test {} in {}\n$ {}\n", request.arch.node, request.runtime.description,
-                           script);
-    }
+    fs::append_file(request.log, fmt::format("\n# test {} in {}\n$ {}\n", request.arch.node,
+                                             request.runtime.description, script));
     int code = sandbox::run_sandbox(spec, context.launcher);
     if (code != 0) fail("{}: test failed (exit {})", request.arch.node, code);
 }

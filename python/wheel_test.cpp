@@ -1,7 +1,6 @@
 #include "python/wheel_test.hpp"
 
 #include <cstdlib>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -49,8 +48,8 @@ const std::vector<std::string> k_pip_environment = {"PIP_NO_INDEX=1",
                                                     "HOME=/tmp"};
 
 void log_step(const TestRequest& request, const std::string& where, const std::string& script) {
-    std::ofstream log(request.log, std::ios::app);
-    log << fmt::format("\n# test {} in {}\n$ {}\n", request.target.build_id(), where, script);
+    fs::append_file(request.log,
+                    fmt::format("\n# test {} in {}\n$ {}\n", request.target.build_id(), where, script));
 }
 
 // The runtime stage's glibc: its libc6 version ("2.41-12" → "2.41").

@@ -88,24 +88,42 @@ stdfs::path make_temp_file(const stdfs::path& dir, std::string_view prefix) {
     return pattern;
 }
 
+namespace {
+
+// Writes all of content to fd; false with errno set when a write fails.
+bool write_all(int fd, std::string_view content) {
+    const char* data = content.data();
+    size_t left = content.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, data, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        data += n;
+        left -= static_cast<size_t>(n);
+    }
+    return true;
+}
+
+}  // namespace
+
+void append_file(const stdfs::path& path, std::string_view content) {
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (!fd) fail("failed to open {} for appending: {}", path.string(), errno_text(errno));
+    if (!write_all(fd.get(), content)) fail("failed to write {}: {}", path.string(), errno_text(errno));
+}
+
 void write_file_atomic(const stdfs::path& path, std::string_view content, unsigned mode) {
     stdfs::path temp = path;
     temp += ".tmp-" + std::to_string(::getpid());
     {
         Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
         if (!fd) fail("failed to create {}: {}", temp.string(), errno_text(errno));
-        const char* data = content.data();
-        size_t left = content.size();
-        while (left > 0) {
-            ssize_t n = ::write(fd.get(), data, left);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                int saved = errno;
-                ::unlink(temp.c_str());
-                fail("failed to write {}: {}", temp.string(), errno_text(saved));
-            }
-            data += n;
-            left -= static_cast<size_t>(n);
+        if (!write_all(fd.get(), content)) {
+            int saved = errno;
+            ::unlink(temp.c_str());
+            fail("failed to write {}: {}", temp.string(), errno_text(saved));
         }
     }
     if (::rename(temp.c_str(), path.c_str()) != 0) {

@@ -13,10 +13,10 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/process.hpp"
+#include "builder/sandbox/binfmt.hpp"
 #include "builder/sandbox/cgroup.hpp"
 #include "builder/sandbox/id_map.hpp"
 #include "builder/sandbox/limits.hpp"
-#include "builder/sandbox/binfmt.hpp"
 
 namespace xbuild::doctor {
 
@@ -84,19 +84,23 @@ std::vector<Check> run_checks(const std::vector<const Arch*>& targets,
     }
     checks.push_back({Status::ok, "sandbox limits", sandbox::describe(limits), ""});
     bool overlay = false;
+    std::string overlay_detail = "not in /proc/filesystems";
     try {
         overlay = fs::read_file("/proc/filesystems").find("\toverlay\n") != std::string::npos;
-    } catch (const Error&) {
+    } catch (const Error& error) {
+        overlay_detail = error.what();  // what kept doctor from knowing, not a guess
     }
     checks.push_back({overlay ? Status::ok : Status::missing, "overlayfs",
-                      overlay ? "in /proc/filesystems" : "not in /proc/filesystems",
-                      overlay ? "" : "modprobe overlay"});
+                      overlay ? "in /proc/filesystems" : overlay_detail, overlay ? "" : "modprobe overlay"});
 
     checks.push_back(tool_check("mmdebstrap", "mmdebstrap (stage rootfs)", "mmdebstrap"));
     if (checks.back().status == Status::ok) {
         try {
             checks.back().detail = first_line(process::capture({"mmdebstrap", "--version"}));
-        } catch (const Error&) {
+        } catch (const Error& error) {
+            checks.back().status = Status::warning;
+            checks.back().detail = fmt::format("{} ({})", checks.back().detail, error.what());
+            checks.back().fix = "apt-get install --reinstall mmdebstrap";
         }
     }
     checks.push_back(tool_check("apt-get", "apt", "apt"));
@@ -149,15 +153,19 @@ std::vector<Check> run_checks(const std::vector<const Arch*>& targets,
                       cache_writable ? "" : "set XBUILD_CACHE to a writable directory"});
     if (!root) {
         bool subid = false;
+        std::string subid_error;
         try {
             std::string text = fs::read_file("/etc/subuid");
             subid = text.find(std::to_string(::getuid()) + ":") != std::string::npos ||
                     (::getlogin() && text.find(std::string(::getlogin()) + ":") != std::string::npos);
-        } catch (const Error&) {
+        } catch (const Error& error) {
+            if (::access("/etc/subuid", F_OK) == 0) subid_error = error.what();  // absent: no ranges
         }
         checks.push_back(
             {subid ? Status::ok : Status::warning, "subordinate ids (toolchain stages as non-root)",
-             subid ? "/etc/subuid has a range" : "none: runtime stages only",
+             subid                 ? "/etc/subuid has a range"
+             : subid_error.empty() ? "none: runtime stages only"
+                                   : subid_error + ": runtime stages only",
              subid ? "" : "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER"});
     }
     return checks;

@@ -81,7 +81,7 @@ class LibCurl {
     template <class Function>
     void lookup(Function& function, const char* name) {
         function = reinterpret_cast<Function>(::dlsym(m_library, name));
-        if (!function) fail("libcurl.so.4 has no {}: install a libcurl4 of version 7.17 or later", name);
+        if (!function) fail("libcurl.so.4 has no {}: install a libcurl4 of version 7.85 or later", name);
     }
 
     void* m_library;
@@ -166,7 +166,10 @@ HttpClient::~HttpClient() {
 HttpResponse HttpClient::send(const HttpRequest& request) {
     const LibCurl& curl = LibCurl::get();
     CURL* handle = static_cast<CURL*>(m_handle);
-    const std::string what = request.method + " " + text::printable(request.url);
+    // At most 300 bytes of the URL in messages (a URL is not a place for megabytes, but may hold them).
+    const std::string_view shown = std::string_view(request.url).substr(0, 300);
+    const std::string what =
+        request.method + " " + text::printable(shown) + (shown.size() < request.url.size() ? "..." : "");
     HttpResponse response;
     Transfer transfer{request, response, -1, request.body};
     Fd body_fd;
@@ -191,44 +194,53 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
 
     char error_buffer[CURL_ERROR_SIZE] = {};
     curl.easy_reset(handle);
-    curl.easy_setopt(handle, CURLOPT_URL, request.url.c_str());
-    curl.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
-    curl.easy_setopt(handle, CURLOPT_USERAGENT, "xbuild/" XBUILD_VERSION);
-    curl.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);  // abort a transfer stalled for a minute
-    curl.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, 60L);
-    curl.easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
-    curl.easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
-    curl.easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
-    curl.easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
-    curl.easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
+    // A refused option (an older libcurl, an argument it rejects) is an error naming it, never a
+    // request sent without it.
+    auto set = [&](CURLoption option, const char* name, auto value) {
+        const CURLcode code = curl.easy_setopt(handle, option, value);
+        if (code != CURLE_OK)
+            fail("{}: libcurl refused {}: {} (xbuild needs libcurl 7.85 or later)", what, name,
+                 curl.easy_strerror(code));
+    };
+    set(CURLOPT_URL, "CURLOPT_URL", request.url.c_str());
+    set(CURLOPT_PROTOCOLS_STR, "CURLOPT_PROTOCOLS_STR", "http,https");
+    set(CURLOPT_NOSIGNAL, "CURLOPT_NOSIGNAL", 1L);
+    set(CURLOPT_ERRORBUFFER, "CURLOPT_ERRORBUFFER", error_buffer);
+    set(CURLOPT_USERAGENT, "CURLOPT_USERAGENT", "xbuild/" XBUILD_VERSION);
+    set(CURLOPT_CONNECTTIMEOUT, "CURLOPT_CONNECTTIMEOUT", 30L);
+    set(CURLOPT_LOW_SPEED_LIMIT, "CURLOPT_LOW_SPEED_LIMIT", 1L);  // abort a transfer stalled for a minute
+    set(CURLOPT_LOW_SPEED_TIME, "CURLOPT_LOW_SPEED_TIME", 60L);
+    set(CURLOPT_HTTPHEADER, "CURLOPT_HTTPHEADER", headers.get());
+    set(CURLOPT_WRITEFUNCTION, "CURLOPT_WRITEFUNCTION", on_body);
+    set(CURLOPT_WRITEDATA, "CURLOPT_WRITEDATA", &transfer);
+    set(CURLOPT_HEADERFUNCTION, "CURLOPT_HEADERFUNCTION", on_header);
+    set(CURLOPT_HEADERDATA, "CURLOPT_HEADERDATA", &transfer);
     if (request.method == "GET") {
-        curl.easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+        set(CURLOPT_HTTPGET, "CURLOPT_HTTPGET", 1L);
         if (request.follow_redirects) {
-            curl.easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
-            curl.easy_setopt(handle, CURLOPT_MAXREDIRS, 5L);
-            curl.easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+            set(CURLOPT_FOLLOWLOCATION, "CURLOPT_FOLLOWLOCATION", 1L);
+            set(CURLOPT_MAXREDIRS, "CURLOPT_MAXREDIRS", 5L);
+            set(CURLOPT_REDIR_PROTOCOLS_STR, "CURLOPT_REDIR_PROTOCOLS_STR", "http,https");
         }
     } else if (request.method == "HEAD") {
-        curl.easy_setopt(handle, CURLOPT_NOBODY, 1L);
+        set(CURLOPT_NOBODY, "CURLOPT_NOBODY", 1L);
     } else if (request.method == "POST" || request.method == "PUT") {
-        curl.easy_setopt(handle, CURLOPT_UPLOAD, 1L);
-        curl.easy_setopt(handle, CURLOPT_READFUNCTION, on_read);
-        curl.easy_setopt(handle, CURLOPT_READDATA, &transfer);
-        curl.easy_setopt(handle, CURLOPT_INFILESIZE_LARGE, upload_size);
-        if (request.method == "POST") curl.easy_setopt(handle, CURLOPT_CUSTOMREQUEST, "POST");
+        set(CURLOPT_UPLOAD, "CURLOPT_UPLOAD", 1L);
+        set(CURLOPT_READFUNCTION, "CURLOPT_READFUNCTION", on_read);
+        set(CURLOPT_READDATA, "CURLOPT_READDATA", &transfer);
+        set(CURLOPT_INFILESIZE_LARGE, "CURLOPT_INFILESIZE_LARGE", upload_size);
+        if (request.method == "POST") set(CURLOPT_CUSTOMREQUEST, "CURLOPT_CUSTOMREQUEST", "POST");
     } else {
         fail("{}: unsupported HTTP method", what);
     }
     const CURLcode code = curl.easy_perform(handle);
-    curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+    curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);  // cannot fail: the buffer goes out of scope
     if (transfer.read_errno != 0)
         fail("{}: cannot read {}: {}", what, request.body_file.string(), errno_text(transfer.read_errno));
     if (code != CURLE_OK)
         fail("{}: {}", what, error_buffer[0] ? text::printable(error_buffer) : curl.easy_strerror(code));
-    curl.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+    if (curl.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status) != CURLE_OK)
+        fail("{}: libcurl gave no response code", what);
     return response;
 }
 

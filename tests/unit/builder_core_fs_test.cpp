@@ -21,6 +21,19 @@ TEST_SUITE("fs") {
         CHECK(entries == 1);
     }
 
+    TEST_CASE("append_file appends, and a path it cannot write is an error naming it") {
+        fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-fs-test-");
+        auto file = dir.path() / "build.log";
+        fs::append_file(file, "# header\n");
+        fs::append_file(file, "line\n");
+        CHECK(fs::read_file(file) == "# header\nline\n");
+        CHECK_THROWS_WITH_AS(fs::append_file(dir.path() / "missing" / "x.log", "lost"),
+                             doctest::Contains((dir.path().string() + "/missing/x.log").c_str()), Error);
+        stdfs::create_symlink(file, dir.path() / "link.log");  // never written through a symlink
+        CHECK_THROWS_AS(fs::append_file(dir.path() / "link.log", "x"), Error);
+        CHECK(fs::read_file(file) == "# header\nline\n");
+    }
+
     TEST_CASE("remove_tree removes read-only directories and does not follow symlinks") {
         fs::TempDir outside(stdfs::temp_directory_path(), "xbuild-fs-outside-");
         fs::write_file_atomic(outside.path() / "keep", "x");
