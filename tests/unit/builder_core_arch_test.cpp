@@ -16,6 +16,9 @@ TEST_SUITE("arch") {
         CHECK(&arch_from_name("x64") == &amd64);
         CHECK(&arch_from_name("amd64") == &amd64);
         CHECK(amd64.node == "x64");
+        CHECK(&arch_from_name("x86-64") == &amd64);  // spellings outside the table
+        CHECK(&arch_from_name("x86") == &arch_from_name("i386"));
+        CHECK(&arch_from_name("i686") == &arch_from_name("i386"));
         CHECK(arch_from_name("armhf").elf_class == 32);
         CHECK_FALSE(arch_from_name("s390x").little_endian);
     }
