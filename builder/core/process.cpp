@@ -33,9 +33,7 @@ int wait_exit_code(pid_t pid) {
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) fail("waitpid failed: {}", errno_text(errno));
     }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 1;
+    return exit_code_of(status);
 }
 
 std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
@@ -90,25 +88,45 @@ pid_t spawn(const std::vector<std::string>& argv, const RunOptions& options, int
 
 }  // namespace
 
+int exit_code_of(int wait_status) {
+    if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+    if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+    return 1;
+}
+
+std::string read_to_end(int fd) {
+    std::string output;
+    char buffer[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        output.append(buffer, static_cast<size_t>(n));
+    }
+    return output;
+}
+
 std::optional<std::filesystem::path> find_program(const std::string& name) {
     if (name.find('/') != std::string::npos) {
         if (::access(name.c_str(), X_OK) == 0) return std::filesystem::path(name);
         return std::nullopt;
     }
     const char* path = std::getenv("PATH");
-    std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
-    while (!dirs.empty()) {
-        auto colon = dirs.find(':');
-        std::string_view dir = dirs.substr(0, colon);
+    return search_path(name, path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+}
+
+std::optional<std::filesystem::path> search_path(const std::string& name, std::string_view path_list) {
+    for (;;) {
+        const auto colon = path_list.find(':');
+        const std::string_view dir = path_list.substr(0, colon);
         std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : std::string(dir)) / name;
         struct stat st;
         if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
             ::access(candidate.c_str(), X_OK) == 0)
             return candidate;
-        if (colon == std::string_view::npos) break;
-        dirs.remove_prefix(colon + 1);
+        if (colon == std::string_view::npos) return std::nullopt;
+        path_list.remove_prefix(colon + 1);
     }
-    return std::nullopt;
 }
 
 Result run(const std::vector<std::string>& argv, const RunOptions& options) {
@@ -130,14 +148,7 @@ std::string capture(const std::vector<std::string>& argv) {
     pid_t pid = spawn(argv, {}, null.get(), write_end.get(), -1);
     write_end.reset();
     null.reset();
-    std::string output;
-    char buffer[8192];
-    for (;;) {
-        ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        output.append(buffer, static_cast<size_t>(n));
-    }
+    std::string output = read_to_end(read_end.get());
     int code = wait_exit_code(pid);
     if (code != 0) fail("{} failed with exit code {}", quote_command(argv), code);
     return output;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xbuild::process {
@@ -28,6 +29,11 @@ struct Result {
     bool ok() const { return exit_code == 0; }
 };
 
+// The exit code of a waitpid status: the program's own, 128+N when killed by signal N, else 1.
+int exit_code_of(int wait_status);
+// Everything readable from fd until end of file (EINTR retried; a read error ends it).
+std::string read_to_end(int fd);
+
 // Runs argv (argv[0] looked up in PATH) and waits; stdin is /dev/null when the output goes to a
 // log. Throws Error when it cannot start.
 Result run(const std::vector<std::string>& argv, const RunOptions& options = {});
@@ -35,6 +41,9 @@ Result run(const std::vector<std::string>& argv, const RunOptions& options = {})
 std::string capture(const std::vector<std::string>& argv);
 // PATH lookup; nullopt when not found or not executable.
 std::optional<std::filesystem::path> find_program(const std::string& name);
+// The first executable regular file called name in the directories of path_list ("/a:/b"; an empty
+// entry is the current directory), as execvp searches; nullopt when there is none.
+std::optional<std::filesystem::path> search_path(const std::string& name, std::string_view path_list);
 // "a 'b c'" for logs and messages.
 std::string quote_command(const std::vector<std::string>& argv);
 // Single-quoted for sh -c.

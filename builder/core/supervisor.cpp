@@ -16,6 +16,7 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
+#include "builder/core/process.hpp"
 
 namespace xbuild::process {
 
@@ -225,7 +226,7 @@ void kill_everything(pid_t group) {
             if (pid != program) continue;
             // The program is done; whatever it left running goes too.
             kill_everything(-1);
-            ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            ::_exit(process::exit_code_of(status));
         }
     }
 }

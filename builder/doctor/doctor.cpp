@@ -34,7 +34,7 @@ bool can_unshare(int flag) {
     }
     int status = 0;
     ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return process::exit_code_of(status) == 0;
 }
 
 Check tool_check(const std::string& program, const std::string& what, const std::string& package) {

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "builder/core/error.hpp"
+#include "builder/core/process.hpp"
 #include "builder/sandbox/id_map.hpp"
 #include "builder/sandbox/init.hpp"
 #include "builder/sandbox/init_steps.hpp"
@@ -77,9 +78,7 @@ int wait_for(pid_t pid) {
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return 125;
     }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 125;
+    return process::exit_code_of(status);
 }
 
 }  // namespace

@@ -30,6 +30,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
 #include "builder/core/fs.hpp"
+#include "builder/core/process.hpp"
 #include "builder/sandbox/capabilities.hpp"
 #include "builder/sandbox/init_steps.hpp"
 #include "builder/sandbox/seccomp.hpp"
@@ -46,19 +47,8 @@ std::string find_in_path(const std::string& program, const std::vector<std::stri
     for (const std::string& entry : env) {
         if (entry.rfind("PATH=", 0) == 0) path = entry.substr(5);
     }
-    size_t start = 0;
-    while (start <= path.size()) {
-        size_t end = path.find(':', start);
-        std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
-        struct stat st;
-        if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-            ::access(candidate.c_str(), X_OK) == 0)
-            return candidate;
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return {};
+    auto found = process::search_path(program, path);
+    return found ? found->string() : std::string();
 }
 
 // What CMD execs, resolved in init before the fork: the child then only makes system calls (it shares
@@ -202,8 +192,7 @@ class Refusals {
             pid_t pid = ::waitpid(-1, &status, WNOHANG);
             if (pid <= 0) break;
             if (pid != command) continue;
-            if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
-            ::_exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+            ::_exit(process::exit_code_of(status));
         }
     }
 }

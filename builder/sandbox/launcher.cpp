@@ -16,6 +16,7 @@
 #include "builder/core/duration.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
+#include "builder/core/process.hpp"
 
 namespace xbuild::sandbox {
 
@@ -95,14 +96,7 @@ SandboxProcess::SandboxProcess(const SandboxSpec& spec, const Launcher& launcher
     write_end.reset();
     m_pidfd = Fd(static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0)));
 
-    std::string message;
-    char buffer[1024];
-    for (;;) {
-        ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        message.append(buffer, static_cast<size_t>(n));
-    }
+    const std::string message = process::read_to_end(read_end.get());
     if (!message.empty()) {
         reap();
         throw Error(message);
@@ -127,9 +121,7 @@ int SandboxProcess::reap() {
         }
     }
     m_pid = -1;
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 1;
+    return process::exit_code_of(status);
 }
 
 int SandboxProcess::wait() {
