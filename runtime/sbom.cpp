@@ -28,13 +28,6 @@ bool is_alnum(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0;
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 // Percent-encoding of the purl spec: letters, digits, ".-_~" and ':' stay, and whatever of `keep`;
 // every other byte of the UTF-8 text is %XX.
 std::string percent_encode(std::string_view text, std::string_view keep = {}) {
@@ -153,7 +146,7 @@ std::string image_purl(const SbomDocument& document) {
         tag = repository.substr(colon + 1);
         repository.resize(colon);
     }
-    std::string name = lower(repository.substr(repository.rfind('/') + 1));
+    std::string name = text::lower(repository.substr(repository.rfind('/') + 1));
     std::string arch = document.platform.substr(document.platform.find('/') + 1);
     arch = arch.substr(0, arch.find('/'));
     std::map<std::string, std::string> qualifiers{{"arch", arch}, {"tag", tag}};
@@ -174,10 +167,10 @@ std::string distro_qualifier(const std::string& distro, const std::string& suite
     static const std::map<std::string, std::string> debian_releases{
         {"stretch", "9"}, {"buster", "10"}, {"bullseye", "11"}, {"bookworm", "12"},
         {"trixie", "13"}, {"forky", "14"},  {"duke", "15"}};
-    const std::string name = lower(distro.empty() ? "debian" : distro);
+    const std::string name = text::lower(distro.empty() ? "debian" : distro);
     auto release = debian_releases.find(suite);
     if (name == "debian" && release != debian_releases.end()) return name + "-" + release->second;
-    return suite.empty() ? name : name + "-" + lower(suite);
+    return suite.empty() ? name : name + "-" + text::lower(suite);
 }
 
 std::string purl_of(const SbomPackage& package, const std::string& distro_qualifier) {
@@ -188,8 +181,8 @@ std::string purl_of(const SbomPackage& package, const std::string& distro_qualif
     switch (package.kind) {
         case SbomPackage::Kind::deb: {
             const std::string vendor = distro_qualifier.substr(0, distro_qualifier.find('-'));
-            path = "deb/" + percent_encode(lower(vendor.empty() ? "debian" : vendor)) + "/" +
-                   percent_encode(lower(package.name));
+            path = "deb/" + percent_encode(text::lower(vendor.empty() ? "debian" : vendor)) + "/" +
+                   percent_encode(text::lower(package.name));
             qualifiers = {{"arch", package.arch}, {"distro", distro_qualifier}};
             const std::string source = package.source.substr(0, package.source.find(' '));
             if (source != package.name) qualifiers["upstream"] = source;
@@ -197,13 +190,13 @@ std::string purl_of(const SbomPackage& package, const std::string& distro_qualif
         }
         case SbomPackage::Kind::pypi: {
             if (!is_python_name(package.name)) fail("{}: not a Python package name (PEP 508)", label);
-            std::string name = lower(package.name);
+            std::string name = text::lower(package.name);
             std::replace(name.begin(), name.end(), '_', '-');
             path = "pypi/" + percent_encode(name);
             break;
         }
         case SbomPackage::Kind::npm: {
-            const std::string name = lower(package.name);
+            const std::string name = text::lower(package.name);
             const std::size_t slash = name.find('/');
             if (name.starts_with('@')) {
                 if (slash == std::string::npos || slash == 1 || slash + 1 == name.size() ||

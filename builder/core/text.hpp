@@ -15,6 +15,9 @@ std::string printable(std::string_view text);
 // newline does not start an empty line.
 std::vector<std::string_view> lines(std::string_view text);
 
+// The text with ASCII letters in lower case (header names, schemes, protocols: never the locale's).
+std::string lower(std::string_view text);
+
 // The text without leading and trailing spaces and tabs.
 std::string_view trim(std::string_view text);
 

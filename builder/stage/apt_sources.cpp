@@ -22,12 +22,6 @@ std::vector<std::string> split_words(std::string_view text) {
     return words;
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
 }  // namespace
 
 std::vector<AptSource> parse_one_line_sources(std::string_view text, std::string_view origin) {
@@ -79,7 +73,7 @@ std::vector<AptSource> parse_deb822_sources(std::string_view text, std::string_v
             else if (key == "components")
                 components = split_words(value);
             else if (key == "enabled")
-                enabled = lower(text::trim(value)) != "no";
+                enabled = text::lower(text::trim(value)) != "no";
         }
         fields.clear();
         if (!enabled || std::find(types.begin(), types.end(), "deb") == types.end()) return;
@@ -102,7 +96,7 @@ std::vector<AptSource> parse_deb822_sources(std::string_view text, std::string_v
         }
         auto colon = line.find(':');
         if (colon == std::string_view::npos) continue;
-        fields.emplace_back(lower(text::trim(line.substr(0, colon))),
+        fields.emplace_back(text::lower(text::trim(line.substr(0, colon))),
                             std::string(text::trim(line.substr(colon + 1))));
     }
     flush();

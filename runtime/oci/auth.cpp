@@ -18,13 +18,6 @@ bool token_char(char c) {
            std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 class ChallengeParser {
   public:
     explicit ChallengeParser(std::string_view value) : m_text(value) {}
@@ -34,7 +27,7 @@ class ChallengeParser {
         for (;;) {
             skip_list_separators();
             if (at_end()) break;
-            Challenge challenge{lower(token("an auth scheme")), {}};
+            Challenge challenge{text::lower(token("an auth scheme")), {}};
             parse_params(challenge);
             challenges.push_back(std::move(challenge));
         }
@@ -49,7 +42,7 @@ class ChallengeParser {
             skip_list_separators();
             if (at_end()) return;
             const size_t start = m_at;
-            std::string name = lower(token("a parameter name"));
+            std::string name = text::lower(token("a parameter name"));
             skip_spaces();
             if (at_end() || m_text[m_at] != '=') {
                 m_at = start;  // the scheme of the next challenge

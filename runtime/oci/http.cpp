@@ -19,13 +19,6 @@ namespace xbuild::oci {
 
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 // The handful of libcurl functions the client uses, looked up in the library loaded with dlopen. The
 // library stays loaded for the life of the process (one instance, made on first use).
 class LibCurl {
@@ -113,7 +106,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     if (line.starts_with("HTTP/")) {
         transfer->response.headers.clear();  // a new response (after a redirect or a 100 Continue)
     } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
-        transfer->response.headers.emplace_back(lower(text::trim(line.substr(0, colon))),
+        transfer->response.headers.emplace_back(text::lower(text::trim(line.substr(0, colon))),
                                                 std::string(text::trim(line.substr(colon + 1))));
     }
     return size * count;
@@ -140,14 +133,14 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
 }  // namespace
 
 std::string HttpResponse::header(std::string_view name) const {
-    const std::string key = lower(name);
+    const std::string key = text::lower(name);
     for (const auto& [field, value] : headers)
         if (field == key) return value;
     return {};
 }
 
 std::vector<std::string> HttpResponse::header_values(std::string_view name) const {
-    const std::string key = lower(name);
+    const std::string key = text::lower(name);
     std::vector<std::string> values;
     for (const auto& [field, value] : headers)
         if (field == key) values.push_back(value);

@@ -23,10 +23,8 @@ constexpr std::string_view k_config = "image config";
 // "8080/tcp" for "8080" and "8080/TCP"; throws Error for anything but a port 1..65535 and tcp/udp/sctp.
 std::string normal_port(std::string_view port) {
     std::string_view number = port.substr(0, port.find('/'));
-    std::string protocol =
-        port.find('/') == std::string_view::npos ? "tcp" : std::string(port.substr(number.size() + 1));
-    std::transform(protocol.begin(), protocol.end(), protocol.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string protocol =
+        port.find('/') == std::string_view::npos ? "tcp" : text::lower(port.substr(number.size() + 1));
     unsigned value = 0;
     auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
     if (number.empty() || error != std::errc() || end != number.data() + number.size() || value == 0 ||

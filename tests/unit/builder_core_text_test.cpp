@@ -23,6 +23,12 @@ TEST_SUITE("text") {
         CHECK(text::lines("\n\n") == Lines{"", ""});
     }
 
+    TEST_CASE("lower changes ASCII letters only") {
+        CHECK(text::lower("WWW-Authenticate: Bearer") == "www-authenticate: bearer");
+        CHECK(text::lower("TCP/8080") == "tcp/8080");
+        CHECK(text::lower("\xc3\x89t\xc3\xa9") == "\xc3\x89t\xc3\xa9");  // UTF-8 bytes untouched
+    }
+
     TEST_CASE("trim removes spaces and tabs at both ends") {
         CHECK(text::trim(" \ta b\t ") == "a b");
         CHECK(text::trim(" \t") == "");
