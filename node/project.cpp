@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "builder/core/env_override.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/text.hpp"
@@ -92,34 +93,23 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
 }
 
 void apply_environment(PrebuildConfig& config) {
-    auto env = [](const char* name) -> std::optional<std::string> {
-        const char* value = std::getenv(name);
-        if (value == nullptr) return std::nullopt;
-        return std::string(value);
-    };
-    if (auto v = env("XBUILD_ARCHS")) config.archs = text::split_list(*v);
-    if (auto v = env("XBUILD_GLIBC")) {
+    using env_override::value, env_override::list;
+    if (auto v = list("XBUILD_ARCHS")) config.archs = *v;
+    if (auto v = value("XBUILD_GLIBC")) {
         config.glibc = toolchain::find_floor(*v, "XBUILD_GLIBC").glibc;
         config.glibc_source = "XBUILD_GLIBC";
     }
-    if (auto v = env("XBUILD_BUILD_PACKAGES")) {
-        config.build_packages = text::split_list(*v);
+    if (auto v = list("XBUILD_BUILD_PACKAGES")) {
+        config.build_packages = *v;
         stage::check_package_names(config.build_packages, "XBUILD_BUILD_PACKAGES");
     }
-    if (auto v = env("XBUILD_TEST_COMMAND")) config.test_command = *v;
-    if (auto v = env("XBUILD_TEST_PACKAGES")) {
-        config.test_packages = text::split_list(*v);
+    if (auto v = value("XBUILD_TEST_COMMAND")) config.test_command = *v;
+    if (auto v = list("XBUILD_TEST_PACKAGES")) {
+        config.test_packages = *v;
         stage::check_package_names(config.test_packages, "XBUILD_TEST_PACKAGES");
     }
-    if (auto v = env("XBUILD_TEST_SUITES"))
-        config.test_suites = checked_suites(text::split_list(*v), "XBUILD_TEST_SUITES");
-    if (auto v = env("XBUILD_ENVIRONMENT")) {
-        config.environment.clear();
-        for (const std::string& item : text::split_list(*v)) {
-            if (item.find('=') == std::string::npos) fail("XBUILD_ENVIRONMENT: '{}' is not KEY=VALUE", item);
-            config.environment.push_back(item);
-        }
-    }
+    if (auto v = list("XBUILD_TEST_SUITES")) config.test_suites = checked_suites(*v, "XBUILD_TEST_SUITES");
+    if (auto v = env_override::assignments("XBUILD_ENVIRONMENT")) config.environment = *v;
 }
 
 // npm's rules for a package name: lower case, URL-safe, at most 214 characters, "@scope/" allowed.

@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 
+#include "builder/core/env_override.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/text.hpp"
@@ -96,35 +97,25 @@ void check_name(const std::string& name, const std::string& where) {
 }
 
 void apply_environment(WheelConfig& config) {
-    auto env = [](const char* name) -> std::optional<std::string> {
-        const char* value = std::getenv(name);
-        if (value == nullptr) return std::nullopt;
-        return std::string(value);
-    };
-    if (auto v = env("XBUILD_ARCHS")) config.archs = text::split_list(*v);
-    if (auto v = env("XBUILD_PYTHON")) config.pythons = text::split_list(*v);
-    if (auto v = env("XBUILD_MANYLINUX")) {
+    using env_override::value, env_override::list;
+    if (auto v = list("XBUILD_ARCHS")) config.archs = *v;
+    if (auto v = list("XBUILD_PYTHON")) config.pythons = *v;
+    if (auto v = value("XBUILD_MANYLINUX")) {
         config.manylinux = toolchain::find_floor(*v, "XBUILD_MANYLINUX").name;
         config.manylinux_source = "XBUILD_MANYLINUX";
     }
-    if (auto v = env("XBUILD_BUILD_PACKAGES")) {
-        config.build_packages = text::split_list(*v);
+    if (auto v = list("XBUILD_BUILD_PACKAGES")) {
+        config.build_packages = *v;
         stage::check_package_names(config.build_packages, "XBUILD_BUILD_PACKAGES");
     }
-    if (auto v = env("XBUILD_TEST_COMMAND")) config.test_command = *v;
-    if (auto v = env("XBUILD_TEST_REQUIRES")) {
-        config.test_requires = text::split_list(*v);
+    if (auto v = value("XBUILD_TEST_COMMAND")) config.test_command = *v;
+    if (auto v = list("XBUILD_TEST_REQUIRES")) {
+        config.test_requires = *v;
         stage::check_package_names(config.test_requires, "XBUILD_TEST_REQUIRES");
     }
-    if (auto v = env("XBUILD_BEFORE_BUILD")) config.before_build = *v;
-    if (auto v = env("XBUILD_SKIP")) config.skip = text::split_list(*v);
-    if (auto v = env("XBUILD_ENVIRONMENT")) {
-        config.environment.clear();
-        for (const std::string& item : text::split_list(*v)) {
-            if (item.find('=') == std::string::npos) fail("XBUILD_ENVIRONMENT: '{}' is not KEY=VALUE", item);
-            config.environment.push_back(item);
-        }
-    }
+    if (auto v = value("XBUILD_BEFORE_BUILD")) config.before_build = *v;
+    if (auto v = list("XBUILD_SKIP")) config.skip = *v;
+    if (auto v = env_override::assignments("XBUILD_ENVIRONMENT")) config.environment = *v;
 }
 
 }  // namespace
