@@ -36,8 +36,8 @@ class Copier {
             const bool executable =
                 (status.permissions() & (stdfs::perms::owner_exec | stdfs::perms::group_exec |
                                          stdfs::perms::others_exec)) != stdfs::perms::none;
-            fs::write_file_atomic(target, fs::read_file(source), executable ? 0755 : 0644);
-            ::chmod(target.c_str(), executable ? 0755 : 0644);  // not the umask's
+            // Into the image's staging tree (renamed into place as a whole): a plain copy, mode exact.
+            fs::copy_file_content(source, target, executable ? 0755 : 0644);
         } else {
             fail("{}: {} is not a file, directory or symlink", m_where, source.string());
         }

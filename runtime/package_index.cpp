@@ -10,11 +10,11 @@
 #include <fmt/format.h>
 
 #include "builder/archive/zip_file.hpp"
+#include "builder/core/atomic_file.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/hash.hpp"
 #include "builder/core/text.hpp"
-#include "runtime/oci/atomic_file.hpp"
 #include "runtime/oci/http.hpp"
 
 namespace xbuild::runtime {
@@ -187,7 +187,7 @@ Providers PackageIndex::download(const std::vector<std::string>& sonames) {
         fail("cannot download the Debian Contents index {}: HTTP status {}", m_url, response.status);
     if (response.body.size() > max_download)
         fail("the Debian Contents index {} is larger than {} MiB: refused", m_url, max_download >> 20);
-    oci::AtomicFile file = oci::AtomicFile::next_to(m_cache_path);
+    fs::AtomicFile file = fs::AtomicFile::next_to(m_cache_path);
     file.write(response.body);
     Providers found;
     try {

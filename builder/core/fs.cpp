@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "builder/core/atomic_file.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
 
@@ -115,22 +116,9 @@ void append_file(const stdfs::path& path, std::string_view content) {
 }
 
 void write_file_atomic(const stdfs::path& path, std::string_view content, unsigned mode) {
-    stdfs::path temp = path;
-    temp += ".tmp-" + std::to_string(::getpid());
-    {
-        Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-        if (!fd) fail("failed to create {}: {}", temp.string(), errno_text(errno));
-        if (!write_all(fd.get(), content)) {
-            int saved = errno;
-            ::unlink(temp.c_str());
-            fail("failed to write {}: {}", temp.string(), errno_text(saved));
-        }
-    }
-    if (::rename(temp.c_str(), path.c_str()) != 0) {
-        int saved = errno;
-        ::unlink(temp.c_str());
-        fail("failed to rename {} to {}: {}", temp.string(), path.string(), errno_text(saved));
-    }
+    AtomicFile file = AtomicFile::next_to(path);
+    file.write(content);
+    file.commit(path, mode);
 }
 
 void copy_tree(const stdfs::path& from, const stdfs::path& to) {
@@ -140,15 +128,19 @@ void copy_tree(const stdfs::path& from, const stdfs::path& to) {
 }
 
 void copy_file_atomic(const stdfs::path& src, const stdfs::path& dest) {
-    stdfs::path temp = dest;
-    temp += ".tmp-" + std::to_string(::getpid());
-    std::error_code error;
-    stdfs::copy_file(src, temp, stdfs::copy_options::overwrite_existing, error);
-    if (!error) stdfs::rename(temp, dest, error);
-    if (error) {
-        stdfs::remove(temp);
-        fail("failed to write {}: {}", dest.string(), error.message());
+    Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st;
+    if (!in || ::fstat(in.get(), &st) != 0) fail("failed to open {}: {}", src.string(), errno_text(errno));
+    AtomicFile file = AtomicFile::next_to(dest);
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(in.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail("failed to read {}: {}", src.string(), errno_text(errno));
+        if (n == 0) break;
+        file.write(std::string_view(buffer, static_cast<size_t>(n)));
     }
+    file.commit(dest, st.st_mode & 07777);
 }
 
 void make_dirs(const stdfs::path& path) {

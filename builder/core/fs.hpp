@@ -25,12 +25,14 @@ stdfs::path make_temp_file(const stdfs::path& dir, std::string_view prefix);
 // Appends content to path (created 0644; a symlink is refused); Error naming the path when it
 // cannot be opened or written (a build log's header, say, is never silently lost).
 void append_file(const stdfs::path& path, std::string_view content);
-// Writes to "<path>.tmp-<pid>" then renames over path: readers see the old or the new file.
+// Writes content through an AtomicFile (builder/core/atomic_file.hpp): readers see the old or the
+// whole new file, also after a crash.
 void write_file_atomic(const stdfs::path& path, std::string_view content, unsigned mode = 0644);
 // Copies the tree at from to to (which must not exist), symlinks as symlinks, never followed;
 // Error "failed to copy FROM to TO: ...".
 void copy_tree(const stdfs::path& from, const stdfs::path& to);
-// Copies src to dest through "<dest>.tmp-<pid>": dest is the old or the new file, never a half one.
+// Copies src (with its mode) to dest through an AtomicFile: dest is the old or the new file, never a
+// half one.
 void copy_file_atomic(const stdfs::path& src, const stdfs::path& dest);
 void make_dirs(const stdfs::path& path);
 // Removes a tree without following symlinks or crossing mount points; makes read-only

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "builder/core/atomic_file.hpp"
 #include "builder/core/hash.hpp"
-#include "runtime/oci/atomic_file.hpp"
 #include "runtime/oci/descriptor.hpp"
 
 namespace xbuild::oci {
@@ -64,7 +64,7 @@ class BlobWriter {
 
   private:
     const BlobStore& m_store;
-    AtomicFile m_file;
+    fs::AtomicFile m_file;
     hash::Sha256 m_hash;
     bool m_committed = false;
 };

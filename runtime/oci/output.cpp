@@ -12,11 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "builder/core/atomic_file.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/text.hpp"
-#include "runtime/oci/atomic_file.hpp"
 #include "runtime/oci/manifest.hpp"
 #include "runtime/oci/reference.hpp"
 #include "runtime/oci/tar_writer.hpp"
@@ -145,7 +145,7 @@ void write_archive(const stdfs::path& file, long long mtime,
                    const std::function<void(TarWriter&)>& add_entries) {
     struct stat st;
     if (::lstat(file.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail("{} is a directory", file.string());
-    AtomicFile out = AtomicFile::next_to(file);
+    fs::AtomicFile out = fs::AtomicFile::next_to(file);
     TarWriter tar([&](std::string_view bytes) { out.write(bytes); }, mtime, file.string());
     add_entries(tar);
     tar.finish();

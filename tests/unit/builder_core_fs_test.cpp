@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -19,6 +20,22 @@ TEST_SUITE("fs") {
         int entries = 0;
         for ([[maybe_unused]] const auto& entry : stdfs::directory_iterator(dir.path())) ++entries;
         CHECK(entries == 1);
+    }
+
+    TEST_CASE("write_file_atomic never writes through a symlink planted at a temporary name") {
+        fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-fs-test-");
+        const auto victim = dir.path() / "victim";
+        fs::write_file_atomic(victim, "keep");
+        const auto file = dir.path() / "out.json";
+        // The old implementation's name ("<path>.tmp-<pid>"), opened without O_EXCL, followed this link.
+        stdfs::create_symlink(victim, dir.path() / ("out.json.tmp-" + std::to_string(::getpid())));
+        fs::write_file_atomic(file, "new", 0640);
+        CHECK(fs::read_file(victim) == "keep");
+        CHECK(fs::read_file(file) == "new");
+        CHECK((stdfs::status(file).permissions() & stdfs::perms::all) ==
+              (stdfs::perms::owner_read | stdfs::perms::owner_write | stdfs::perms::group_read));
+        fs::copy_file_atomic(file, dir.path() / "copy.json");  // the mode goes with the content
+        CHECK(stdfs::status(dir.path() / "copy.json").permissions() == stdfs::status(file).permissions());
     }
 
     TEST_CASE("append_file appends, and a path it cannot write is an error naming it") {

@@ -1,4 +1,4 @@
-#include "runtime/oci/atomic_file.hpp"
+#include "builder/core/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 
 #include "builder/core/error.hpp"
 
-namespace xbuild::oci {
+namespace xbuild::fs {
 
 AtomicFile::AtomicFile(const std::filesystem::path& dir, std::string_view prefix) {
     std::string pattern = (dir / prefix).string() + "XXXXXX";
@@ -43,7 +43,7 @@ void AtomicFile::write(std::string_view bytes) {
 
 void AtomicFile::commit(const std::filesystem::path& destination, unsigned mode) {
     if (m_temp.empty()) fail("internal error: {} committed twice", destination.string());
-    if (::fchmod(m_fd.get(), mode) != 0 || ::close(m_fd.release()) != 0)
+    if (::fchmod(m_fd.get(), mode) != 0 || ::fsync(m_fd.get()) != 0 || ::close(m_fd.release()) != 0)
         fail("failed to write {}: {}", m_temp.string(), errno_text(errno));
     if (::rename(m_temp.c_str(), destination.c_str()) != 0)
         fail("failed to rename {} to {}: {}", m_temp.string(), destination.string(), errno_text(errno));
@@ -56,4 +56,4 @@ void AtomicFile::discard() {
     m_temp.clear();
 }
 
-}  // namespace xbuild::oci
+}  // namespace xbuild::fs

@@ -10,7 +10,7 @@
 
 #include "builder/core/fd.hpp"
 
-namespace xbuild::oci {
+namespace xbuild::fs {
 
 class AtomicFile {
   public:
@@ -27,8 +27,9 @@ class AtomicFile {
     const std::filesystem::path& temp_path() const { return m_temp; }
     void write(std::string_view bytes);
     std::uint64_t size() const { return m_size; }
-    // Closes the file, sets mode and renames it over destination (a symlink there is replaced, not
-    // followed). The object can not be used afterwards.
+    // Sets mode, flushes the file to disk (fsync: after a crash the destination is the old file or
+    // the whole new one, never an empty one), closes it and renames it over destination (a symlink
+    // there is replaced, not followed). The object can not be used afterwards.
     void commit(const std::filesystem::path& destination, unsigned mode);
     // Closes and removes the temporary file: for a caller that found the content stored already.
     void discard();
@@ -39,4 +40,4 @@ class AtomicFile {
     std::uint64_t m_size = 0;
 };
 
-}  // namespace xbuild::oci
+}  // namespace xbuild::fs

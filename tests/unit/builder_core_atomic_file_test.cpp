@@ -2,13 +2,13 @@
 
 #include <filesystem>
 
+#include "builder/core/atomic_file.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
-#include "runtime/oci/atomic_file.hpp"
 #include "test_support.hpp"
 
 using namespace xbuild;
-using namespace xbuild::oci;
+using namespace xbuild::fs;
 namespace stdfs = std::filesystem;
 
 namespace {
