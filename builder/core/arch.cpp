@@ -1,5 +1,7 @@
 #include "builder/core/arch.hpp"
 
+#include <elf.h>
+
 #include <sys/utsname.h>
 
 #include <array>
@@ -10,16 +12,14 @@ namespace xbuild {
 
 namespace {
 
-// e_machine values from elf.h: EM_X86_64 62, EM_AARCH64 183, EM_ARM 40, EM_386 3,
-// EM_RISCV 243, EM_PPC64 21, EM_S390 22.
 constexpr std::array<Arch, 7> k_archs{{
-    {"amd64", "x86_64", "x86_64-linux-gnu", "x64", "x86_64", "amd64", "", 62, 64, true},
-    {"arm64", "aarch64", "aarch64-linux-gnu", "arm64", "aarch64", "arm64", "v8", 183, 64, true},
-    {"armhf", "armv7l", "arm-linux-gnueabihf", "arm", "arm", "arm", "v7", 40, 32, true},
-    {"i386", "i686", "i686-linux-gnu", "ia32", "i386", "386", "", 3, 32, true},
-    {"riscv64", "riscv64", "riscv64-linux-gnu", "riscv64", "riscv64", "riscv64", "", 243, 64, true},
-    {"ppc64el", "ppc64le", "powerpc64le-linux-gnu", "ppc64", "ppc64le", "ppc64le", "", 21, 64, true},
-    {"s390x", "s390x", "s390x-linux-gnu", "s390x", "s390x", "s390x", "", 22, 64, false},
+    {"amd64", "x86_64", "x86_64-linux-gnu", "x64", "x86_64", "amd64", "", EM_X86_64, 64, true},
+    {"arm64", "aarch64", "aarch64-linux-gnu", "arm64", "aarch64", "arm64", "v8", EM_AARCH64, 64, true},
+    {"armhf", "armv7l", "arm-linux-gnueabihf", "arm", "arm", "arm", "v7", EM_ARM, 32, true},
+    {"i386", "i686", "i686-linux-gnu", "ia32", "i386", "386", "", EM_386, 32, true},
+    {"riscv64", "riscv64", "riscv64-linux-gnu", "riscv64", "riscv64", "riscv64", "", EM_RISCV, 64, true},
+    {"ppc64el", "ppc64le", "powerpc64le-linux-gnu", "ppc64", "ppc64le", "ppc64le", "", EM_PPC64, 64, true},
+    {"s390x", "s390x", "s390x-linux-gnu", "s390x", "s390x", "s390x", "", EM_S390, 64, false},
 }};
 
 }  // namespace

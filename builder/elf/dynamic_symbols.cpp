@@ -1,19 +1,22 @@
 #include "builder/elf/dynamic_symbols.hpp"
 
+#include <cstddef>
 #include <map>
 #include <string>
 
 #include "builder/core/error.hpp"
+#include "builder/elf/layout.hpp"
 
 namespace xbuild::elf {
 
 namespace {
 
-constexpr std::uint64_t k_verneed_size = 16;  // Elf{32,64}_Verneed
-constexpr std::uint64_t k_vernaux_size = 16;  // Elf{32,64}_Vernaux
-constexpr std::uint64_t k_verdef_size = 20;   // Elf{32,64}_Verdef
-constexpr std::uint16_t k_ver_flg_base = 1;
-constexpr std::uint16_t k_version_index_mask = 0x7fff;  // bit 15 marks a hidden definition
+// The version structures are the same in both classes (layout.hpp checks it).
+using Verneed = Elf64_Verneed;
+using Vernaux = Elf64_Vernaux;
+using Verdef = Elf64_Verdef;
+using Verdaux = Elf64_Verdaux;
+constexpr std::uint16_t k_version_index_mask = 0x7fff;  // bit 15 (VERSYM_HIDDEN) marks a hidden definition
 
 // Entries of a version chain are at least one entry apart and never overlap in a real file,
 // so there can be no more of them than fit in the file; this bounds every loop below.
@@ -48,32 +51,33 @@ void read_needs(const ByteReader& reader, const VersionTable& table, ElfInfo& in
     std::uint64_t offset = table.offset;
     for (std::uint64_t n = 0; table.count == 0 || n < table.count; ++n) {
         budget.take();
-        reader.require(offset, k_verneed_size, ".gnu.version_r entry");
-        std::uint16_t revision = reader.u16(offset, ".gnu.version_r entry");
-        if (revision != 1)
+        reader.require(offset, sizeof(Verneed), ".gnu.version_r entry");
+        std::uint16_t revision = reader.u16(offset + offsetof(Verneed, vn_version), ".gnu.version_r entry");
+        if (revision != VER_NEED_CURRENT)
             fail("{}: corrupt ELF: {} entry at byte {} has unknown revision {}", reader.name(), what, offset,
                  revision);
-        std::uint16_t aux_count = reader.u16(offset + 2, ".gnu.version_r entry");
-        std::uint32_t file = reader.u32(offset + 4, ".gnu.version_r entry");
-        std::uint32_t aux = reader.u32(offset + 8, ".gnu.version_r entry");
-        std::uint32_t next = reader.u32(offset + 12, ".gnu.version_r entry");
+        std::uint16_t aux_count = reader.u16(offset + offsetof(Verneed, vn_cnt), ".gnu.version_r entry");
+        std::uint32_t file = reader.u32(offset + offsetof(Verneed, vn_file), ".gnu.version_r entry");
+        std::uint32_t aux = reader.u32(offset + offsetof(Verneed, vn_aux), ".gnu.version_r entry");
+        std::uint32_t next = reader.u32(offset + offsetof(Verneed, vn_next), ".gnu.version_r entry");
         VersionNeed need{strings.take(table.strings, file, ".gnu.version_r file name"), {}};
         std::uint64_t aux_offset = saturating_add(offset, aux);
         for (std::uint16_t k = 0; k < aux_count; ++k) {
             budget.take();
-            reader.require(aux_offset, k_vernaux_size, ".gnu.version_r version entry");
-            std::uint16_t index = reader.u16(aux_offset + 6, ".gnu.version_r version entry");
-            std::uint32_t name = reader.u32(aux_offset + 8, ".gnu.version_r version entry");
-            std::uint32_t aux_next = reader.u32(aux_offset + 12, ".gnu.version_r version entry");
+            constexpr std::string_view entry = ".gnu.version_r version entry";
+            reader.require(aux_offset, sizeof(Vernaux), entry);
+            std::uint16_t index = reader.u16(aux_offset + offsetof(Vernaux, vna_other), entry);
+            std::uint32_t name = reader.u32(aux_offset + offsetof(Vernaux, vna_name), entry);
+            std::uint32_t aux_next = reader.u32(aux_offset + offsetof(Vernaux, vna_next), entry);
             need.versions.push_back(strings.take(table.strings, name, ".gnu.version_r version name"));
             strings.count(need.versions.back().size());
             names[index & k_version_index_mask] = need.versions.back();
             if (aux_next == 0) break;
-            aux_offset = next_entry(reader, aux_offset, aux_next, k_vernaux_size, what);
+            aux_offset = next_entry(reader, aux_offset, aux_next, sizeof(Vernaux), what);
         }
         info.version_needs.push_back(std::move(need));
         if (next == 0) break;
-        offset = next_entry(reader, offset, next, k_verneed_size, what);
+        offset = next_entry(reader, offset, next, sizeof(Verneed), what);
     }
 }
 
@@ -86,26 +90,28 @@ void read_definitions(const ByteReader& reader, const VersionTable& table, ElfIn
     std::uint64_t offset = table.offset;
     for (std::uint64_t n = 0; table.count == 0 || n < table.count; ++n) {
         budget.take();
-        reader.require(offset, k_verdef_size, ".gnu.version_d entry");
-        std::uint16_t revision = reader.u16(offset, ".gnu.version_d entry");
-        if (revision != 1)
+        reader.require(offset, sizeof(Verdef), ".gnu.version_d entry");
+        std::uint16_t revision = reader.u16(offset + offsetof(Verdef, vd_version), ".gnu.version_d entry");
+        if (revision != VER_DEF_CURRENT)
             fail("{}: corrupt ELF: {} entry at byte {} has unknown revision {}", reader.name(), what, offset,
                  revision);
-        std::uint16_t flags = reader.u16(offset + 2, ".gnu.version_d entry");
-        std::uint16_t index = reader.u16(offset + 4, ".gnu.version_d entry");
-        std::uint16_t aux_count = reader.u16(offset + 6, ".gnu.version_d entry");
-        std::uint32_t aux = reader.u32(offset + 12, ".gnu.version_d entry");
-        std::uint32_t next = reader.u32(offset + 16, ".gnu.version_d entry");
+        std::uint16_t flags = reader.u16(offset + offsetof(Verdef, vd_flags), ".gnu.version_d entry");
+        std::uint16_t index = reader.u16(offset + offsetof(Verdef, vd_ndx), ".gnu.version_d entry");
+        std::uint16_t aux_count = reader.u16(offset + offsetof(Verdef, vd_cnt), ".gnu.version_d entry");
+        std::uint32_t aux = reader.u32(offset + offsetof(Verdef, vd_aux), ".gnu.version_d entry");
+        std::uint32_t next = reader.u32(offset + offsetof(Verdef, vd_next), ".gnu.version_d entry");
         if (aux_count > 0) {
             // The first Verdaux names the version; the others name its parents.
-            std::uint32_t name = reader.u32(saturating_add(offset, aux), ".gnu.version_d name entry");
+            std::uint32_t name =
+                reader.u32(saturating_add(saturating_add(offset, aux), offsetof(Verdaux, vda_name)),
+                           ".gnu.version_d name entry");
             std::string version = strings.take(table.strings, name, ".gnu.version_d version name");
             strings.count(version.size());
             names[index & k_version_index_mask] = version;
-            if ((flags & k_ver_flg_base) == 0) info.version_definitions.push_back(std::move(version));
+            if ((flags & VER_FLG_BASE) == 0) info.version_definitions.push_back(std::move(version));
         }
         if (next == 0) break;
-        offset = next_entry(reader, offset, next, k_verdef_size, what);
+        offset = next_entry(reader, offset, next, sizeof(Verdef), what);
     }
 }
 
@@ -113,7 +119,8 @@ void read_symbols(const ByteReader& reader, const SymbolTables& tables, ElfInfo&
                   const std::map<std::uint16_t, std::string>& names, const InputLimits& limits,
                   ElfBudget* artifact) {
     const SymbolTable& table = *tables.symbols;
-    const std::uint64_t entry_size = tables.wide ? 24 : 16;
+    const Layout& l = layout(tables.wide);
+    const std::uint64_t entry_size = l.sym_size;
 
     StringBudget strings(reader, limits, ".dynsym", artifact);
     if (table.count > reader.size() / entry_size)
@@ -123,22 +130,24 @@ void read_symbols(const ByteReader& reader, const SymbolTables& tables, ElfInfo&
     if (table.count > 0 && table.count - 1 > limits.max_elf_symbols)
         fail("{}: .dynsym has {} symbols, more than the limit of {} (XBUILD_MAX_ELF_SYMBOLS)", reader.name(),
              table.count - 1, limits.max_elf_symbols);
-    if (tables.versym_offset) reader.require(*tables.versym_offset, table.count * 2, ".gnu.version");
+    constexpr std::uint64_t versym_size = sizeof(Elf64_Versym);
+    if (tables.versym_offset)
+        reader.require(*tables.versym_offset, table.count * versym_size, ".gnu.version");
     info.dynamic_symbols.reserve(table.count);
     for (std::uint64_t i = 1; i < table.count; ++i) {
         std::uint64_t entry = table.offset + i * entry_size;
-        std::uint32_t name_index = reader.u32(entry, ".dynsym entry");
-        std::uint16_t section = reader.u16(entry + (tables.wide ? 6 : 14), ".dynsym entry");
-        std::uint8_t st_info = reader.u8(entry + (tables.wide ? 4 : 12), ".dynsym entry");
+        std::uint32_t name_index = reader.u32(entry + l.st_name, ".dynsym entry");
+        std::uint16_t section = reader.u16(entry + l.st_shndx, ".dynsym entry");
+        std::uint8_t st_info = reader.u8(entry + l.st_info, ".dynsym entry");
         Symbol symbol;
         symbol.name = strings.take(table.strings, name_index, ".dynsym symbol name");
         if (symbol.name.empty()) continue;  // section symbols
-        symbol.defined = section != 0;      // SHN_UNDEF
-        symbol.weak = (st_info >> 4) == 2;  // STB_WEAK
+        symbol.defined = section != SHN_UNDEF;
+        symbol.weak = ELF64_ST_BIND(st_info) == STB_WEAK;  // the same bits in ELF32_ST_BIND
         if (tables.versym_offset) {
             std::uint16_t index =
-                reader.u16(*tables.versym_offset + 2 * i, ".gnu.version") & k_version_index_mask;
-            if (index >= 2) {  // 0: local, 1: global (unversioned)
+                reader.u16(*tables.versym_offset + versym_size * i, ".gnu.version") & k_version_index_mask;
+            if (index > VER_NDX_GLOBAL) {  // VER_NDX_LOCAL, VER_NDX_GLOBAL: unversioned
                 auto found = names.find(index);
                 if (found == names.end())
                     fail("{}: corrupt ELF: symbol {} has version index {}, which no version entry defines",

@@ -13,38 +13,11 @@
 #include "builder/core/mapped_file.hpp"
 #include "builder/elf/byte_reader.hpp"
 #include "builder/elf/dynamic_symbols.hpp"
+#include "builder/elf/layout.hpp"
 
 namespace xbuild::elf {
 
 namespace {
-
-constexpr std::uint32_t k_pt_load = 1;
-constexpr std::uint32_t k_pt_dynamic = 2;
-constexpr std::uint32_t k_pt_interp = 3;
-constexpr std::uint32_t k_sht_dynsym = 11;
-constexpr std::uint32_t k_sht_gnu_verdef = 0x6ffffffd;
-constexpr std::uint32_t k_sht_gnu_verneed = 0x6ffffffe;
-constexpr std::uint32_t k_sht_gnu_versym = 0x6fffffff;
-constexpr std::uint16_t k_pn_xnum = 0xffff;  // e_phnum escape: the count is in section 0's sh_info
-
-enum DynamicTag : std::uint64_t {
-    dt_null = 0,
-    dt_needed = 1,
-    dt_hash = 4,
-    dt_strtab = 5,
-    dt_symtab = 6,
-    dt_strsz = 10,
-    dt_syment = 11,
-    dt_soname = 14,
-    dt_rpath = 15,
-    dt_runpath = 29,
-    dt_gnu_hash = 0x6ffffef5,
-    dt_versym = 0x6ffffff0,
-    dt_verdef = 0x6ffffffc,
-    dt_verdefnum = 0x6ffffffd,
-    dt_verneed = 0x6ffffffe,
-    dt_verneednum = 0x6fffffff,
-};
 
 struct Segment {
     std::uint32_t type = 0;
@@ -71,11 +44,11 @@ struct Dynamic {
 
 // The single-valued dynamic entries read here, and where they go.
 constexpr std::pair<std::uint64_t, std::optional<std::uint64_t> Dynamic::*> k_dynamic_fields[] = {
-    {dt_soname, &Dynamic::soname}, {dt_rpath, &Dynamic::rpath},        {dt_runpath, &Dynamic::runpath},
-    {dt_strtab, &Dynamic::strtab}, {dt_strsz, &Dynamic::strsz},        {dt_symtab, &Dynamic::symtab},
-    {dt_syment, &Dynamic::syment}, {dt_hash, &Dynamic::hash},          {dt_gnu_hash, &Dynamic::gnu_hash},
-    {dt_versym, &Dynamic::versym}, {dt_verneed, &Dynamic::verneed},    {dt_verneednum, &Dynamic::verneednum},
-    {dt_verdef, &Dynamic::verdef}, {dt_verdefnum, &Dynamic::verdefnum}};
+    {DT_SONAME, &Dynamic::soname}, {DT_RPATH, &Dynamic::rpath},        {DT_RUNPATH, &Dynamic::runpath},
+    {DT_STRTAB, &Dynamic::strtab}, {DT_STRSZ, &Dynamic::strsz},        {DT_SYMTAB, &Dynamic::symtab},
+    {DT_SYMENT, &Dynamic::syment}, {DT_HASH, &Dynamic::hash},          {DT_GNU_HASH, &Dynamic::gnu_hash},
+    {DT_VERSYM, &Dynamic::versym}, {DT_VERNEED, &Dynamic::verneed},    {DT_VERNEEDNUM, &Dynamic::verneednum},
+    {DT_VERDEF, &Dynamic::verdef}, {DT_VERDEFNUM, &Dynamic::verdefnum}};
 
 std::vector<std::string> split_paths(const std::string& text) {
     std::vector<std::string> parts;
@@ -93,7 +66,11 @@ class Parser {
   public:
     Parser(std::string_view bytes, std::string_view name, bool wide, bool little_endian,
            const InputLimits& limits, ElfBudget* budget)
-        : m_reader(bytes, little_endian, name), m_wide(wide), m_limits(limits), m_budget(budget) {}
+        : m_reader(bytes, little_endian, name),
+          m_wide(wide),
+          m_layout(layout(wide)),
+          m_limits(limits),
+          m_budget(budget) {}
 
     void parse(ElfInfo& info) {
         read_header(info);
@@ -121,30 +98,32 @@ class Parser {
     }
 
     void read_header(ElfInfo& info) {
-        m_reader.require(0, m_wide ? 64 : 52, "ELF header");
-        info.type = m_reader.u16(16, "ELF header");
-        info.machine = m_reader.u16(18, "ELF header");
-        m_phoff = word(m_wide ? 32 : 28, "ELF header");
-        m_shoff = word(m_wide ? 40 : 32, "ELF header");
-        m_phentsize = m_reader.u16(m_wide ? 54 : 42, "ELF header");
-        m_phnum = m_reader.u16(m_wide ? 56 : 44, "ELF header");
-        m_shentsize = m_reader.u16(m_wide ? 58 : 46, "ELF header");
-        m_shnum = m_reader.u16(m_wide ? 60 : 48, "ELF header");
+        const Layout& l = m_layout;
+        m_reader.require(0, l.ehdr_size, "ELF header");
+        info.type = m_reader.u16(l.e_type, "ELF header");
+        info.machine = m_reader.u16(l.e_machine, "ELF header");
+        m_phoff = word(l.e_phoff, "ELF header");
+        m_shoff = word(l.e_shoff, "ELF header");
+        m_phentsize = m_reader.u16(l.e_phentsize, "ELF header");
+        m_phnum = m_reader.u16(l.e_phnum, "ELF header");
+        m_shentsize = m_reader.u16(l.e_shentsize, "ELF header");
+        m_shnum = m_reader.u16(l.e_shnum, "ELF header");
     }
 
     Section read_section(std::uint64_t offset) const {
         Section section;
-        section.type = m_reader.u32(offset + 4, "section header");
-        section.offset = word(offset + (m_wide ? 24 : 16), "section header");
-        section.size = word(offset + (m_wide ? 32 : 20), "section header");
-        section.link = m_reader.u32(offset + (m_wide ? 40 : 24), "section header");
-        section.info = m_reader.u32(offset + (m_wide ? 44 : 28), "section header");
+        const Layout& l = m_layout;
+        section.type = m_reader.u32(offset + l.sh_type, "section header");
+        section.offset = word(offset + l.sh_offset, "section header");
+        section.size = word(offset + l.sh_size, "section header");
+        section.link = m_reader.u32(offset + l.sh_link, "section header");
+        section.info = m_reader.u32(offset + l.sh_info, "section header");
         return section;
     }
 
     void read_sections() {
         if (m_shoff == 0) return;
-        const std::uint64_t min_size = m_wide ? 64 : 40;
+        const std::uint64_t min_size = m_layout.shdr_size;
         if (m_shentsize < min_size)
             fail("{}: corrupt ELF: e_shentsize {} is smaller than a section header ({} bytes)", name(),
                  m_shentsize, min_size);
@@ -160,12 +139,12 @@ class Parser {
 
     void read_segments() {
         std::uint64_t count = m_phnum;
-        if (count == k_pn_xnum && m_shoff != 0) {
-            m_reader.require(m_shoff, m_wide ? 64 : 40, "section header table");
+        if (count == PN_XNUM && m_shoff != 0) {  // the real count is in section 0's sh_info
+            m_reader.require(m_shoff, m_layout.shdr_size, "section header table");
             count = read_section(m_shoff).info;
         }
         if (count == 0) return;
-        const std::uint64_t min_size = m_wide ? 56 : 32;
+        const std::uint64_t min_size = m_layout.phdr_size;
         if (m_phentsize < min_size)
             fail("{}: corrupt ELF: e_phentsize {} is smaller than a program header ({} bytes)", name(),
                  m_phentsize, min_size);
@@ -173,10 +152,10 @@ class Parser {
         for (std::uint64_t i = 0; i < count; ++i) {
             std::uint64_t entry = m_phoff + i * m_phentsize;
             Segment segment;
-            segment.type = m_reader.u32(entry, "program header");
-            segment.offset = word(entry + (m_wide ? 8 : 4), "program header");
-            segment.address = word(entry + (m_wide ? 16 : 8), "program header");
-            segment.file_size = word(entry + (m_wide ? 32 : 16), "program header");
+            segment.type = m_reader.u32(entry + m_layout.p_type, "program header");
+            segment.offset = word(entry + m_layout.p_offset, "program header");
+            segment.address = word(entry + m_layout.p_vaddr, "program header");
+            segment.file_size = word(entry + m_layout.p_filesz, "program header");
             m_segments.push_back(segment);
         }
     }
@@ -188,7 +167,7 @@ class Parser {
     }
 
     void read_interpreter(ElfInfo& info) const {
-        const Segment* interp = find_segment(k_pt_interp);
+        const Segment* interp = find_segment(PT_INTERP);
         if (interp == nullptr) return;
         m_reader.require(interp->offset, interp->file_size, "PT_INTERP segment");
         info.interpreter = m_reader.string_at(interp->offset, interp->offset + interp->file_size, "PT_INTERP",
@@ -196,16 +175,16 @@ class Parser {
     }
 
     void read_dynamic() {
-        const Segment* dynamic = find_segment(k_pt_dynamic);
+        const Segment* dynamic = find_segment(PT_DYNAMIC);
         if (dynamic == nullptr) return;
         m_reader.require(dynamic->offset, dynamic->file_size, "PT_DYNAMIC segment");
-        const std::uint64_t entry_size = m_wide ? 16 : 8;
+        const std::uint64_t entry_size = m_layout.dyn_size;
         for (std::uint64_t i = 0; i < dynamic->file_size / entry_size; ++i) {
             std::uint64_t entry = dynamic->offset + i * entry_size;
-            std::uint64_t tag = word(entry, "dynamic entry");
-            std::uint64_t value = word(entry + entry_size / 2, "dynamic entry");
-            if (tag == dt_null) return;
-            if (tag == dt_needed) m_dynamic.needed.push_back(value);
+            std::uint64_t tag = word(entry + m_layout.d_tag, "dynamic entry");
+            std::uint64_t value = word(entry + m_layout.d_val, "dynamic entry");
+            if (tag == DT_NULL) return;
+            if (tag == DT_NEEDED) m_dynamic.needed.push_back(value);
             for (auto [field_tag, field] : k_dynamic_fields)
                 if (tag == field_tag) m_dynamic.*field = value;
         }
@@ -214,7 +193,7 @@ class Parser {
     // The file offset of a virtual address, through the PT_LOAD segment that maps it.
     std::uint64_t to_offset(std::uint64_t address, std::string_view what) const {
         for (const Segment& segment : m_segments) {
-            if (segment.type != k_pt_load || address < segment.address) continue;
+            if (segment.type != PT_LOAD || address < segment.address) continue;
             std::uint64_t delta = address - segment.address;
             if (delta < segment.file_size) return saturating_add(segment.offset, delta);
         }
@@ -258,20 +237,20 @@ class Parser {
         tables.wide = m_wide;
         for (const Section& section : m_sections) {
             switch (section.type) {
-                case k_sht_dynsym:
+                case SHT_DYNSYM:
                     if (!tables.symbols)
-                        tables.symbols = SymbolTable{section.offset, section.size / (m_wide ? 24 : 16),
+                        tables.symbols = SymbolTable{section.offset, section.size / m_layout.sym_size,
                                                      section_strings(section.link, ".dynsym")};
                     break;
-                case k_sht_gnu_versym:
+                case SHT_GNU_versym:
                     if (!tables.versym_offset) tables.versym_offset = section.offset;
                     break;
-                case k_sht_gnu_verneed:
+                case SHT_GNU_verneed:
                     if (!tables.needs)
                         tables.needs = VersionTable{section.offset, section.info,
                                                     section_strings(section.link, ".gnu.version_r")};
                     break;
-                case k_sht_gnu_verdef:
+                case SHT_GNU_verdef:
                     if (!tables.definitions)
                         tables.definitions = VersionTable{section.offset, section.info,
                                                           section_strings(section.link, ".gnu.version_d")};
@@ -298,7 +277,7 @@ class Parser {
         for (const auto& table : {m_dynamic.strtab, m_dynamic.versym, m_dynamic.verneed, m_dynamic.verdef,
                                   m_dynamic.gnu_hash, m_dynamic.hash})
             if (table && *table > *m_dynamic.symtab && (end == 0 || *table < end)) end = *table;
-        return end == 0 ? 0 : (end - *m_dynamic.symtab) / (m_wide ? 24 : 16);
+        return end == 0 ? 0 : (end - *m_dynamic.symtab) / m_layout.sym_size;
     }
 
     SymbolTables tables_from_dynamic() const {
@@ -307,7 +286,7 @@ class Parser {
         if (!m_dynamic.symtab && !m_dynamic.verneed && !m_dynamic.verdef) return tables;
         StringTable strings = dynamic_strings();
         if (m_dynamic.symtab) {
-            const std::uint64_t entry_size = m_wide ? 24 : 16;
+            const std::uint64_t entry_size = m_layout.sym_size;
             if (m_dynamic.syment && *m_dynamic.syment != entry_size)
                 fail("{}: corrupt ELF: DT_SYMENT is {}, not {}", name(), *m_dynamic.syment, entry_size);
             tables.symbols =
@@ -325,6 +304,7 @@ class Parser {
 
     ByteReader m_reader;
     bool m_wide;
+    const Layout& m_layout;
     const InputLimits& m_limits;
     ElfBudget* m_budget;
     std::uint64_t m_phoff = 0;
@@ -348,13 +328,13 @@ std::vector<std::string> ElfInfo::undefined_versioned() const {
 }
 
 bool is_elf(std::string_view bytes) {
-    return bytes.starts_with("\177ELF");
+    return bytes.starts_with(ELFMAG);
 }
 
 bool is_elf_file(const std::filesystem::path& path) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) fail("failed to open {}: {}", path.string(), errno_text(errno));
-    char magic[4];
+    char magic[SELFMAG];
     ssize_t got;
     do got = ::pread(fd.get(), magic, sizeof magic, 0);
     while (got < 0 && errno == EINTR);
@@ -375,18 +355,18 @@ ElfInfo parse_elf(std::string_view bytes, std::string_view name_for_errors, cons
                   ElfBudget* budget) {
     if (!is_elf(bytes)) fail("{}: not an ELF file", name_for_errors);
     ByteReader ident(bytes, true, name_for_errors);
-    ident.require(0, 16, "ELF identification");
+    ident.require(0, EI_NIDENT, "ELF identification");
     ElfInfo info;
-    std::uint8_t elf_class = ident.u8(4, "ELF identification");
-    std::uint8_t encoding = ident.u8(5, "ELF identification");
-    if (elf_class != 1 && elf_class != 2)
+    std::uint8_t elf_class = ident.u8(EI_CLASS, "ELF identification");
+    std::uint8_t encoding = ident.u8(EI_DATA, "ELF identification");
+    if (elf_class != ELFCLASS32 && elf_class != ELFCLASS64)
         fail("{}: corrupt ELF: unknown class {} (1: 32-bit, 2: 64-bit)", name_for_errors, elf_class);
-    if (encoding != 1 && encoding != 2)
+    if (encoding != ELFDATA2LSB && encoding != ELFDATA2MSB)
         fail("{}: corrupt ELF: unknown data encoding {} (1: little endian, 2: big endian)", name_for_errors,
              encoding);
-    info.elf_class = elf_class == 2 ? 64 : 32;
-    info.little_endian = encoding == 1;
-    Parser(bytes, name_for_errors, elf_class == 2, info.little_endian, limits, budget).parse(info);
+    info.elf_class = elf_class == ELFCLASS64 ? 64 : 32;
+    info.little_endian = encoding == ELFDATA2LSB;
+    Parser(bytes, name_for_errors, elf_class == ELFCLASS64, info.little_endian, limits, budget).parse(info);
     return info;
 }
 

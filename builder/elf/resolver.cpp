@@ -1,5 +1,6 @@
 #include "builder/elf/resolver.hpp"
 
+#include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -7,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <fstream>
 
 #include "builder/core/error.hpp"
@@ -47,12 +50,16 @@ bool is_opaque(const stdfs::path& dir) {
 // Machine and class from the ELF header, without parsing the rest.
 bool elf_matches(const stdfs::path& file, const Arch& arch) {
     Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    unsigned char header[20];
+    // e_ident and e_machine sit at the same offsets in both classes.
+    static_assert(offsetof(Elf32_Ehdr, e_machine) == offsetof(Elf64_Ehdr, e_machine));
+    constexpr std::size_t machine_at = offsetof(Elf64_Ehdr, e_machine);
+    unsigned char header[machine_at + 2];
     if (!fd || ::read(fd.get(), header, sizeof header) != static_cast<ssize_t>(sizeof header)) return false;
-    if (header[0] != 0x7f || header[1] != 'E' || header[2] != 'L' || header[3] != 'F') return false;
-    int elf_class = header[4] == 2 ? 64 : header[4] == 1 ? 32 : 0;
-    bool little = header[5] == 1;
-    unsigned machine = little ? header[18] | (header[19] << 8) : (header[18] << 8) | header[19];
+    if (std::memcmp(header, ELFMAG, SELFMAG) != 0) return false;
+    int elf_class = header[EI_CLASS] == ELFCLASS64 ? 64 : header[EI_CLASS] == ELFCLASS32 ? 32 : 0;
+    bool little = header[EI_DATA] == ELFDATA2LSB;
+    unsigned machine = little ? header[machine_at] | (header[machine_at + 1] << 8)
+                              : (header[machine_at] << 8) | header[machine_at + 1];
     return elf_class == arch.elf_class && little == arch.little_endian && machine == arch.elf_machine;
 }
 
