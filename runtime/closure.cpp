@@ -19,6 +19,7 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
+#include "builder/core/handle.hpp"
 #include "builder/core/text.hpp"
 #include "builder/elf/elf_file.hpp"
 #include "builder/elf/resolver.hpp"
@@ -31,10 +32,7 @@ namespace {
 
 using text::printable;
 
-struct DirCloser {
-    void operator()(DIR* dir) const { ::closedir(dir); }
-};
-using DirHandle = std::unique_ptr<DIR, DirCloser>;
+using DirHandle = Handle<DIR, ::closedir>;
 
 // A read-only mapping of a whole file, unmapped when the owner goes out of scope. Only the pages the ELF
 // reader touches (headers, dynamic section, symbol tables) are read from disk. The layers must not change

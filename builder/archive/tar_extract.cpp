@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/archive/zip_file.hpp"
 #include "builder/core/error.hpp"
 
 namespace xbuild::archive {
@@ -15,13 +16,6 @@ namespace xbuild::archive {
 namespace stdfs = std::filesystem;
 
 namespace {
-
-struct ReadDeleter {
-    void operator()(::archive* a) const { archive_read_free(a); }
-};
-struct WriteDeleter {
-    void operator()(::archive* a) const { archive_write_free(a); }
-};
 
 // A relative path that stays inside the tree: no absolute path, no "..", no empty name.
 bool stays_inside(const std::string& path) {
@@ -71,7 +65,7 @@ bool link_stays_inside(const stdfs::path& root, const stdfs::path& link) {
 }  // namespace
 
 void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest, const InputLimits& limits) {
-    std::unique_ptr<::archive, ReadDeleter> reader(archive_read_new());
+    ReadArchive reader(archive_read_new());
     archive_read_support_format_tar(reader.get());
     archive_read_support_format_gnutar(reader.get());
     archive_read_support_filter_gzip(reader.get());
@@ -85,7 +79,7 @@ void extract_tar(const stdfs::path& archive_path, const stdfs::path& dest, const
     const stdfs::path root = stdfs::canonical(dest, dest_error);
     if (dest_error)
         fail("{}: cannot extract into {}: {}", archive_path.string(), dest.string(), dest_error.message());
-    std::unique_ptr<::archive, WriteDeleter> writer(archive_write_disk_new());
+    WriteArchive writer(archive_write_disk_new());
     archive_write_disk_set_options(writer.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
                                                      ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                      ARCHIVE_EXTRACT_SECURE_SYMLINKS);

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "builder/core/handle.hpp"
+
 // Defined in libarchive_shim.cpp, which tells why. The reference below, emitted by every file that
 // includes this header, makes the linker take that definition from libxbuild_core.a before it reaches
 // libarchive.a, whose own definition would link libxml2 and ICU into the program.
@@ -29,31 +31,17 @@ namespace xbuild::archive {
 
 [[gnu::used]] inline constexpr auto* k_libarchive_shim = &__archive_write_entry_filetype_unsupported;
 
-// Move-only owner of a libarchive handle; throws std::bad_alloc when given none.
+// A libarchive handle just made by archive_*_new(): none (out of memory) throws std::bad_alloc.
 template <class T, auto Free>
-class Handle {
+class NewHandle : public Handle<T, Free> {
   public:
-    explicit Handle(T* handle) : m_handle(handle) {
-        if (!m_handle) throw std::bad_alloc();
+    explicit NewHandle(T* handle) : Handle<T, Free>(handle) {
+        if (!handle) throw std::bad_alloc();
     }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    Handle(Handle&& other) noexcept : m_handle(std::exchange(other.m_handle, nullptr)) {}
-    Handle& operator=(Handle&& other) noexcept {
-        std::swap(m_handle, other.m_handle);
-        return *this;
-    }
-    ~Handle() {
-        if (m_handle) Free(m_handle);
-    }
-    T* get() const { return m_handle; }
-
-  private:
-    T* m_handle;
 };
-using ReadArchive = Handle<::archive, archive_read_free>;
-using WriteArchive = Handle<::archive, archive_write_free>;
-using ArchiveEntry = Handle<archive_entry, archive_entry_free>;
+using ReadArchive = NewHandle<::archive, archive_read_free>;
+using WriteArchive = NewHandle<::archive, archive_write_free>;
+using ArchiveEntry = NewHandle<archive_entry, archive_entry_free>;
 
 // libarchive converts entry names between UTF-8 and the locale's charset, which fails for non-ASCII
 // names in the C locale. A C.UTF-8 locale for this thread only (uselocale) leaves the host process alone.

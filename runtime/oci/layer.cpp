@@ -15,6 +15,7 @@
 #include "builder/archive/zip_file.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
+#include "builder/core/handle.hpp"
 #include "builder/core/hash.hpp"
 #include "builder/core/text.hpp"
 #include "runtime/oci/tar_writer.hpp"
@@ -49,7 +50,7 @@ void list_tree(Fd dir_fd, const std::string& prefix, const std::string& root, in
     DIR* dir = ::fdopendir(dir_fd.get());
     if (!dir) fail("{}: cannot list '{}': {}", root, printable(prefix), errno_text(errno));
     int fd = dir_fd.release();
-    std::unique_ptr<DIR, int (*)(DIR*)> owner(dir, ::closedir);
+    Handle<DIR, ::closedir> owner(dir);
     std::vector<std::string> subdirs;
     for (;;) {
         errno = 0;
