@@ -26,20 +26,44 @@ std::string errno_text(int error_number) {
 
 namespace xbuild::fs {
 
+namespace {
+
+// Writes all of content to fd; false with errno set when a write fails.
+bool write_all(int fd, std::string_view content) {
+    while (!content.empty()) {
+        ssize_t n = ::write(fd, content.data(), content.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        content.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+}
+
+// Reads fd to its end in chunks, giving each to take (which returns false to stop early); a read
+// error is an Error naming path.
+template <class Take>
+void read_chunks(int fd, const stdfs::path& path, Take take) {
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail("failed to read {}: {}", path.string(), errno_text(errno));
+        if (n == 0 || !take(std::string_view(buffer, static_cast<size_t>(n)))) return;
+    }
+}
+
+}  // namespace
+
 std::string read_file(const stdfs::path& path) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) fail("failed to open {}: {}", path.string(), errno_text(errno));
     std::string content;
-    char buffer[65536];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail("failed to read {}: {}", path.string(), errno_text(errno));
-        }
-        if (n == 0) break;
-        content.append(buffer, static_cast<size_t>(n));
-    }
+    read_chunks(fd.get(), path, [&](std::string_view chunk) {
+        content.append(chunk);
+        return true;
+    });
     return content;
 }
 
@@ -50,15 +74,14 @@ std::optional<std::string> read_file_limited(const stdfs::path& path, std::uint6
     if (::fstat(fd.get(), &st) != 0) fail("failed to stat {}: {}", path.string(), errno_text(errno));
     if (static_cast<std::uint64_t>(st.st_size) > max_size) return std::nullopt;
     std::string content;
-    char buffer[65536];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail("failed to read {}: {}", path.string(), errno_text(errno));
-        if (n == 0) return content;
-        if (static_cast<std::uint64_t>(n) > max_size - content.size()) return std::nullopt;
-        content.append(buffer, static_cast<size_t>(n));
-    }
+    bool too_big = false;
+    read_chunks(fd.get(), path, [&](std::string_view chunk) {
+        too_big = chunk.size() > max_size - content.size();
+        if (!too_big) content.append(chunk);
+        return !too_big;
+    });
+    if (too_big) return std::nullopt;
+    return content;
 }
 
 void copy_file_content(const stdfs::path& src, const stdfs::path& dest, unsigned mode) {
@@ -66,19 +89,10 @@ void copy_file_content(const stdfs::path& src, const stdfs::path& dest, unsigned
     if (!in) fail("failed to open {}: {}", src.string(), errno_text(errno));
     Fd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
     if (!out) fail("failed to create {}: {}", dest.string(), errno_text(errno));
-    char buffer[65536];
-    for (;;) {
-        ssize_t n = ::read(in.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail("failed to read {}: {}", src.string(), errno_text(errno));
-        if (n == 0) break;
-        for (ssize_t done = 0; done < n;) {
-            ssize_t written = ::write(out.get(), buffer + done, static_cast<size_t>(n - done));
-            if (written < 0 && errno == EINTR) continue;
-            if (written < 0) fail("failed to write {}: {}", dest.string(), errno_text(errno));
-            done += written;
-        }
-    }
+    read_chunks(in.get(), src, [&](std::string_view chunk) {
+        if (!write_all(out.get(), chunk)) fail("failed to write {}: {}", dest.string(), errno_text(errno));
+        return true;
+    });
     if (::fchmod(out.get(), mode) != 0) fail("failed to chmod {}: {}", dest.string(), errno_text(errno));
 }
 
@@ -88,26 +102,6 @@ stdfs::path make_temp_file(const stdfs::path& dir, std::string_view prefix) {
     if (!fd) fail("failed to create a temporary file in {}: {}", dir.string(), errno_text(errno));
     return pattern;
 }
-
-namespace {
-
-// Writes all of content to fd; false with errno set when a write fails.
-bool write_all(int fd, std::string_view content) {
-    const char* data = content.data();
-    size_t left = content.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, data, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        data += n;
-        left -= static_cast<size_t>(n);
-    }
-    return true;
-}
-
-}  // namespace
 
 void append_file(const stdfs::path& path, std::string_view content) {
     Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644));
@@ -132,14 +126,10 @@ void copy_file_atomic(const stdfs::path& src, const stdfs::path& dest) {
     struct stat st;
     if (!in || ::fstat(in.get(), &st) != 0) fail("failed to open {}: {}", src.string(), errno_text(errno));
     AtomicFile file = AtomicFile::next_to(dest);
-    char buffer[65536];
-    for (;;) {
-        ssize_t n = ::read(in.get(), buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail("failed to read {}: {}", src.string(), errno_text(errno));
-        if (n == 0) break;
-        file.write(std::string_view(buffer, static_cast<size_t>(n)));
-    }
+    read_chunks(in.get(), src, [&](std::string_view chunk) {
+        file.write(chunk);
+        return true;
+    });
     file.commit(dest, st.st_mode & 07777);
 }
 
