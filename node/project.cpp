@@ -99,15 +99,9 @@ void apply_environment(PrebuildConfig& config) {
         config.glibc = toolchain::find_floor(*v, "XBUILD_GLIBC").glibc;
         config.glibc_source = "XBUILD_GLIBC";
     }
-    if (auto v = list("XBUILD_BUILD_PACKAGES")) {
-        config.build_packages = *v;
-        stage::check_package_names(config.build_packages, "XBUILD_BUILD_PACKAGES");
-    }
+    if (auto v = stage::package_list_override("XBUILD_BUILD_PACKAGES")) config.build_packages = *v;
     if (auto v = value("XBUILD_TEST_COMMAND")) config.test_command = *v;
-    if (auto v = list("XBUILD_TEST_PACKAGES")) {
-        config.test_packages = *v;
-        stage::check_package_names(config.test_packages, "XBUILD_TEST_PACKAGES");
-    }
+    if (auto v = stage::package_list_override("XBUILD_TEST_PACKAGES")) config.test_packages = *v;
     if (auto v = list("XBUILD_TEST_SUITES")) config.test_suites = checked_suites(*v, "XBUILD_TEST_SUITES");
     if (auto v = env_override::assignments("XBUILD_ENVIRONMENT")) config.environment = *v;
 }

@@ -104,15 +104,9 @@ void apply_environment(WheelConfig& config) {
         config.manylinux = toolchain::find_floor(*v, "XBUILD_MANYLINUX").name;
         config.manylinux_source = "XBUILD_MANYLINUX";
     }
-    if (auto v = list("XBUILD_BUILD_PACKAGES")) {
-        config.build_packages = *v;
-        stage::check_package_names(config.build_packages, "XBUILD_BUILD_PACKAGES");
-    }
+    if (auto v = stage::package_list_override("XBUILD_BUILD_PACKAGES")) config.build_packages = *v;
     if (auto v = value("XBUILD_TEST_COMMAND")) config.test_command = *v;
-    if (auto v = list("XBUILD_TEST_REQUIRES")) {
-        config.test_requires = *v;
-        stage::check_package_names(config.test_requires, "XBUILD_TEST_REQUIRES");
-    }
+    if (auto v = stage::package_list_override("XBUILD_TEST_REQUIRES")) config.test_requires = *v;
     if (auto v = value("XBUILD_BEFORE_BUILD")) config.before_build = *v;
     if (auto v = list("XBUILD_SKIP")) config.skip = *v;
     if (auto v = env_override::assignments("XBUILD_ENVIRONMENT")) config.environment = *v;

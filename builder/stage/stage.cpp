@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "builder/core/env_override.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/hash.hpp"
 #include "builder/core/text.hpp"
@@ -55,6 +56,12 @@ void check_package_name(std::string_view name) {
     if (!ok)
         fail("invalid package name '{}' (expected a Debian package name, optionally with :arch)",
              text::printable(name));
+}
+
+std::optional<std::vector<std::string>> package_list_override(const char* variable) {
+    auto names = env_override::list(variable);
+    if (names) check_package_names(*names, variable);
+    return names;
 }
 
 void check_package_names(const std::vector<std::string>& names, const std::string& where) {

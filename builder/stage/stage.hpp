@@ -2,6 +2,7 @@
 // A stage is the rootfs one step of the flow runs in: (suite, rootfs arch, target arch,
 // kind, packages, mirror). Its key is a digest of all of these, so any change of input
 // gives a new cache entry and an unchanged input reuses the old one.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,9 @@ void check_package_name(std::string_view name);
 // check_package_name for each of names, the error prefixed with where ("package.json:
 // xbuild.build-packages"): a project's package lists are checked when it is loaded.
 void check_package_names(const std::vector<std::string>& names, const std::string& where);
+// An XBUILD_* override naming Debian packages (XBUILD_BUILD_PACKAGES): the list when the variable is
+// set, each name checked, the error naming the variable.
+std::optional<std::vector<std::string>> package_list_override(const char* variable);
 
 struct StageSpec {
     std::string suite = std::string(k_default_suite);
