@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 #include "builder/core/fd.hpp"
@@ -34,6 +35,10 @@ struct Launcher {
     Launch launch = Launch::reexec;
     std::filesystem::path helper_exe;
     Limits limits = default_limits();
+    // When set, run_sandbox hands each spec to it instead of starting a sandbox: the seam through which
+    // unit tests drive the orchestration of wheels, prebuilds and images with a recording fake
+    // (tests/unit/fake_sandbox.hpp) and see what ran, in which stage, with which binds and environment.
+    std::function<int(const SandboxSpec&)> runner;
 };
 
 class SandboxProcess {

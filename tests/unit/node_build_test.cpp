@@ -6,7 +6,13 @@
 #include <vector>
 
 #include "builder/core/arch.hpp"
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/log.hpp"
+#include "builder/stage/rootfs_cache.hpp"
 #include "builder/toolchain/floor.hpp"
+#include "builder/toolchain/sysroot.hpp"
+#include "fake_sandbox.hpp"
 #include "node/build.hpp"
 #include "node/npm.hpp"
 
@@ -16,6 +22,57 @@ using namespace xbuild::node;
 namespace {
 bool has(const std::vector<std::string>& env, const std::string& entry) {
     return std::find(env.begin(), env.end(), entry) != env.end();
+}
+
+namespace stdfs = std::filesystem;
+
+// One build of a node-gyp project for arm64 (cross), through the fake sandbox.
+struct BuildFixture {
+    fs::TempDir dir{stdfs::temp_directory_path(), "xbuild-node-build-test-"};
+    stage::RootfsCache cache{dir.path() / "cache"};
+    Reporter reporter{Verbosity::quiet};
+    test::FakeSandbox sandbox;
+    NodeProject project;
+    NodeTarget target{&arch_from_name("arm64"), false, false, &toolchain::default_floor()};
+    PreparedStage toolchain;
+
+    BuildFixture() {
+        fs::make_dirs(dir.path() / "source");
+        fs::write_file_atomic(dir.path() / "source/binding.gyp", "{}");
+        project.dir = dir.path() / "source";
+        project.name = "addon";
+        project.config.environment = {"EXTRA=1"};
+        project.config.napi_version = 8;
+        toolchain.layers = {dir.path() / "layer", dir.path() / "base"};
+        toolchain.sysroot = dir.path() / "sysroot";
+        toolchain.description = "trixie/amd64 toolchain";
+    }
+    BuiltAddon build() {
+        stage::StageContext context{cache, sandbox.launcher(), "http://mirror.invalid/debian", reporter};
+        BuildRequest request{project,
+                             target,
+                             toolchain,
+                             dir.path() / "tools",
+                             project.dir,
+                             dir.path() / "work",
+                             dir.path() / "build.log",
+                             315532800};
+        return build_addon(context, request);
+    }
+};
+
+// The sandboxed build's part: .node files in /src/build/Release and their listing in /out/addons.
+int make_addons(const sandbox::SandboxSpec& spec, const std::vector<std::string>& files) {
+    std::string listing;
+    for (const std::string& file : files) {
+        fs::make_dirs((test::bound_at(spec, "/src") / file).parent_path());
+        fs::write_file_atomic(test::bound_at(spec, "/src") / file,
+                              "\x7f"
+                              "ELF");
+        listing += file + "\n";
+    }
+    fs::write_file_atomic(test::bound_at(spec, "/out") / "addons", listing);
+    return 0;
 }
 }  // namespace
 
@@ -55,5 +112,67 @@ TEST_SUITE("node build") {
         ::setenv("NPM_CONFIG_REGISTRY", "http://127.0.0.1:4873/", 1);
         CHECK(has(npm_environment(), "NPM_CONFIG_REGISTRY=http://127.0.0.1:4873/"));
         ::unsetenv("NPM_CONFIG_REGISTRY");
+    }
+
+    TEST_CASE(
+        "a build runs once in the toolchain stage: source copy read-write, tools and sysroot read-only") {
+        BuildFixture f;
+        f.sandbox.behaviour = [](const sandbox::SandboxSpec& spec) {
+            return make_addons(spec, {"build/Release/addon.node"});
+        };
+        BuiltAddon built = f.build();
+        REQUIRE(f.sandbox.runs.size() == 1);
+        const auto& run = f.sandbox.runs.front();
+        CHECK(run.layers == f.toolchain.layers);
+        CHECK(run.capabilities == sandbox::CapabilityProfile::build);
+        CHECK_FALSE(run.network);
+        CHECK(test::binds(run, "/src", false));
+        CHECK(test::binds(run, "/out", false));
+        CHECK(test::binds(run, "/xbuild", true));
+        CHECK(test::binds(run, "/xbuild/tools", true));
+        CHECK(test::binds(run, std::string(toolchain::k_sysroot_dir), true));
+        CHECK(test::bound_at(run, "/src") != f.project.dir);  // a copy: the build writes build/
+        CHECK(test::has_env(run, "CXXFLAGS=-DNAPI_VERSION=8"));
+        CHECK(test::has_env(run, "EXTRA=1"));
+        CHECK(test::has_env(run, "CC=/xbuild/bin/cc"));
+        REQUIRE(run.argv.size() == 3);
+        CHECK(run.argv[2].find("node-gyp.js rebuild --arch=arm64 --nodedir=/usr") != std::string::npos);
+        CHECK(built.file == test::bound_at(run, "/src") / "build/Release/addon.node");
+        CHECK(fs::read_file(f.dir.path() / "build.log").find("# build arm64 in trixie/amd64 toolchain") !=
+              std::string::npos);
+    }
+
+    TEST_CASE("a failed compile, no addon, two addons, or a symlink for one: each an error naming it") {
+        BuildFixture f;
+        f.sandbox.behaviour = [](const sandbox::SandboxSpec&) { return 2; };  // the compiler failed
+        CHECK_THROWS_WITH_AS(f.build(), "arm64: build failed (exit 2)", Error);
+
+        BuildFixture none;
+        none.sandbox.behaviour = [](const sandbox::SandboxSpec& spec) { return make_addons(spec, {}); };
+        CHECK_THROWS_WITH_AS(none.build(), "arm64: the build made no .node file in build/Release", Error);
+
+        BuildFixture two;
+        two.sandbox.behaviour = [](const sandbox::SandboxSpec& spec) {
+            return make_addons(spec, {"build/Release/a.node", "build/Release/b.node"});
+        };
+        CHECK_THROWS_WITH_AS(two.build(), doctest::Contains("the build made 2 .node files"), Error);
+
+        // The listing comes from untrusted build code: a symlink to a host file is not read.
+        BuildFixture link;
+        link.sandbox.behaviour = [](const sandbox::SandboxSpec& spec) {
+            fs::make_dirs(test::bound_at(spec, "/src") / "build/Release");
+            stdfs::create_symlink("/etc/shadow", test::bound_at(spec, "/src") / "build/Release/x.node");
+            fs::write_file_atomic(test::bound_at(spec, "/out") / "addons", "build/Release/x.node\n");
+            return 0;
+        };
+        CHECK_THROWS_WITH_AS(link.build(), doctest::Contains("is not a regular file in build/Release"),
+                             Error);
+        BuildFixture escape;
+        escape.sandbox.behaviour = [](const sandbox::SandboxSpec& spec) {
+            fs::write_file_atomic(test::bound_at(spec, "/out") / "addons", "build/Release/../../../x.node\n");
+            return 0;
+        };
+        CHECK_THROWS_WITH_AS(escape.build(), doctest::Contains("is not a regular file in build/Release"),
+                             Error);
     }
 }
