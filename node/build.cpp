@@ -89,19 +89,15 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     env.insert(env.end(), project.config.environment.begin(), project.config.environment.end());
     const std::string script = build_script(request);
 
-    sandbox::SandboxSpec spec;
-    spec.layers = request.toolchain.layers;
-    spec.scratch_parent = context.cache.sandbox_dir();
+    sandbox::SandboxSpec spec = stage::build_run(context, request.toolchain);
     spec.binds = {{src, "/src", false},
                   {out, "/out", false},
                   {tools, "/xbuild", true},
                   {request.tools, "/xbuild/tools", true},
                   {request.toolchain.sysroot, toolchain::k_sysroot_dir, true}};
-    spec.extra_files = request.toolchain.extra_files;
     spec.env = sandbox::sandbox_environment(env);
     spec.workdir = "/src";
     spec.argv = {"sh", "-c", script};
-    spec.capabilities = sandbox::CapabilityProfile::build;
     spec.log_file = request.log;
     fs::append_file(request.log,
                     fmt::format("\n# build {} in {}\n# environment: {}\n$ {}\n", target.arch->node,

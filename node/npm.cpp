@@ -28,9 +28,7 @@ std::vector<std::string> npm_environment() {
 }
 
 int run_npm(const stage::StageContext& context, const stage::PreparedStage& host, const NpmRun& run) {
-    sandbox::SandboxSpec spec;
-    spec.layers = host.layers;
-    spec.scratch_parent = context.cache.sandbox_dir();
+    sandbox::SandboxSpec spec = stage::tool_run(context, host);
     spec.network = run.network;
     spec.binds = {{run.dir, "/src", false}};
     spec.binds.insert(spec.binds.end(), run.binds.begin(), run.binds.end());

@@ -61,11 +61,8 @@ void test_prebuild(const StageContext& context, const TestRequest& request) {
                                      process::shell_quote(k_resolve_check), process::shell_quote(expected),
                                      process::shell_quote(k_musl_check), test_command);
 
-    sandbox::SandboxSpec spec;
-    spec.layers = request.runtime.layers;
-    spec.scratch_parent = context.cache.sandbox_dir();
+    sandbox::SandboxSpec spec = stage::tool_run(context, request.runtime);
     spec.binds = {{pkg, "/pkg", true}, {request.tools, "/xbuild/tools", true}};
-    spec.extra_files = request.runtime.extra_files;
     spec.env = sandbox::sandbox_environment({"HOME=/tmp"});
     spec.workdir = "/pkg";
     spec.argv = {"dash", "-c", script};

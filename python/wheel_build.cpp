@@ -72,18 +72,14 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     if (!project.config.before_build.empty()) script += project.config.before_build + "\n";
     script += pip + "\n";
 
-    sandbox::SandboxSpec spec;
-    spec.layers = request.toolchain.layers;
-    spec.scratch_parent = context.cache.sandbox_dir();
+    sandbox::SandboxSpec spec = stage::build_run(context, request.toolchain);
     spec.binds = {{src, "/src", false},
                   {out, "/out", false},
                   {tools, toolchain::k_tools_dir, true},
                   {request.toolchain.sysroot, toolchain::k_sysroot_dir, true}};
-    spec.extra_files = request.toolchain.extra_files;
     spec.env = sandbox::sandbox_environment(env);
     spec.workdir = "/src";
     spec.argv = {"sh", "-c", script};
-    spec.capabilities = sandbox::CapabilityProfile::build;
     spec.log_file = request.log;
     fs::write_file_atomic(request.log,
                           fmt::format("# xbuild {} in {}\n# environment: {}\n$ {}\n", target.build_id(),

@@ -158,12 +158,9 @@ PreparedStage prepare_test_stage(const StageContext& context, const PythonProjec
             ">/dev/null 2>&1 || python{0} -m compileall -q -s /rt -p / /rt/usr/lib/python{0} "
             "/rt/usr/lib/python3/dist-packages",
             version);
-        sandbox::SandboxSpec compile;
         // The whole toolchain stack: a Python that is not the suite default (forky's 3.15) is in its layer.
-        compile.layers = toolchain.layers;
-        compile.scratch_parent = context.cache.sandbox_dir();
+        sandbox::SandboxSpec compile = stage::tool_run(context, toolchain);
         compile.binds = {{temp / "root", "/rt", false}};
-        compile.extra_files = toolchain.extra_files;
         compile.env = sandbox::sandbox_environment({});
         compile.argv = {"sh", "-c", script};
         compile.log_file = temp / "build.log";

@@ -79,11 +79,8 @@ void install_with_host_pip(const StageContext& context, const TestRequest& reque
         "set -e\npython{0} -m pip install --no-index --no-deps --only-binary=:all: --implementation cp "
         "--python-version {0} --abi {1}{2} --target /xbuild/site -q /wheels/{3}\n",
         version, request.target.cp_tag(), platforms, request.wheel.filename().string());
-    sandbox::SandboxSpec spec;
-    spec.layers = request.host_pip->layers;
-    spec.scratch_parent = context.cache.sandbox_dir();
+    sandbox::SandboxSpec spec = stage::tool_run(context, *request.host_pip);
     spec.binds = {{request.wheel.parent_path(), "/wheels", true}, {site, "/xbuild/site", false}};
-    spec.extra_files = request.host_pip->extra_files;
     spec.env = sandbox::sandbox_environment(k_pip_environment);
     spec.argv = {"dash", "-c", script};
     spec.log_file = request.log;
@@ -105,7 +102,7 @@ void test_wheel(const StageContext& context, const TestRequest& request) {
     const std::string wheel_name = request.wheel.filename().string();
     const std::filesystem::path work = request.wheel.parent_path().parent_path();
     const std::string site_packages = "/usr/local/lib/python" + request.target.python + "/dist-packages";
-    sandbox::SandboxSpec spec;
+    sandbox::SandboxSpec spec = stage::tool_run(context, request.runtime);
     // python3 is the wheel's Python (forky serves two): the test command's "python3" runs it.
     const std::filesystem::path bin = work / "test-bin";
     fs::make_dirs(bin);
@@ -131,9 +128,6 @@ void test_wheel(const StageContext& context, const TestRequest& request) {
             fmt::format("set -e\npython{} -m pip install --no-index --no-deps -q /wheels/{}\ncd /tmp\n{}\n",
                         request.target.python, wheel_name, command);
     }
-    spec.layers = request.runtime.layers;
-    spec.scratch_parent = context.cache.sandbox_dir();
-    spec.extra_files = request.runtime.extra_files;
     std::vector<std::string> env = k_pip_environment;
     env.push_back("PATH=/xbuild/bin:" + site_packages +
                   "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");

@@ -8,6 +8,7 @@
 
 #include "builder/core/log.hpp"
 #include "builder/sandbox/launcher.hpp"
+#include "builder/sandbox/spec.hpp"
 #include "builder/stage/rootfs_cache.hpp"
 
 namespace xbuild::stage {
@@ -36,6 +37,15 @@ struct PreparedStage {
     // Adds entry's lock to in_use.
     void hold(const CacheEntry& entry);
 };
+
+// The two kinds of run in a prepared stage, the one place their common fields are set (layers, the qemu
+// interpreter the stage may need, the scratch directory under the cache); callers add binds, env, argv:
+// - build_run: the project's build in its toolchain stage, with the build capability profile (apt's
+//   maintainer scripts and build systems that chown);
+// - tool_run: anything else (xbuild's own byte-compiling and pip steps, tests, npm): no capabilities.
+// Both without network unless the caller turns it on (the npm fetch).
+sandbox::SandboxSpec build_run(const StageContext& context, const PreparedStage& toolchain);
+sandbox::SandboxSpec tool_run(const StageContext& context, const PreparedStage& stage);
 
 // Checks that arch can run here (qemu-user in binfmt_misc for a foreign arch; throws Error with
 // the fix) and adds the interpreter to stage.extra_files when its binfmt entry lacks the F flag.

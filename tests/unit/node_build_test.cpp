@@ -46,6 +46,7 @@ struct BuildFixture {
         toolchain.layers = {dir.path() / "layer", dir.path() / "base"};
         toolchain.sysroot = dir.path() / "sysroot";
         toolchain.description = "trixie/amd64 toolchain";
+        toolchain.extra_files = {"/usr/libexec/qemu-binfmt/aarch64-binfmt-P"};
     }
     BuiltAddon build() {
         stage::StageContext context{cache, sandbox.launcher(), "http://mirror.invalid/debian", reporter};
@@ -124,6 +125,8 @@ TEST_SUITE("node build") {
         REQUIRE(f.sandbox.runs.size() == 1);
         const auto& run = f.sandbox.runs.front();
         CHECK(run.layers == f.toolchain.layers);
+        CHECK(run.extra_files == f.toolchain.extra_files);
+        CHECK(run.scratch_parent == f.cache.sandbox_dir());
         CHECK(run.capabilities == sandbox::CapabilityProfile::build);
         CHECK_FALSE(run.network);
         CHECK(test::binds(run, "/src", false));
