@@ -15,6 +15,7 @@
 #include "fake_sandbox.hpp"
 #include "node/build.hpp"
 #include "node/npm.hpp"
+#include "node/prebuild_test.hpp"
 
 using namespace xbuild;
 using namespace xbuild::node;
@@ -177,5 +178,55 @@ TEST_SUITE("node build") {
         };
         CHECK_THROWS_WITH_AS(escape.build(), doctest::Contains("is not a regular file in build/Release"),
                              Error);
+    }
+
+    TEST_CASE(
+        "the test: the package with only this build's prebuild, node-gyp-build's checks, then the command") {
+        BuildFixture f;
+        const stdfs::path source = f.dir.path() / "fetched";
+        fs::make_dirs(source / "build/Release");  // a stale local build must not be in the tested package
+        fs::make_dirs(source / "prebuilds/linux-x64");
+        fs::write_file_atomic(source / "package.json", "{}");
+        fs::write_file_atomic(source / "prebuilds/linux-x64/old.node", "stale");
+        const stdfs::path staged = f.dir.path() / "staged";
+        fs::make_dirs(staged / "linux-arm64");
+        fs::write_file_atomic(staged / "linux-arm64/addon.napi.glibc.node", "new");
+        PreparedStage runtime;
+        runtime.layers = {f.dir.path() / "runtime"};
+        runtime.description = "bookworm/arm64 runtime";
+        f.project.config.test_command = "node test.js";
+        fs::make_dirs(f.dir.path() / "test-work");  // the caller's scratch directories
+        fs::make_dirs(f.dir.path() / "test-work-2");
+        stage::StageContext context{f.cache, f.sandbox.launcher(), "http://mirror.invalid/debian",
+                                    f.reporter};
+        TestRequest request{f.project,
+                            arch_from_name("arm64"),
+                            runtime,
+                            f.dir.path() / "tools",
+                            source,
+                            staged,
+                            "linux-arm64/addon.napi.glibc.node",
+                            f.dir.path() / "test-work",
+                            f.dir.path() / "test.log"};
+        test_prebuild(context, request);
+        REQUIRE(f.sandbox.runs.size() == 1);
+        const auto& run = f.sandbox.runs.front();
+        CHECK(run.layers == runtime.layers);
+        CHECK(run.capabilities == sandbox::CapabilityProfile::none);
+        CHECK(test::binds(run, "/pkg", true));
+        CHECK(test::binds(run, "/xbuild/tools", true));
+        const stdfs::path pkg = test::bound_at(run, "/pkg");
+        CHECK_FALSE(stdfs::exists(pkg / "build"));
+        CHECK_FALSE(stdfs::exists(pkg / "prebuilds/linux-x64/old.node"));
+        CHECK(fs::read_file(pkg / "prebuilds/linux-arm64/addon.napi.glibc.node") == "new");
+        const std::string& script = run.argv[2];
+        CHECK(script.find("/pkg/prebuilds/linux-arm64/addon.napi.glibc.node") != std::string::npos);
+        CHECK(script.find("LIBC=musl node -e") != std::string::npos);
+        CHECK(script.ends_with("node test.js\n"));
+
+        f.sandbox.behaviour = [](const sandbox::SandboxSpec&) { return 1; };
+        TestRequest again = request;
+        again.work = f.dir.path() / "test-work-2";
+        CHECK_THROWS_WITH_AS(test_prebuild(context, again), "arm64: test failed (exit 1)", Error);
     }
 }
