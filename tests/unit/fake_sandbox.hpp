@@ -7,8 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "builder/core/fs.hpp"
+#include "builder/core/log.hpp"
 #include "builder/sandbox/launcher.hpp"
 #include "builder/sandbox/spec.hpp"
+#include "builder/stage/context.hpp"
+#include "builder/stage/rootfs_cache.hpp"
 
 namespace xbuild::test {
 
@@ -23,6 +27,20 @@ struct FakeSandbox {
             return behaviour(spec);
         };
         return launcher;
+    }
+};
+
+// A temporary directory with a cache in it, a quiet reporter and the fake: what an orchestration test
+// builds its StageContext from.
+struct FakeStage {
+    fs::TempDir dir;
+    stage::RootfsCache cache{dir.path() / "cache"};
+    Reporter reporter{Verbosity::quiet};
+    FakeSandbox sandbox;
+
+    explicit FakeStage(const char* prefix) : dir(std::filesystem::temp_directory_path(), prefix) {}
+    stage::StageContext context() {
+        return {cache, sandbox.launcher(), "http://mirror.invalid/debian", reporter};
     }
 };
 

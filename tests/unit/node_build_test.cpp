@@ -28,16 +28,12 @@ bool has(const std::vector<std::string>& env, const std::string& entry) {
 namespace stdfs = std::filesystem;
 
 // One build of a node-gyp project for arm64 (cross), through the fake sandbox.
-struct BuildFixture {
-    fs::TempDir dir{stdfs::temp_directory_path(), "xbuild-node-build-test-"};
-    stage::RootfsCache cache{dir.path() / "cache"};
-    Reporter reporter{Verbosity::quiet};
-    test::FakeSandbox sandbox;
+struct BuildFixture : test::FakeStage {
     NodeProject project;
     NodeTarget target{&arch_from_name("arm64"), false, false, &toolchain::default_floor()};
     PreparedStage toolchain;
 
-    BuildFixture() {
+    BuildFixture() : FakeStage("xbuild-node-build-test-") {
         fs::make_dirs(dir.path() / "source");
         fs::write_file_atomic(dir.path() / "source/binding.gyp", "{}");
         project.dir = dir.path() / "source";
@@ -50,7 +46,7 @@ struct BuildFixture {
         toolchain.extra_files = {"/usr/libexec/qemu-binfmt/aarch64-binfmt-P"};
     }
     BuiltAddon build() {
-        stage::StageContext context{cache, sandbox.launcher(), "http://mirror.invalid/debian", reporter};
+        stage::StageContext context = this->context();
         BuildRequest request{project,
                              target,
                              toolchain,

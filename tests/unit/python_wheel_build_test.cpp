@@ -20,16 +20,12 @@ namespace stdfs = std::filesystem;
 namespace {
 
 // The PEP 517 build of one cp313 arm64 target, through the fake sandbox.
-struct Fixture {
-    fs::TempDir dir{stdfs::temp_directory_path(), "xbuild-wheel-build-test-"};
-    stage::RootfsCache cache{dir.path() / "cache"};
-    Reporter reporter{Verbosity::quiet};
-    test::FakeSandbox sandbox;
+struct Fixture : test::FakeStage {
     PythonProject project;
     WheelTarget target{&arch_from_name("arm64"), "3.13", "trixie", false, &toolchain::default_floor()};
     PreparedStage toolchain;
 
-    Fixture() {
+    Fixture() : FakeStage("xbuild-wheel-build-test-") {
         fs::make_dirs(dir.path() / "source");
         fs::write_file_atomic(dir.path() / "source/pyproject.toml", "[project]\nname = 'demo'\n");
         project.dir = dir.path() / "source";
@@ -42,7 +38,7 @@ struct Fixture {
         toolchain.description = "trixie/amd64 toolchain";
     }
     stdfs::path build() {
-        stage::StageContext context{cache, sandbox.launcher(), "http://mirror.invalid/debian", reporter};
+        stage::StageContext context = this->context();
         return build_wheel(context,
                            {project, target, toolchain, dir.path() / "work", dir.path() / "build.log", 0});
     }

@@ -27,17 +27,14 @@ namespace stdfs = std::filesystem;
 
 // The test of one cp313 wheel through the fake sandbox: native (pip in the runtime stage) or for a
 // foreign arch (the host toolchain's pip installs it for the target first).
-struct TestFixture {
-    fs::TempDir dir{stdfs::temp_directory_path(), "xbuild-wheel-test-test-"};
-    stage::RootfsCache cache{dir.path() / "cache"};
-    Reporter reporter{Verbosity::quiet};
-    test::FakeSandbox sandbox;
+struct TestFixture : test::FakeStage {
     PythonProject project;
     WheelTarget target;
     PreparedStage runtime, host;
 
     explicit TestFixture(const Arch& arch)
-        : target{&arch, "3.13", "trixie", false, &toolchain::default_floor()} {
+        : FakeStage("xbuild-wheel-test-test-"),
+          target{&arch, "3.13", "trixie", false, &toolchain::default_floor()} {
         project.dir = dir.path() / "project";
         project.name = project.normalized_name = "demo";
         fs::make_dirs(project.dir);
@@ -54,7 +51,7 @@ struct TestFixture {
         host.description = "trixie/amd64 toolchain";
     }
     void run(bool host_pip) {
-        stage::StageContext context{cache, sandbox.launcher(), "http://mirror.invalid/debian", reporter};
+        stage::StageContext context = this->context();
         TestRequest request{project,
                             target,
                             runtime,
