@@ -9,6 +9,7 @@
 #include <string>
 
 #include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
 
 namespace xbuild::fs {
 
@@ -30,15 +31,8 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::write(std::string_view bytes) {
     if (m_temp.empty()) fail("internal error: write to a committed file");
-    while (!bytes.empty()) {
-        ssize_t n = ::write(m_fd.get(), bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail("failed to write {}: {}", m_temp.string(), errno_text(errno));
-        }
-        bytes.remove_prefix(static_cast<size_t>(n));
-        m_size += static_cast<std::uint64_t>(n);
-    }
+    if (!fs::write_all(m_fd.get(), bytes)) fail("failed to write {}: {}", m_temp.string(), errno_text(errno));
+    m_size += bytes.size();
 }
 
 void AtomicFile::commit(const std::filesystem::path& destination, unsigned mode) {

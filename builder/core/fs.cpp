@@ -26,9 +26,6 @@ std::string errno_text(int error_number) {
 
 namespace xbuild::fs {
 
-namespace {
-
-// Writes all of content to fd; false with errno set when a write fails.
 bool write_all(int fd, std::string_view content) {
     while (!content.empty()) {
         ssize_t n = ::write(fd, content.data(), content.size());
@@ -40,6 +37,8 @@ bool write_all(int fd, std::string_view content) {
     }
     return true;
 }
+
+namespace {
 
 // Reads fd to its end in chunks, giving each to take (which returns false to stop early); a read
 // error is an Error naming path.

@@ -22,6 +22,8 @@ std::optional<std::string> read_file_limited(const stdfs::path& path, std::uint6
 void copy_file_content(const stdfs::path& src, const stdfs::path& dest, unsigned mode);
 // Creates an empty file "<dir>/<prefix>XXXXXX" (mkstemp) and returns its path.
 stdfs::path make_temp_file(const stdfs::path& dir, std::string_view prefix);
+// Writes all of content to fd (EINTR retried); false with errno set when a write fails.
+bool write_all(int fd, std::string_view content);
 // Appends content to path (created 0644; a symlink is refused); Error naming the path when it
 // cannot be opened or written (a build log's header, say, is never silently lost).
 void append_file(const stdfs::path& path, std::string_view content);
