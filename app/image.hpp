@@ -1,0 +1,31 @@
+#pragma once
+// The image use case: a slim multi-arch OCI image of a project's xbuild.toml: the interpreter base,
+// the wheels (Python) or node_modules (Node) it installs, the app files; written and/or pushed.
+#include <string>
+#include <vector>
+
+#include "app/session.hpp"
+#include "image/image_build.hpp"
+
+namespace xbuild::app {
+
+struct ImageRequest {
+    std::string source = ".";        // project directory (with xbuild.toml)
+    std::vector<std::string> archs;  // empty: [image] archs, else the host's
+    std::string tag;                 // empty: [image] tag
+    std::string output;              // archive; empty: image.tar unless layout or push is given alone
+    bool docker_format = false;      // docker-archive instead of oci-archive
+    std::string layout;              // also an OCI image layout directory
+    bool push = false;               // to the registry the tag names ($XBUILD_REGISTRY_AUTH: user:password)
+};
+
+struct ImageResult {
+    image::ImageResult image;
+    image::ImageOutputs outputs;
+
+    std::string json() const { return image::image_json(image, outputs); }
+};
+
+ImageResult build_image(const Session& session, const ImageRequest& request);
+
+}  // namespace xbuild::app

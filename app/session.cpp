@@ -1,0 +1,66 @@
+#include "app/session.hpp"
+
+#include <cstring>
+
+#include "app/run.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/sandbox/limits.hpp"
+#include "builder/stage/apt_sources.hpp"
+#include "builder/stage/stage.hpp"
+
+namespace xbuild::app {
+
+namespace {
+
+std::filesystem::path self_exe() {
+    std::error_code error;
+    auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+    if (error) fail("cannot find the xbuild binary (/proc/self/exe): {}", error.message());
+    return path;
+}
+
+}  // namespace
+
+std::filesystem::path Session::cache() const {
+    return cache_dir.empty() ? stage::default_cache_dir() : std::filesystem::path(cache_dir);
+}
+
+sandbox::Launcher launcher(const Session& session) {
+    sandbox::Launcher launcher{sandbox::Launch::fork, self_exe(), sandbox::default_limits()};
+    sandbox::apply_limit_environment(launcher.limits);
+    const std::pair<const std::string&, void (*)(sandbox::Limits&, std::string_view, std::string_view)>
+        options[] = {{session.pids_limit, sandbox::set_pids_limit},
+                     {session.memory, sandbox::set_memory_limit},
+                     {session.tmpfs_size, sandbox::set_tmpfs_size},
+                     {session.shm_size, sandbox::set_shm_size},
+                     {session.timeout, sandbox::set_timeout}};
+    const char* names[] = {"--pids-limit", "--memory", "--tmpfs-size", "--shm-size", "--timeout"};
+    for (size_t i = 0; i < std::size(options); ++i)
+        if (!options[i].first.empty()) options[i].second(launcher.limits, options[i].first, names[i]);
+    return launcher;
+}
+
+std::filesystem::path work_dir(const Session& session) {
+    const std::filesystem::path work = session.cache() / "work";
+    fs::make_dirs(work);
+    return work;
+}
+
+Run::Run(const Session& session)
+    : reporter(session.reporter()),
+      cache(session.cache()),
+      context{cache, launcher(session), stage::resolve_mirror(session.mirror), reporter} {}
+
+std::string default_suite() {
+    return std::string(stage::k_default_suite);
+}
+
+bool is_sandbox_helper(int argc, char** argv) {
+    return argc > 1 && std::strcmp(argv[1], sandbox::k_helper_command) == 0;
+}
+
+int sandbox_helper_main(int argc, char** argv) {
+    return sandbox::helper_main(argc - 2, argv + 2);
+}
+
+}  // namespace xbuild::app

@@ -1,0 +1,31 @@
+#pragma once
+// The wheels use case: build, repair and test a Python project's wheels for each arch and Python.
+#include <string>
+#include <vector>
+
+#include "app/session.hpp"
+#include "python/wheels.hpp"
+
+namespace xbuild::app {
+
+struct WheelsRequest {
+    std::string source = ".";          // project directory or sdist (.tar.gz)
+    std::vector<std::string> archs;    // empty: [tool.xbuild] archs, else the host's
+    std::vector<std::string> pythons;  // empty: [tool.xbuild] python, else all requires-python allows
+    std::string manylinux;             // the floor ("2_31"); empty: [tool.xbuild] manylinux, else 2_31
+    bool emulate = false;              // compile under qemu in a target-arch toolchain stage
+    std::string output = "wheelhouse";
+    bool keep_going = false;
+};
+
+struct WheelsResult {
+    std::vector<python::WheelOutcome> outcomes;  // one per build id, in build order
+
+    std::string json() const { return python::outcomes_json(outcomes); }
+    // Throws Error naming the failed build id (or how many failed) and the log.
+    void check() const { fail_on_failures(outcomes, "build ids"); }
+};
+
+WheelsResult build_wheels(const Session& session, const WheelsRequest& request);
+
+}  // namespace xbuild::app

@@ -1,0 +1,30 @@
+#!/bin/bash
+# The layering of docs/ARCHITECTURE.md, checked over the sources: cli/ -> app/ -> python/, node/,
+# image/ -> builder/. Prints every include that points the wrong way; fails when there is one.
+set -u
+cd "$(dirname "$0")/.."
+status=0
+# wrong DIR PATTERN WHY: every #include "PATTERN..." in DIR is a violation.
+wrong() {
+    local hits
+    hits=$(grep -rnE "^#include \"($2)/" "$1" --include='*.cpp' --include='*.hpp' || true)
+    if [ -n "$hits" ]; then
+        echo "$3:"
+        echo "$hits"
+        status=1
+    fi
+}
+wrong builder 'app|cli|python|node|image' "builder/ includes a layer above it"
+wrong python 'app|cli|node|image' "python/ includes a layer beside or above it"
+wrong node 'app|cli|python|image' "node/ includes a layer beside or above it"
+wrong image 'app|cli|python|node' "image/ includes a layer beside or above it"
+wrong app 'cli' "app/ includes the CLI"
+# cli/ includes only app/, builder/core/ and itself.
+hits=$(grep -rnE '^#include "' cli --include='*.cpp' --include='*.hpp' | grep -vE '#include "(app/|builder/core/|cli/)' || true)
+if [ -n "$hits" ]; then
+    echo "cli/ includes more than app/ and builder/core/:"
+    echo "$hits"
+    status=1
+fi
+[ $status -eq 0 ] && echo "layers: every include points down"
+exit $status
