@@ -93,8 +93,8 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
     const Arch* multiarch = nullptr;
     for (const Arch* arch : archs)
         if (!multiarch && arch != &host_arch()) multiarch = arch;
-    PreparedStage host_base = prepare_host_toolchain(context, project.config.suite, multiarch);
-    const stage::CacheEntry tools_entry = ensure_node_tools(context, host_base);
+    PreparedStage host_base = options.stages.host_toolchain(context, project.config.suite, multiarch);
+    const stage::CacheEntry tools_entry = options.stages.tools(context, host_base);
     const stdfs::path tools = tools_entry.root;
     std::optional<fs::TempDir> fetch_dir;  // the fetched package, made when a build needs it
 
@@ -104,26 +104,21 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
         outcome.arch = std::string(arch->node);
         const std::string log_name = outcome.arch + (options.emulate ? "-emulate" : "");
         outcome.log = logs / (log_name + ".log");
-        // One process at a time builds this package for this arch (and writes its log): another one
-        // waits here, then finds the result in the cache.
-        stage::KeyLock build_lock(cache.lock_file("prebuild-" + project.path_name + "-" + log_name),
-                                  context.reporter, fmt::format("{} of {}", outcome.arch, project.name));
-        std::error_code ignored;
-        stdfs::remove(outcome.log, ignored);  // a failure must never show an older run's log
-        const auto start = std::chrono::steady_clock::now();
         const std::string platform = platform_dir(*arch);
-        try {
+        const stdfs::path lock = cache.lock_file("prebuild-" + project.path_name + "-" + log_name);
+        stage::run_build_id(context, lock, outcome.arch, project.name, outcome, [&] {
             NodeTarget target{arch, options.emulate, options.abi, &floor};
             const Arch* stage_multiarch = arch != &host_arch() ? arch : multiarch;
-            PreparedStage base = stage_multiarch == multiarch
-                                     ? host_base
-                                     : prepare_host_toolchain(context, project.config.suite, stage_multiarch);
-            auto toolchain = prepare_toolchain(context, project, target, base);
+            PreparedStage base =
+                stage_multiarch == multiarch
+                    ? host_base
+                    : options.stages.host_toolchain(context, project.config.suite, stage_multiarch);
+            auto toolchain = options.stages.toolchain(context, project, target, base);
             // One test stage per test suite: the prebuild must load in each suite's Node.
             std::vector<PreparedStage> runtimes;
             std::string runtime_keys;
             for (const std::string& suite : test_suites(project.config)) {
-                runtimes.push_back(prepare_test_stage(context, project, *arch, suite));
+                runtimes.push_back(options.stages.test(context, project, *arch, suite));
                 runtime_keys += (runtime_keys.empty() ? "" : ",") + runtimes.back().key;
             }
             hash::Sha256 key;
@@ -213,13 +208,8 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
             fs::copy_file_atomic(cached->dir / platform / file, out / file);
             outcome.prebuild = out / file;
             outcome.ok = true;
-        } catch (const Error& error) {
-            outcome.error = error.what();
-        }
-        outcome.seconds = seconds_since(start);
-        if (!outcome.ok) {
-            context.reporter.failure(outcome.arch, outcome.error, outcome.log);
-        } else {
+        });
+        if (outcome.ok) {
             std::string facts = outcome.glibc_floor.empty() ? "no glibc symbol versions"
                                                             : "needs glibc >= " + outcome.glibc_floor;
             if (!outcome.newest_glibcxx.empty()) facts += ", " + outcome.newest_glibcxx;
@@ -229,7 +219,6 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                                               facts, outcome.cached ? ", unchanged: from the cache" : "",
                                               format_seconds(outcome.seconds)));
         }
-        build_lock.remove();
         outcomes.push_back(outcome);
         if (!outcome.ok && !options.keep_going) break;
     }
@@ -239,20 +228,13 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
 std::string outcomes_json(const std::vector<PrebuildOutcome>& outcomes) {
     json array = json::array();
     for (const auto& outcome : outcomes) {
-        json item = {{"arch", outcome.arch},
-                     {"ok", outcome.ok},
-                     {"cached", outcome.cached},
-                     {"seconds", outcome.seconds},
-                     {"build_seconds", outcome.build_seconds},
-                     {"test_seconds", outcome.test_seconds},
-                     {"log", outcome.log.string()}};
+        json item = {{"arch", outcome.arch}};
+        stage::add_outcome_json(item, outcome);
         if (outcome.ok) {
             item["prebuild"] = outcome.prebuild.string();
             item["grafted"] = outcome.grafted;
             item["glibc_floor"] = outcome.glibc_floor;
             item["newest_glibcxx"] = outcome.newest_glibcxx;
-        } else {
-            item["error"] = outcome.error;
         }
         array.push_back(item);
     }

@@ -2,13 +2,30 @@
 // `xbuild prebuild`: plan → fetch (network) → per arch: toolchain stage → build (no network) →
 // check and graft → test stage (node-gyp-build under the target arch) → prebuilds/.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "builder/stage/build_outcome.hpp"
 #include "node/project.hpp"
 #include "node/stages.hpp"
 
 namespace xbuild::node {
+
+// How the stages of a run are made: from the Debian archive (stages.hpp), or, in the orchestration
+// tests, from directories they prepared.
+struct PrebuildStages {
+    std::function<PreparedStage(const StageContext&, const std::string& suite, const Arch* multiarch)>
+        host_toolchain = prepare_host_toolchain;
+    std::function<stage::CacheEntry(const StageContext&, const PreparedStage& host_base)> tools =
+        ensure_node_tools;
+    std::function<PreparedStage(const StageContext&, const NodeProject&, const NodeTarget&,
+                                const PreparedStage& host_base)>
+        toolchain = prepare_toolchain;
+    std::function<PreparedStage(const StageContext&, const NodeProject&, const Arch&,
+                                const std::string& suite)>
+        test = prepare_test_stage;
+};
 
 struct PrebuildOptions {
     std::filesystem::path source;  // the package directory
@@ -18,21 +35,15 @@ struct PrebuildOptions {
     bool strip = false;
     std::filesystem::path output_dir;  // default: <source>/prebuilds
     bool keep_going = false;
+    PrebuildStages stages;
 };
 
-struct PrebuildOutcome {
-    std::string arch;  // Node's name: x64, arm64
-    bool ok = false;
-    bool cached = false;
+struct PrebuildOutcome : stage::BuildOutcome {
+    std::string arch;                  // Node's name: x64, arm64
     std::filesystem::path prebuild;    // output_dir/linux-<arch>/<name>.napi.glibc.node
     std::vector<std::string> grafted;  // file names written beside it
     std::string glibc_floor;           // "2.17"
     std::string newest_glibcxx;        // "GLIBCXX_3.4.29"
-    std::string error;
-    std::filesystem::path log;
-    double seconds = 0;
-    double build_seconds = 0;  // the build in the toolchain stage (0 when cached)
-    double test_seconds = 0;
 };
 
 // Builds every arch of the plan; outcomes in plan order. Without keep_going, stops at the first

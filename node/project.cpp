@@ -93,17 +93,15 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
 }
 
 void apply_environment(PrebuildConfig& config) {
-    using env_override::value, env_override::list;
-    if (auto v = list("XBUILD_ARCHS")) config.archs = *v;
-    if (auto v = value("XBUILD_GLIBC")) {
+    stage::apply_common_overrides(
+        {config.archs, config.build_packages, config.test_command, config.environment});
+    if (auto v = env_override::value("XBUILD_GLIBC")) {
         config.glibc = toolchain::find_floor(*v, "XBUILD_GLIBC").glibc;
         config.glibc_source = "XBUILD_GLIBC";
     }
-    if (auto v = stage::package_list_override("XBUILD_BUILD_PACKAGES")) config.build_packages = *v;
-    if (auto v = value("XBUILD_TEST_COMMAND")) config.test_command = *v;
     if (auto v = stage::package_list_override("XBUILD_TEST_PACKAGES")) config.test_packages = *v;
-    if (auto v = list("XBUILD_TEST_SUITES")) config.test_suites = checked_suites(*v, "XBUILD_TEST_SUITES");
-    if (auto v = env_override::assignments("XBUILD_ENVIRONMENT")) config.environment = *v;
+    if (auto v = env_override::list("XBUILD_TEST_SUITES"))
+        config.test_suites = checked_suites(*v, "XBUILD_TEST_SUITES");
 }
 
 // npm's rules for a package name: lower case, URL-safe, at most 214 characters, "@scope/" allowed.

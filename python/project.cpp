@@ -98,18 +98,16 @@ void check_name(const std::string& name, const std::string& where) {
 
 void apply_environment(WheelConfig& config) {
     using env_override::value, env_override::list;
-    if (auto v = list("XBUILD_ARCHS")) config.archs = *v;
+    stage::apply_common_overrides(
+        {config.archs, config.build_packages, config.test_command, config.environment});
     if (auto v = list("XBUILD_PYTHON")) config.pythons = *v;
     if (auto v = value("XBUILD_MANYLINUX")) {
         config.manylinux = toolchain::find_floor(*v, "XBUILD_MANYLINUX").name;
         config.manylinux_source = "XBUILD_MANYLINUX";
     }
-    if (auto v = stage::package_list_override("XBUILD_BUILD_PACKAGES")) config.build_packages = *v;
-    if (auto v = value("XBUILD_TEST_COMMAND")) config.test_command = *v;
     if (auto v = stage::package_list_override("XBUILD_TEST_REQUIRES")) config.test_requires = *v;
     if (auto v = value("XBUILD_BEFORE_BUILD")) config.before_build = *v;
     if (auto v = list("XBUILD_SKIP")) config.skip = *v;
-    if (auto v = env_override::assignments("XBUILD_ENVIRONMENT")) config.environment = *v;
 }
 
 }  // namespace

@@ -236,17 +236,11 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
         outcome.build_id = target.build_id();
         const std::string log_name = target.build_id() + (target.emulate ? "-emulate" : "");
         outcome.log = logs / (log_name + ".log");
-        // One process at a time builds this build id of this project (and writes its log): another
-        // one waits here, then finds the result in the cache.
-        stage::KeyLock build_lock(cache.lock_file("wheel-" + project.normalized_name + "-" + log_name),
-                                  context.reporter, fmt::format("{} of {}", outcome.build_id, project.name));
-        std::error_code ignored;
-        stdfs::remove(outcome.log, ignored);  // a failure must never show an older run's log
-        auto start = std::chrono::steady_clock::now();
-        try {
+        const stdfs::path lock = cache.lock_file("wheel-" + project.normalized_name + "-" + log_name);
+        stage::run_build_id(context, lock, outcome.build_id, project.name, outcome, [&] {
             const Arch* stage_multiarch = target.arch != &host_arch() ? target.arch : multiarch;
-            auto toolchain = prepare_toolchain(context, project, target, stage_multiarch);
-            auto runtime = prepare_test_stage(context, project, target, toolchain);
+            auto toolchain = options.stages.toolchain(context, project, target, stage_multiarch);
+            auto runtime = options.stages.test(context, project, target, toolchain);
             // A cross build's host-arch toolchain runs pip for the target (no pip under qemu).
             const bool foreign = target.arch != &host_arch() && !target.emulate;
             const TargetStages stages{toolchain, runtime, foreign ? &toolchain : nullptr};
@@ -257,17 +251,10 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
             } else if (auto built = build_target_wheel(run, target, stages, outcome)) {
                 abi3_wheels[{target.arch, target.emulate}] = *built;
             }
-        } catch (const Error& error) {
-            outcome.error = error.what();
-        }
-        outcome.seconds = seconds_since(start);
-        if (!outcome.ok) {
-            context.reporter.failure(outcome.build_id, outcome.error, outcome.log);
-        } else {
+        });
+        if (outcome.ok)
             context.reporter.info(fmt::format("{}: {} ({})", outcome.build_id, outcome.wheel.string(),
                                               format_seconds(outcome.seconds)));
-        }
-        build_lock.remove();
         outcomes.push_back(outcome);
         if (!outcome.ok && !options.keep_going) break;
     }
@@ -277,18 +264,10 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
 std::string outcomes_json(const std::vector<WheelOutcome>& outcomes) {
     nlohmann::json array = nlohmann::json::array();
     for (const auto& outcome : outcomes) {
-        nlohmann::json item = {{"build_id", outcome.build_id},
-                               {"ok", outcome.ok},
-                               {"cached", outcome.cached},
-                               {"seconds", outcome.seconds},
-                               {"build_seconds", outcome.build_seconds},
-                               {"test_seconds", outcome.test_seconds},
-                               {"log", outcome.log.string()}};
+        nlohmann::json item = {{"build_id", outcome.build_id}};
+        stage::add_outcome_json(item, outcome);
         if (!outcome.abi3_from.empty()) item["abi3_from"] = outcome.abi3_from;
-        if (outcome.ok)
-            item["wheel"] = outcome.wheel.string();
-        else
-            item["error"] = outcome.error;
+        if (outcome.ok) item["wheel"] = outcome.wheel.string();
         array.push_back(item);
     }
     return array.dump(2);

@@ -1,13 +1,26 @@
 #pragma once
 // `xbuild wheels`: plan → per target: toolchain stage → build → check → test stage → wheelhouse.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "builder/stage/build_outcome.hpp"
 #include "python/project.hpp"
 #include "python/wheel_stages.hpp"
 
 namespace xbuild::python {
+
+// How a build id's stages are made: from the Debian archive (wheel_stages.hpp), or, in the
+// orchestration tests, from directories they prepared.
+struct WheelStages {
+    std::function<PreparedStage(const StageContext&, const PythonProject&, const WheelTarget&,
+                                const Arch* multiarch)>
+        toolchain = prepare_toolchain;
+    std::function<PreparedStage(const StageContext&, const PythonProject&, const WheelTarget&,
+                                const PreparedStage& toolchain)>
+        test = prepare_test_stage;
+};
 
 struct WheelsOptions {
     std::filesystem::path source;  // project directory or sdist (.tar.gz)
@@ -15,18 +28,13 @@ struct WheelsOptions {
     bool emulate = false;
     std::filesystem::path output_dir;  // the wheelhouse
     bool keep_going = false;
+    WheelStages stages;
 };
 
-struct WheelOutcome {
+// build_seconds: the PEP 517 build; test_seconds: pip install and the test command.
+struct WheelOutcome : stage::BuildOutcome {
     std::string build_id;
-    bool ok = false;
-    bool cached = false;
     std::filesystem::path wheel;  // in the wheelhouse
-    std::string error;
-    std::filesystem::path log;
-    double seconds = 0;        // the whole build id
-    double build_seconds = 0;  // the PEP 517 build in the toolchain stage (0 when cached)
-    double test_seconds = 0;   // pip install + test command in the runtime stage
     // The build id whose abi3 wheel this one tested instead of building (empty: built its own).
     std::string abi3_from;
 };

@@ -64,6 +64,13 @@ std::optional<std::vector<std::string>> package_list_override(const char* variab
     return names;
 }
 
+void apply_common_overrides(const CommonOverrides& config) {
+    if (auto v = env_override::list("XBUILD_ARCHS")) config.archs = *v;
+    if (auto v = package_list_override("XBUILD_BUILD_PACKAGES")) config.build_packages = *v;
+    if (auto v = env_override::value("XBUILD_TEST_COMMAND")) config.test_command = *v;
+    if (auto v = env_override::assignments("XBUILD_ENVIRONMENT")) config.environment = *v;
+}
+
 void check_package_names(const std::vector<std::string>& names, const std::string& where) {
     for (const std::string& name : names) {
         try {

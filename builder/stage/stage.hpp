@@ -31,6 +31,16 @@ void check_package_names(const std::vector<std::string>& names, const std::strin
 // set, each name checked, the error naming the variable.
 std::optional<std::vector<std::string>> package_list_override(const char* variable);
 
+// The overrides every front end's config has, read from XBUILD_ARCHS, XBUILD_BUILD_PACKAGES,
+// XBUILD_TEST_COMMAND and XBUILD_ENVIRONMENT into the fields of the config that are set.
+struct CommonOverrides {
+    std::vector<std::string>& archs;
+    std::vector<std::string>& build_packages;
+    std::string& test_command;
+    std::vector<std::string>& environment;
+};
+void apply_common_overrides(const CommonOverrides& config);
+
 struct StageSpec {
     std::string suite = std::string(k_default_suite);
     const Arch* arch = nullptr;    // the rootfs arch: what its binaries are
