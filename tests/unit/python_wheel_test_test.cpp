@@ -42,9 +42,9 @@ struct TestFixture : test::FakeStage {
         fs::write_file_atomic(dir.path() / "work/final/demo-1.0-cp313-cp313-manylinux_2_17_aarch64.whl",
                               "PK");
         // A runtime stage entry with its package list (the glibc the host pip is told about).
-        fs::make_dirs(dir.path() / "runtime/root");
-        fs::write_file_atomic(dir.path() / "runtime/packages.tsv", "libc6\tarm64\t2.41-12\n");
-        runtime.layers = {dir.path() / "runtime/root"};
+        fs::make_dirs(dir.path() / "image/root");
+        fs::write_file_atomic(dir.path() / "image/packages.tsv", "libc6\tarm64\t2.41-12\n");
+        runtime.layers = {dir.path() / "image/root"};
         runtime.description = "trixie/arm64 runtime";
         runtime.extra_files = {"/usr/libexec/qemu-binfmt/aarch64-binfmt-P"};
         host.layers = {dir.path() / "host/root"};

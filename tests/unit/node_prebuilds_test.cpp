@@ -1,0 +1,214 @@
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "builder/core/arch.hpp"
+#include "builder/core/fs.hpp"
+#include "fake_sandbox.hpp"
+#include "node/prebuilds.hpp"
+
+using namespace xbuild;
+using namespace xbuild::node;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+void sh(const std::string& command) {
+    INFO(command);
+    REQUIRE(std::system(command.c_str()) == 0);
+}
+
+// Host binaries compiled once: libhelper.so.1 and an addon that needs it.
+struct Binaries {
+    fs::TempDir dir{stdfs::temp_directory_path(), "xbuild-prebuilds-bin-"};
+    std::string helper, addon;
+    Binaries() {
+        const std::string d = dir.path().string();
+        fs::write_file_atomic(dir.path() / "helper.c", "int helper(void) { return 3; }\n");
+        fs::write_file_atomic(dir.path() / "addon.c",
+                              "int helper(void);\nint start(void) { return helper(); }\n");
+        sh("cd " + d + " && gcc -shared -fPIC -Wl,-soname,libhelper.so.1 -o libhelper.so.1 helper.c");
+        sh("cd " + d + " && gcc -shared -fPIC -o addon.node addon.c -L. -l:libhelper.so.1");
+        helper = fs::read_file(dir.path() / "libhelper.so.1");
+        addon = fs::read_file(dir.path() / "addon.node");
+    }
+};
+
+const Binaries& binaries() {
+    static const Binaries built;
+    return built;
+}
+
+void make_tree(const stdfs::path& root, bool with_helper) {
+    fs::make_dirs(root / "usr/lib/x86_64-linux-gnu");
+    fs::make_dirs(root / "etc/ld.so.conf.d");
+    stdfs::create_directory_symlink("usr/lib", root / "lib");
+    fs::write_file_atomic(root / "etc/ld.so.conf.d/x86_64-linux-gnu.conf", "/usr/lib/x86_64-linux-gnu\n");
+    if (with_helper)
+        fs::write_file_atomic(root / "usr/lib/x86_64-linux-gnu/libhelper.so.1", binaries().helper, 0644);
+}
+
+std::vector<stdfs::path> files_below(const stdfs::path& dir, const std::string& extension) {
+    std::vector<stdfs::path> found;
+    if (!stdfs::exists(dir)) return found;
+    for (const auto& entry : stdfs::recursive_directory_iterator(dir))
+        if (entry.path().extension() == extension || entry.path().filename().string().find(extension) == 0)
+            found.push_back(entry.path());
+    return found;
+}
+
+// `xbuild prebuild` of a node-gyp package for x64 (the host's arch), whole: the plan, the npm fetch,
+// the build, the check and graft against the sysroot, the test, the result cache and prebuilds/; the
+// stages are directories made here and the sandbox is the fake.
+struct Fixture : test::FakeStage {
+    int build_exit = 0, test_exit = 0;
+    bool sysroot_has_helper = true;
+    stdfs::path package = dir.path() / "package";
+    stdfs::path output = dir.path() / "prebuilds";
+    std::vector<std::string> kinds;  // "fetch", "build" or "test", in the order the runs came
+
+    Fixture() : FakeStage("xbuild-prebuilds-test-") {
+        fs::make_dirs(package);
+        fs::write_file_atomic(package / "package.json",
+                              R"({"name": "tinyaddon", "version": "1.0.0", "xbuild": {"archs": ["x64"]}})");
+        fs::write_file_atomic(package / "binding.gyp", "{}");
+        sandbox.behaviour = [this](const sandbox::SandboxSpec& spec) {
+            const stdfs::path out = test::bound_at(spec, "/out");
+            if (!out.empty()) {
+                kinds.push_back("build");
+                if (build_exit != 0) return build_exit;
+                const stdfs::path src = test::bound_at(spec, "/src");
+                fs::make_dirs(src / "build/Release");
+                fs::write_file_atomic(src / "build/Release/tinyaddon.node", binaries().addon, 0755);
+                fs::write_file_atomic(out / "addons", "build/Release/tinyaddon.node\n");
+                return 0;
+            }
+            if (!test::bound_at(spec, "/pkg").empty()) {
+                kinds.push_back("test");
+                return test_exit;
+            }
+            kinds.push_back("fetch");
+            return 0;
+        };
+    }
+
+    std::vector<PrebuildOutcome> run() {
+        const stdfs::path root = dir.path();
+        if (!stdfs::exists(root / "sysroot")) {
+            make_tree(root / "sysroot", sysroot_has_helper);
+            make_tree(root / "host/root", false);
+            make_tree(root / "runtime/root", false);
+            fs::make_dirs(root / "tools/root");
+        }
+        PrebuildOptions options;
+        options.source = package;
+        options.output_dir = output;
+        options.stages.host_toolchain = [root](const StageContext&, const std::string&, const Arch*) {
+            PreparedStage stage;
+            stage.layers = {root / "host/root"};
+            stage.key = "host-key";
+            stage.description = "trixie/amd64 toolchain";
+            return stage;
+        };
+        options.stages.tools = [root](const StageContext&, const PreparedStage&) {
+            stage::CacheEntry entry;
+            entry.dir = root / "tools";
+            entry.root = root / "tools/root";
+            entry.key = "tools-key";
+            return entry;
+        };
+        options.stages.toolchain = [root](const StageContext&, const NodeProject&, const NodeTarget&,
+                                          const PreparedStage& base) {
+            PreparedStage stage = base;
+            stage.sysroot = root / "sysroot";
+            stage.sysroot_key = "sysroot-key";
+            return stage;
+        };
+        options.stages.test = [root](const StageContext&, const NodeProject&, const Arch&,
+                                     const std::string&) {
+            PreparedStage stage;
+            stage.layers = {root / "runtime/root"};
+            stage.key = "runtime-key";
+            stage.description = "trixie/amd64 runtime";
+            return stage;
+        };
+        stage::StageContext context = this->context();
+        return build_prebuilds(context, options);
+    }
+
+    void check_nothing_written() {
+        CHECK(files_below(output, ".node").empty());
+        CHECK(files_below(output, "libhelper").empty());
+        CHECK(files_below(cache.dir() / "prebuilds", ".node").empty());
+    }
+};
+
+}  // namespace
+
+TEST_SUITE("node prebuilds") {
+    TEST_CASE(
+        "an arch is fetched, built, checked and grafted, tested, cached and written in node-gyp-build's "
+        "layout") {
+        Fixture f;
+        auto outcomes = f.run();
+        REQUIRE(outcomes.size() == 1);
+        const PrebuildOutcome& outcome = outcomes[0];
+        INFO(outcome.error);
+        REQUIRE(outcome.ok);
+        CHECK(outcome.arch == "x64");
+        CHECK_FALSE(outcome.cached);
+        CHECK(f.kinds == std::vector<std::string>{"fetch", "build", "test"});
+        // The fetch has the network, the build has not.
+        CHECK(f.sandbox.runs[0].network);
+        CHECK_FALSE(f.sandbox.runs[1].network);
+        CHECK(outcome.prebuild == f.output / "linux-x64/tinyaddon.napi.glibc.node");
+        CHECK(stdfs::exists(outcome.prebuild));
+        REQUIRE(outcome.grafted.size() == 1);
+        CHECK(outcome.grafted[0].starts_with("libhelper-"));
+        CHECK(stdfs::exists(f.output / "linux-x64" / outcome.grafted[0]));
+
+        // Unchanged: nothing runs again; the files come from the cache.
+        stdfs::remove_all(f.output);
+        auto again = f.run();
+        REQUIRE(again.size() == 1);
+        CHECK(again[0].ok);
+        CHECK(again[0].cached);
+        CHECK(f.kinds.size() == 3);
+        CHECK(stdfs::exists(again[0].prebuild));
+    }
+
+    TEST_CASE("a compile error fails the arch; nothing is tested or written") {
+        Fixture f;
+        f.build_exit = 2;
+        auto outcomes = f.run();
+        REQUIRE(outcomes.size() == 1);
+        CHECK_FALSE(outcomes[0].ok);
+        CHECK(outcomes[0].error == "x64: build failed (exit 2)");
+        CHECK(f.kinds == std::vector<std::string>{"fetch", "build"});
+        f.check_nothing_written();
+    }
+
+    TEST_CASE("a failed test fails the arch and writes nothing") {
+        Fixture f;
+        f.test_exit = 1;
+        auto outcomes = f.run();
+        REQUIRE(outcomes.size() == 1);
+        CHECK_FALSE(outcomes[0].ok);
+        CHECK(outcomes[0].error == "x64: test failed (exit 1)");
+        f.check_nothing_written();
+    }
+
+    TEST_CASE("a library the sysroot lacks is an error naming it; nothing is tested or written") {
+        Fixture f;
+        f.sysroot_has_helper = false;
+        auto outcomes = f.run();
+        REQUIRE(outcomes.size() == 1);
+        CHECK_FALSE(outcomes[0].ok);
+        CHECK(outcomes[0].error.find("libhelper.so.1") != std::string::npos);
+        CHECK(f.kinds == std::vector<std::string>{"fetch", "build"});
+        f.check_nothing_written();
+    }
+}
