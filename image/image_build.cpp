@@ -119,6 +119,7 @@ ImageResult build_image(const stage::StageContext& context, const ImageRequest& 
         if (auto lock = fs::FileLock::acquire(store.dir() / area, fs::LockMode::shared, fs::LockWait::block))
             store_in_use.push_back(std::move(*lock));
     }
+    fs::make_dirs(context.cache.dir() / "work");  // each arch assembles in a directory of its own there
     const oci::LayerOptions layer_options{request.source_date_epoch, request.gzip_level};
     ImageResult result;
     result.tag = config.tag;
@@ -127,8 +128,8 @@ ImageResult build_image(const stage::StageContext& context, const ImageRequest& 
     for (const Arch* arch : archs) {
         PlatformImage platform;
         platform.arch = std::string(arch->debian);
-        auto base = ensure_image_base(context, {config.suite, arch, config.base, request.python_version,
-                                                config.packages, config.shell});
+        auto base = request.base(context, {config.suite, arch, config.base, request.python_version,
+                                           config.packages, config.shell});
         fs::TempDir work(context.cache.dir() / "work", "image-" + platform.arch + "-");
         const stdfs::path deps = work.path() / "dependencies", app = work.path() / "app";
         fs::make_dirs(deps);

@@ -39,6 +39,9 @@ struct ImageRequest {
     ImageOutputs outputs;
     long long source_date_epoch = 0;
     int gzip_level = 6;
+    // How each arch's base is made: from Debian packages (image_base.hpp), or, in the orchestration
+    // tests, from a directory they prepared.
+    std::function<ImageBase(const stage::StageContext&, const ImageBaseRequest&)> base = ensure_image_base;
 };
 
 struct PlatformImage {
