@@ -19,10 +19,7 @@ using xbuild::test::contains;
 
 namespace {
 
-void sh(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system(command.c_str()) == 0);
-}
+using xbuild::test::sh;
 
 // Host binaries: libinner.so.1, libouter.so.2 needing it, and an addon needing libouter.
 struct Built {

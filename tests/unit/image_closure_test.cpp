@@ -27,10 +27,7 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-void sh(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system(command.c_str()) == 0);
-}
+using xbuild::test::sh;
 
 void file(const stdfs::path& path, const std::string& content, unsigned mode = 0644) {
     fs::make_dirs(path.parent_path());

@@ -19,25 +19,10 @@ using xbuild::test::contains;
 
 namespace {
 
-void sh(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system(command.c_str()) == 0);
-}
-
-// Host binaries compiled once, without libc: libtiny.so.1 and an extension that needs only it.
+// Compiled once: libtiny.so.1 and an extension that needs it.
 struct Binaries {
     fs::TempDir dir{stdfs::temp_directory_path(), "xbuild-image-build-bin-"};
-    std::string tiny, ext;
-    Binaries() {
-        const std::string d = dir.path().string();
-        fs::write_file_atomic(dir.path() / "tiny.c", "int tiny_value(void) { return 42; }\n");
-        fs::write_file_atomic(dir.path() / "ext.c",
-                              "extern int tiny_value(void);\nint ext_value(void) { return tiny_value(); }\n");
-        sh("cd " + d + " && gcc -shared -fPIC -nostdlib -Wl,-soname,libtiny.so.1 -o libtiny.so.1 tiny.c");
-        sh("cd " + d + " && gcc -shared -fPIC -nostdlib -o ext.so ext.c -L. -l:libtiny.so.1");
-        tiny = fs::read_file(dir.path() / "libtiny.so.1");
-        ext = fs::read_file(dir.path() / "ext.so");
-    }
+    test::NeedingPair pair = test::compile_needing_pair(dir.path(), "libtiny.so.1", true);
 };
 
 const Binaries& binaries() {
@@ -75,7 +60,7 @@ struct Fixture : test::FakeStage {
                                       "/usr/lib/x86_64-linux-gnu\n");
                 if (with_tiny)
                     fs::write_file_atomic(base.root / "usr/lib/x86_64-linux-gnu/libtiny.so.1",
-                                          binaries().tiny, 0644);
+                                          binaries().pair.library, 0644);
             }
             base.key = with_tiny ? "base-key" : "base-key-without-tiny";
             base.description = std::string(base_request.suite) + "/amd64 python3 base";
@@ -86,7 +71,8 @@ struct Fixture : test::FakeStage {
         request.install_dependencies = [error](const Arch&, const ImageBase&, const stdfs::path& deps) {
             if (!error.empty()) fail("{}", error);
             fs::make_dirs(deps / "usr/lib/python3/dist-packages/tiny");
-            fs::write_file_atomic(deps / "usr/lib/python3/dist-packages/tiny/_ext.so", binaries().ext, 0644);
+            fs::write_file_atomic(deps / "usr/lib/python3/dist-packages/tiny/_ext.so",
+                                  binaries().pair.extension, 0644);
             SbomPackage package;
             package.name = "tiny";
             package.version = "1.0";

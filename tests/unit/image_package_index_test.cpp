@@ -31,12 +31,9 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-using Strings = std::vector<std::string>;
+using xbuild::test::sh;
 
-void sh(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system(command.c_str()) == 0);
-}
+using Strings = std::vector<std::string>;
 
 // path.gz holding text (gzip -n: no name, no time).
 stdfs::path gzip_file(const stdfs::path& path, const std::string& text) {

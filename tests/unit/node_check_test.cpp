@@ -17,10 +17,7 @@ using xbuild::test::contains;
 
 namespace {
 
-void sh(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system(command.c_str()) == 0);
-}
+using xbuild::test::sh;
 
 elf::ElfInfo needing(std::vector<elf::VersionNeed> needs) {
     elf::ElfInfo info;

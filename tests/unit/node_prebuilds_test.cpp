@@ -9,6 +9,7 @@
 #include "builder/core/fs.hpp"
 #include "fake_sandbox.hpp"
 #include "node/prebuilds.hpp"
+#include "tests/unit/test_support.hpp"
 
 using namespace xbuild;
 using namespace xbuild::node;
@@ -16,48 +17,15 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-void sh(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system(command.c_str()) == 0);
-}
-
-// Host binaries compiled once: libhelper.so.1 and an addon that needs it.
+// Compiled once: libhelper.so.1 and an extension that needs it.
 struct Binaries {
     fs::TempDir dir{stdfs::temp_directory_path(), "xbuild-prebuilds-bin-"};
-    std::string helper, addon;
-    Binaries() {
-        const std::string d = dir.path().string();
-        fs::write_file_atomic(dir.path() / "helper.c", "int helper(void) { return 3; }\n");
-        fs::write_file_atomic(dir.path() / "addon.c",
-                              "int helper(void);\nint start(void) { return helper(); }\n");
-        sh("cd " + d + " && gcc -shared -fPIC -Wl,-soname,libhelper.so.1 -o libhelper.so.1 helper.c");
-        sh("cd " + d + " && gcc -shared -fPIC -o addon.node addon.c -L. -l:libhelper.so.1");
-        helper = fs::read_file(dir.path() / "libhelper.so.1");
-        addon = fs::read_file(dir.path() / "addon.node");
-    }
+    test::NeedingPair pair = test::compile_needing_pair(dir.path(), "libhelper.so.1");
 };
 
 const Binaries& binaries() {
     static const Binaries built;
     return built;
-}
-
-void make_tree(const stdfs::path& root, bool with_helper) {
-    fs::make_dirs(root / "usr/lib/x86_64-linux-gnu");
-    fs::make_dirs(root / "etc/ld.so.conf.d");
-    stdfs::create_directory_symlink("usr/lib", root / "lib");
-    fs::write_file_atomic(root / "etc/ld.so.conf.d/x86_64-linux-gnu.conf", "/usr/lib/x86_64-linux-gnu\n");
-    if (with_helper)
-        fs::write_file_atomic(root / "usr/lib/x86_64-linux-gnu/libhelper.so.1", binaries().helper, 0644);
-}
-
-std::vector<stdfs::path> files_below(const stdfs::path& dir, const std::string& extension) {
-    std::vector<stdfs::path> found;
-    if (!stdfs::exists(dir)) return found;
-    for (const auto& entry : stdfs::recursive_directory_iterator(dir))
-        if (entry.path().extension() == extension || entry.path().filename().string().find(extension) == 0)
-            found.push_back(entry.path());
-    return found;
 }
 
 // `xbuild prebuild` of a node-gyp package for x64 (the host's arch), whole: the plan, the npm fetch,
@@ -82,7 +50,7 @@ struct Fixture : test::FakeStage {
                 if (build_exit != 0) return build_exit;
                 const stdfs::path src = test::bound_at(spec, "/src");
                 fs::make_dirs(src / "build/Release");
-                fs::write_file_atomic(src / "build/Release/tinyaddon.node", binaries().addon, 0755);
+                fs::write_file_atomic(src / "build/Release/tinyaddon.node", binaries().pair.extension, 0755);
                 fs::write_file_atomic(out / "addons", "build/Release/tinyaddon.node\n");
                 return 0;
             }
@@ -98,9 +66,10 @@ struct Fixture : test::FakeStage {
     std::vector<PrebuildOutcome> run() {
         const stdfs::path root = dir.path();
         if (!stdfs::exists(root / "sysroot")) {
-            make_tree(root / "sysroot", sysroot_has_helper);
-            make_tree(root / "host/root", false);
-            make_tree(root / "runtime/root", false);
+            test::make_stage_tree(root / "sysroot", "libhelper.so.1",
+                                  sysroot_has_helper ? binaries().pair.library : "");
+            test::make_stage_tree(root / "host/root");
+            test::make_stage_tree(root / "runtime/root");
             fs::make_dirs(root / "tools/root");
         }
         PrebuildOptions options;
@@ -140,9 +109,8 @@ struct Fixture : test::FakeStage {
     }
 
     void check_nothing_written() {
-        CHECK(files_below(output, ".node").empty());
-        CHECK(files_below(output, "libhelper").empty());
-        CHECK(files_below(cache.dir() / "prebuilds", ".node").empty());
+        CHECK(test::files_below(output, ".node", "libhelper").empty());
+        CHECK(test::files_below(cache.dir() / "prebuilds", ".node").empty());
     }
 };
 

@@ -21,6 +21,8 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
+using xbuild::test::sh;
+
 using xbuild::test::contains;
 
 using Strings = std::vector<std::string>;
@@ -28,11 +30,6 @@ using Strings = std::vector<std::string>;
 const std::string k_ext_path = "tinyext/_ext.cpython-313-x86_64-linux-gnu.so";
 const std::string k_top_path = "_top.cpython-313-x86_64-linux-gnu.so";
 const std::string k_wheel_name = "tinyext-1.0-cp313-cp313-linux_x86_64.whl";
-
-void sh(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system(command.c_str()) == 0);
-}
 
 // Real host binaries, compiled once: libtiny.so.1, an extension needing it, and an
 // extension needing pthread_create@GLIBC_2.34.

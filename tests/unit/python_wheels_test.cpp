@@ -20,25 +20,10 @@ namespace {
 
 using xbuild::test::contains;
 
-void sh(const std::string& command) {
-    INFO(command);
-    REQUIRE(std::system(command.c_str()) == 0);
-}
-
-// Host binaries compiled once: libtiny.so.1 and an extension that needs it.
+// Compiled once: libtiny.so.1 and an extension that needs it.
 struct Binaries {
     fs::TempDir dir{stdfs::temp_directory_path(), "xbuild-wheels-bin-"};
-    std::string tiny, ext;
-    Binaries() {
-        const std::string d = dir.path().string();
-        fs::write_file_atomic(dir.path() / "tiny.c", "int tiny_value(void) { return 42; }\n");
-        fs::write_file_atomic(dir.path() / "ext.c",
-                              "extern int tiny_value(void);\nint ext_value(void) { return tiny_value(); }\n");
-        sh("cd " + d + " && gcc -shared -fPIC -Wl,-soname,libtiny.so.1 -o libtiny.so.1 tiny.c");
-        sh("cd " + d + " && gcc -shared -fPIC -o ext.so ext.c -L. -l:libtiny.so.1");
-        tiny = fs::read_file(dir.path() / "libtiny.so.1");
-        ext = fs::read_file(dir.path() / "ext.so");
-    }
+    test::NeedingPair pair = test::compile_needing_pair(dir.path(), "libtiny.so.1");
 };
 
 const Binaries& binaries() {
@@ -52,32 +37,13 @@ const std::string k_raw_wheel = "tinyext-1.0-cp313-cp313-linux_x86_64.whl";
 void write_raw_wheel(const stdfs::path& file) {
     Wheel wheel;
     wheel.add_text("tinyext/__init__.py", "from ._ext import *\n", 0644);
-    wheel.add_text("tinyext/_ext.cpython-313-x86_64-linux-gnu.so", binaries().ext, 0755);
+    wheel.add_text("tinyext/_ext.cpython-313-x86_64-linux-gnu.so", binaries().pair.extension, 0755);
     wheel.add_text("tinyext-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: tinyext\nVersion: 1.0\n",
                    0644);
     wheel.add_text(
         "tinyext-1.0.dist-info/WHEEL",
         "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: cp313-cp313-linux_x86_64\n", 0644);
     wheel.write(file, 315532800);
-}
-
-// A stage tree as Debian lays it out (merged /usr, the multiarch ld.so.conf.d file), with or without
-// libtiny.so.1.
-void make_tree(const stdfs::path& root, bool with_tiny) {
-    fs::make_dirs(root / "usr/lib/x86_64-linux-gnu");
-    fs::make_dirs(root / "etc/ld.so.conf.d");
-    stdfs::create_directory_symlink("usr/lib", root / "lib");
-    fs::write_file_atomic(root / "etc/ld.so.conf.d/x86_64-linux-gnu.conf", "/usr/lib/x86_64-linux-gnu\n");
-    if (with_tiny)
-        fs::write_file_atomic(root / "usr/lib/x86_64-linux-gnu/libtiny.so.1", binaries().tiny, 0644);
-}
-
-std::vector<stdfs::path> files_below(const stdfs::path& dir, const std::string& extension) {
-    std::vector<stdfs::path> found;
-    if (!stdfs::exists(dir)) return found;
-    for (const auto& entry : stdfs::recursive_directory_iterator(dir))
-        if (entry.path().extension() == extension) found.push_back(entry.path());
-    return found;
 }
 
 // `xbuild wheels` of a one-extension project for cp313 x86_64 (the host's arch), whole: the plan, the
@@ -109,9 +75,10 @@ struct Fixture : test::FakeStage {
 
     std::vector<WheelOutcome> run() {
         if (!stdfs::exists(dir.path() / "sysroot")) {
-            make_tree(dir.path() / "sysroot", sysroot_has_tiny);
-            make_tree(dir.path() / "toolchain/root", false);
-            make_tree(dir.path() / "runtime/root", false);
+            test::make_stage_tree(dir.path() / "sysroot", "libtiny.so.1",
+                                  sysroot_has_tiny ? binaries().pair.library : "");
+            test::make_stage_tree(dir.path() / "toolchain/root");
+            test::make_stage_tree(dir.path() / "runtime/root");
             fs::write_file_atomic(dir.path() / "runtime/packages.tsv", "libc6\tamd64\t2.41-12\n");
         }
         const stdfs::path root = dir.path();
@@ -142,9 +109,9 @@ struct Fixture : test::FakeStage {
 
     // Nothing of a failed build id is left where a user or the next run would take it.
     void check_nothing_written() {
-        CHECK(files_below(wheelhouse, ".whl").empty());
-        CHECK(files_below(cache.dir() / "wheels", ".whl").empty());
-        CHECK(files_below(cache.dir() / "work", ".whl").empty());
+        CHECK(test::files_below(wheelhouse, ".whl").empty());
+        CHECK(test::files_below(cache.dir() / "wheels", ".whl").empty());
+        CHECK(test::files_below(cache.dir() / "work", ".whl").empty());
     }
 };
 
