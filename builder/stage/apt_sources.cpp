@@ -9,6 +9,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/text.hpp"
+#include "builder/stage/deb822.hpp"
 
 namespace xbuild::stage {
 
@@ -57,49 +58,15 @@ std::vector<AptSource> parse_one_line_sources(std::string_view text, std::string
 
 std::vector<AptSource> parse_deb822_sources(std::string_view text, std::string_view origin) {
     std::vector<AptSource> sources;
-    std::vector<std::pair<std::string, std::string>> fields;
-    int line_number = 0, stanza_line = 1;
-    auto flush = [&] {
-        if (fields.empty()) return;
-        std::vector<std::string> types, uris, suites, components;
-        bool enabled = true;
-        for (auto& [key, value] : fields) {
-            if (key == "types")
-                types = split_words(value);
-            else if (key == "uris")
-                uris = split_words(value);
-            else if (key == "suites")
-                suites = split_words(value);
-            else if (key == "components")
-                components = split_words(value);
-            else if (key == "enabled")
-                enabled = text::lower(text::trim(value)) != "no";
-        }
-        fields.clear();
-        if (!enabled || std::find(types.begin(), types.end(), "deb") == types.end()) return;
-        for (const std::string& uri : uris) {
-            sources.push_back({uri, suites, components, fmt::format("{}:{}", origin, stanza_line)});
-        }
-    };
-    for (std::string_view line : text::lines(text)) {
-        ++line_number;
-        if (!line.empty() && line.front() == '#') continue;
-        if (text::trim(line).empty()) {
-            flush();
-            stanza_line = line_number + 1;
-            continue;
-        }
-        if ((line.front() == ' ' || line.front() == '\t') && !fields.empty()) {
-            fields.back().second += " ";
-            fields.back().second += text::trim(line);
-            continue;
-        }
-        auto colon = line.find(':');
-        if (colon == std::string_view::npos) continue;
-        fields.emplace_back(text::lower(text::trim(line.substr(0, colon))),
-                            std::string(text::trim(line.substr(colon + 1))));
+    for (const Deb822Stanza& stanza : parse_deb822(text)) {
+        const auto types = split_words(stanza.get("types"));
+        const bool enabled = text::lower(text::trim(stanza.get("enabled"))) != "no";
+        if (!enabled || std::find(types.begin(), types.end(), "deb") == types.end()) continue;
+        const auto suites = split_words(stanza.get("suites"));
+        const auto components = split_words(stanza.get("components"));
+        for (const std::string& uri : split_words(stanza.get("uris")))
+            sources.push_back({uri, suites, components, fmt::format("{}:{}", origin, stanza.line)});
     }
-    flush();
     return sources;
 }
 
