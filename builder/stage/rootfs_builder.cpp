@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <regex>
+#include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -43,6 +46,42 @@ void make_ca_bundle(const std::filesystem::path& root) {
     fs::write_file_atomic(bundle, content);
 }
 
+// apt's resolver failure (held broken packages, conflicting assignments) names what it could not
+// install under "The following packages have unmet dependencies:", one package a line, its first
+// unmet relation beside it:
+//    cython3:arm64 : Depends: python3:arm64 (< 3.15) but it is not going to be installed
+//                    Depends: python3:arm64 (>= 3.14~) but it is not going to be installed
+// The first package and its first relation, in words ("it depends on python3:arm64 (< 3.15) but it
+// is not going to be installed"); nothing when the log has no such lines.
+std::optional<std::pair<std::string, std::string>> first_unmet_dependency(std::string_view log) {
+    static constexpr std::pair<std::string_view, std::string_view> relations[] = {
+        {"Depends: ", "it depends on "},
+        {"PreDepends: ", "it pre-depends on "},
+        {"Pre-Depends: ", "it pre-depends on "},
+        {"Conflicts: ", "it conflicts with "},
+        {"Breaks: ", "it breaks "},
+        {"Recommends: ", "it recommends "}};
+    bool in_list = false;
+    for (std::string_view line : text::lines(log)) {
+        if (!in_list) {
+            in_list = line.starts_with("The following packages have unmet dependencies:");
+            continue;
+        }
+        const auto separator = line.find(" : ");
+        if (!line.starts_with(" ") || separator == std::string_view::npos) return std::nullopt;
+        const std::string_view package = text::trim(line.substr(0, separator));
+        std::string_view relation = text::trim(line.substr(separator + 3));
+        std::string words(relation);
+        for (const auto& [field, phrase] : relations)
+            if (relation.starts_with(field)) {
+                words = std::string(phrase) + std::string(relation.substr(field.size()));
+                break;
+            }
+        return std::pair{std::string(package), words};
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 void fail_from_apt_log(const std::string& what, const std::filesystem::path& log, int exit_code) {
@@ -57,6 +96,8 @@ void fail_from_apt_log(const std::string& what, const std::filesystem::path& log
     if (std::regex_search(text, match, unknown))
         fail("unknown package '{}' in {} (not in the suite's archive for this architecture)", match[1].str(),
              what);
+    if (auto unmet = first_unmet_dependency(text))
+        fail("building {} failed: cannot install '{}': {}", what, unmet->first, unmet->second);
     std::string first_error;
     for (std::string_view line : text::lines(text)) {
         if (line.starts_with("E: ")) {

@@ -26,8 +26,10 @@ struct RootfsBuild {
 // cannot be built by this user (a toolchain stage needs root or /etc/subuid ranges).
 std::string mmdebstrap_mode(StageKind kind);
 
-// Throws Error from the first apt error in log: "unknown package 'x' in <what> ..." or
-// "building <what> failed: <first E: line>".
+// Throws Error from the first apt error in log: "unknown package 'x' in <what> ...", for a resolver
+// failure (held broken packages) the first package apt lists with unmet dependencies ("building
+// <what> failed: cannot install 'x:arm64': it depends on y:arm64 (< 3.15) but it is not going to be
+// installed"), else "building <what> failed: <first E: line>".
 [[noreturn]] void fail_from_apt_log(const std::string& what, const std::filesystem::path& log, int exit_code);
 
 // Builds spec's rootfs at out.root. On failure throws Error with the first apt error
