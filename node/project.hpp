@@ -15,7 +15,7 @@ enum class BuildSystem { node_gyp, cmake_js };
 
 struct PrebuildConfig {
     std::vector<std::string> archs;           // empty: the host arch
-    std::vector<std::string> build_packages;  // Debian packages of the toolchain stage (target arch)
+    std::vector<std::string> build_packages;  // Debian packages: build tools and target libraries
     std::string test_command;                 // empty: require the package and print its exports
     std::vector<std::string> test_packages;   // Debian packages of the test stage
     std::optional<int> napi_version;          // NAPI_VERSION to compile with; none: the headers' default

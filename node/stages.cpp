@@ -6,6 +6,7 @@
 #include "builder/core/fs.hpp"
 #include "builder/core/hash.hpp"
 #include "builder/sandbox/spec.hpp"
+#include "builder/stage/build_tools.hpp"
 #include "builder/stage/layer.hpp"
 #include "builder/stage/recipes.hpp"
 #include "builder/toolchain/sysroot.hpp"
@@ -81,6 +82,10 @@ PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& 
         base = *found;
         description = host_base.description;
     }
+    // The project's build-packages: its build tools run here, its libraries go to the sysroot.
+    const auto build_packages =
+        stage::split_build_packages(context, base, description, project.config.build_packages);
+    extra.insert(extra.end(), build_packages.tools.begin(), build_packages.tools.end());
     if (project.build_system == BuildSystem::cmake_js) {
         auto cmake = node_recipes().strings("toolchain", "cmake-packages");
         extra.insert(extra.end(), cmake.begin(), cmake.end());
@@ -91,10 +96,11 @@ PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& 
     result.extra_files = prepared.extra_files;
     if (!target.emulate)
         result.in_use.insert(result.in_use.end(), host_base.in_use.begin(), host_base.in_use.end());
-    // The target half: the floor's C and C++ runtime and the project's build-packages (libraries to
-    // link against: the target's, from the floor's suite). Node's headers come from the build suite.
+    // The target half: the floor's C and C++ runtime and the project's build-packages that are not
+    // build tools (libraries to link against: the target's, from the floor's suite). Node's headers
+    // come from the build suite.
     auto sysroot = toolchain::ensure_sysroot(
-        context, {*target.floor, *target.arch, project.config.build_packages, {}, ""}, result);
+        context, {*target.floor, *target.arch, build_packages.sysroot, {}, ""}, result);
     result.sysroot = sysroot.root;
     result.sysroot_key = sysroot.key;
     result.description += " + " + sysroot.description;

@@ -31,8 +31,9 @@ bool is_system_library(std::string_view soname);
 PreparedStage prepare_host_toolchain(const StageContext& context, const std::string& suite,
                                      const Arch* multiarch);
 // The stage a target compiles in: the host base (cross, native) or a target-arch base under qemu
-// (emulate), with a layer of the project's build-packages (":<arch>" added for a cross build) and
-// cmake for cmake-js projects.
+// (emulate), with a layer of the build tools among the project's build-packages (in the stage's own
+// arch: builder/stage/build_tools.hpp) and cmake for cmake-js projects, and the target sysroot with
+// the other build-packages.
 PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& project,
                                 const NodeTarget& target, const PreparedStage& host_base);
 // recipes/node-tools (upstream node-gyp, cmake-js, node-gyp-build, node-api-headers, pinned by its

@@ -17,7 +17,7 @@ struct WheelConfig {
     std::string manylinux_source;             // where it was set: "--manylinux", "XBUILD_MANYLINUX"
     std::string requires_python;              // [project] requires-python (the default Pythons)
     std::string requires_python_where;        // "<file>: [project] requires-python"
-    std::vector<std::string> build_packages;  // Debian packages for the toolchain stage
+    std::vector<std::string> build_packages;  // Debian packages: build tools and target libraries
     std::string test_command;                 // empty: import every top-level module
     std::vector<std::string> test_requires;   // Debian packages for the test stage
     std::string before_build;                 // shell command run in the source dir first

@@ -8,6 +8,7 @@
 #include "builder/core/hash.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/stage/backport.hpp"
+#include "builder/stage/build_tools.hpp"
 #include "builder/stage/layer.hpp"
 #include "builder/stage/recipes.hpp"
 #include "builder/stage/rootfs_builder.hpp"
@@ -88,6 +89,10 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
                             project.config.requirement_packages, (project.dir / "pyproject.toml").string());
     auto layer_packages = recipe_strings("toolchain", "layer-packages", target.python, target.arch->debian);
     extra.insert(extra.end(), layer_packages.begin(), layer_packages.end());
+    // The project's build-packages: its build tools run here, its libraries go to the sysroot.
+    const auto build_packages =
+        stage::split_build_packages(context, base, spec.describe(), project.config.build_packages);
+    extra.insert(extra.end(), build_packages.tools.begin(), build_packages.tools.end());
     auto backport = backport_request(target, extra);
     auto layer = stage::ensure_layer(context.cache, {base, spec.describe(), extra}, context.launcher,
                                      context.reporter);
@@ -108,8 +113,9 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     prepared.hold(layer);
     prepared.hold(top);
 
-    // The target half: the floor's C and C++ runtime, the project's build-packages (libraries to
-    // link against: the target's, from the floor's suite) and the target Python's headers, which
+    // The target half: the floor's C and C++ runtime, the project's build-packages that are not build
+    // tools (libraries to link against: the target's, from the floor's suite) and the target Python's
+    // headers, which
     // the toolchain base has (python3-dev, or libpython3.X-dev:<target> through multiarch).
     const std::string include = "/usr/include/python" + target.python;
     const std::string arch_include =
@@ -121,7 +127,7 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     };
     toolchain::SysrootRequest request{*target.floor,
                                       *target.arch,
-                                      project.config.build_packages,
+                                      build_packages.sysroot,
                                       {{from(include), include}, {from(arch_include), arch_include}},
                                       "python " + target.python + " " + top.key};
     auto sysroot = toolchain::ensure_sysroot(context, request, prepared);

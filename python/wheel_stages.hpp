@@ -17,7 +17,9 @@ using stage::StageContext;
 // Base: the suite's toolchain with Python's dev packages and, for cross builds, the
 // multiarch target's libpython (one base serves the native and the cross builds of a plan:
 // multiarch is the plan's foreign arch, or nullptr); layer: the project's mapped build
-// requirements and build-packages (":<target>" added to names without an arch when cross).
+// requirements and the build tools among its build-packages (builder/stage/build_tools.hpp), in
+// the stage's own arch; sysroot: the floor's C and C++ runtime, the other build-packages and the
+// target Python's headers.
 PreparedStage prepare_toolchain(const StageContext& context, const PythonProject& project,
                                 const WheelTarget& target, const Arch* multiarch);
 // Extract-only target-arch rootfs with python3, pip, dash and the project's test-requires,

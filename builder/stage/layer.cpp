@@ -25,6 +25,21 @@ std::string layer_key(const LayerRequest& request) {
     return hash::sha256_hex(canonical).substr(0, 24);
 }
 
+sandbox::SandboxSpec apt_run(const RootfsCache& cache, const CacheEntry& base, const std::string& script,
+                             const stdfs::path& out, const stdfs::path& log) {
+    sandbox::SandboxSpec spec;
+    spec.layers = {base.root};
+    spec.scratch_parent = cache.sandbox_dir();
+    spec.network = true;
+    spec.binds = {{out, "/xbuild-out", false}};
+    spec.env = sandbox::sandbox_environment({});
+    spec.argv = {"sh", "-c", script};
+    spec.capabilities = sandbox::CapabilityProfile::apt;
+    spec.log_file = log;
+    fs::write_file_atomic(log, "$ " + script + "\n");
+    return spec;
+}
+
 std::vector<stdfs::path> layer_stack(const CacheEntry& base, const CacheEntry& top) {
     if (top.key == base.key) return {base.root};
     return {top.root, base.root};
@@ -80,18 +95,9 @@ CacheEntry ensure_layer(RootfsCache& cache, LayerRequest request, const sandbox:
             "dpkg-query -W --showformat='${{Package}}\\t${{Architecture}}\\t${{Version}}\\n' "
             "| LC_ALL=C sort > /xbuild-out/packages.tsv; apt-get clean; rm -rf /var/lib/apt/lists/*",
             fmt::join(request.packages, " "));
-        sandbox::SandboxSpec spec;
-        spec.layers = {request.base.root};
-        spec.scratch_parent = cache.sandbox_dir();
+        sandbox::SandboxSpec spec = apt_run(cache, request.base, script, temp / "out", temp / "build.log");
         spec.upper_dir = temp / "root";
         spec.work_dir = temp / "work";
-        spec.network = true;
-        spec.binds = {{temp / "out", "/xbuild-out", false}};
-        spec.env = sandbox::sandbox_environment({});
-        spec.argv = {"sh", "-c", script};
-        spec.capabilities = sandbox::CapabilityProfile::apt;
-        spec.log_file = temp / "build.log";
-        fs::write_file_atomic(spec.log_file, "$ " + script + "\n");
         int code = sandbox::run_sandbox(spec, launcher);
         if (code != 0) fail_from_apt_log(description, spec.log_file, code);
         stdfs::rename(temp / "out" / "packages.tsv", temp / "packages.tsv");

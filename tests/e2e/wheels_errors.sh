@@ -64,3 +64,18 @@ cp -r "$root/recipes/samples/yaml-sample" "$WORK/badpkg"
 sed -i 's|^build-packages = .*|build-packages = ["libyaml-dev", "../evil"]|' "$WORK/badpkg/pyproject.toml"
 expect_error "invalid build-packages entry" "pyproject.toml: [tool.xbuild] build-packages: invalid package name '../evil'" \
     "$XBUILD" wheels "$WORK/badpkg" -o "$out"
+
+# A build tool in build-packages (swig is Multi-Arch: foreign) is installed for the toolchain stage's
+# own arch and is on the PATH of a cross build; before-build then stops the build (set -e: exit 127
+# without swig), so no compile or test runs. It went into the target's sysroot before, off the PATH.
+cp -r "$root/recipes/samples/yaml-sample" "$WORK/swig"
+sed -i -e 's/^name = "xbuild-yaml-sample"/name = "xbuild-swig-sample"/' \
+    -e 's/^build-packages = .*/build-packages = ["libyaml-dev", "swig"]/' "$WORK/swig/pyproject.toml"
+cat >>"$WORK/swig/pyproject.toml" <<'TOML'
+before-build = 'swig -version; echo "swig is $(dpkg-query -W -f=\${Architecture} swig)"; exit 42'
+TOML
+run_capture "$XBUILD" wheels "$WORK/swig" --arch "$(foreign_arch)" --python 3.13 -o "$out"
+expect_contains "$ERR" "build failed (exit 42)" "a build tool of build-packages runs in a cross build"
+expect_contains "$ERR" "SWIG Version" "swig is on the build's PATH"
+expect_contains "$ERR" "swig is $(host_deb_arch)" "swig is the toolchain stage's arch, not the target's"
+wheelhouse_clean "build tool in build-packages"
