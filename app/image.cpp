@@ -16,22 +16,12 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-std::vector<const Arch*> image_archs(const image::ImageConfig& config) {
-    std::vector<const Arch*> archs;
-    for (const std::string& name :
-         config.archs.empty() ? std::vector<std::string>{std::string(host_arch().debian)} : config.archs) {
-        const Arch* arch = &arch_from_name(name);
-        if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
-    }
-    return archs;
-}
-
 // What the image installs: wheels (Python base) or node_modules (Node base), prepared once for all
 // archs; the installer then fills each arch's dependencies layer.
 image::DependencyInstaller prepare_dependencies(const stage::StageContext& context,
                                                 const image::ImageConfig& config,
                                                 const std::string& python_version, const stdfs::path& work) {
-    const auto archs = image_archs(config);
+    const auto archs = archs_from_names(config.archs);
     if (config.base == image::BaseKind::nodejs && !config.wheels.empty())
         fail("{}: wheels need base = \"python3\"", (config.dir / "xbuild.toml").string());
     if (config.base == image::BaseKind::python3 && !config.node_packages.empty())

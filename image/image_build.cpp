@@ -31,17 +31,6 @@ namespace {
 constexpr const char* k_default_path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr const char* k_sbom_type = "application/spdx+json";
 
-std::vector<const Arch*> plan_archs(const ImageConfig& config) {
-    std::vector<const Arch*> archs;
-    std::vector<std::string> names = config.archs;
-    if (names.empty()) names.push_back(std::string(host_arch().debian));
-    for (const std::string& name : names) {
-        const Arch* arch = &arch_from_name(name);
-        if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
-    }
-    return archs;
-}
-
 bool is_empty_dir(const stdfs::path& dir) {
     return stdfs::is_empty(dir);
 }
@@ -101,7 +90,7 @@ std::string size_text(std::uint64_t bytes) {
 ImageResult build_image(const stage::StageContext& context, const ImageRequest& request) {
     const ImageConfig& config = request.config;
     const ImageOutputs& outputs = request.outputs;
-    const auto archs = plan_archs(config);
+    const auto archs = archs_from_names(config.archs);
     if (outputs.format == ArchiveFormat::docker && !outputs.archive.empty() && archs.size() > 1)
         fail(
             "a docker-archive holds one platform and the image has {}: use --format oci (podman load and "

@@ -29,17 +29,6 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<const Arch*> plan_archs(const NodeProject& project) {
-    std::vector<const Arch*> archs;
-    std::vector<std::string> names = project.config.archs;
-    if (names.empty()) names.push_back(std::string(host_arch().node));
-    for (const std::string& name : names) {
-        const Arch* arch = &arch_from_name(name);
-        if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
-    }
-    return archs;
-}
-
 void write_staged(const std::vector<ArtifactFile>& files, const stdfs::path& dir) {
     fs::make_dirs(dir);
     for (const auto& file : files) fs::copy_file_content(file.file, dir / file.path, file.mode);
@@ -63,7 +52,7 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
             source.string(), project.abi_unstable.front(),
             project.abi_unstable.size() > 1 ? fmt::format(" (and {} more)", project.abi_unstable.size() - 1)
                                             : "");
-    const auto archs = plan_archs(project);
+    const auto archs = archs_from_names(project.config.archs);
     const toolchain::Floor& floor = project.config.glibc.empty()
                                         ? toolchain::default_floor()
                                         : toolchain::find_floor(project.config.glibc, "glibc");

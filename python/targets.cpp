@@ -85,12 +85,7 @@ bool matches_selector(std::string_view build_id, std::string_view selector) {
 }
 
 std::vector<WheelTarget> plan_targets(const WheelConfig& config, bool emulate) {
-    std::vector<const Arch*> archs;
-    for (const std::string& name : config.archs) {
-        const Arch* arch = &arch_from_name(name);
-        if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
-    }
-    if (archs.empty()) archs.push_back(&host_arch());
+    const std::vector<const Arch*> archs = archs_from_names(config.archs);
     std::vector<std::string> pythons;
     for (const std::string& python : config.pythons)
         if (std::find(pythons.begin(), pythons.end(), python) == pythons.end()) pythons.push_back(python);

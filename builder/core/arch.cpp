@@ -1,5 +1,7 @@
 #include "builder/core/arch.hpp"
 
+#include <algorithm>
+
 #include <elf.h>
 
 #include <sys/utsname.h>
@@ -55,6 +57,16 @@ const Arch& host_arch() {
         return arch_from_name(info.machine);
     }();
     return host;
+}
+
+std::vector<const Arch*> archs_from_names(const std::vector<std::string>& names) {
+    std::vector<const Arch*> archs;
+    for (const std::string& name : names) {
+        const Arch* arch = &arch_from_name(name);
+        if (std::find(archs.begin(), archs.end(), arch) == archs.end()) archs.push_back(arch);
+    }
+    if (archs.empty()) archs.push_back(&host_arch());
+    return archs;
 }
 
 }  // namespace xbuild

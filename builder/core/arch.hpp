@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xbuild {
 
@@ -27,6 +28,9 @@ std::span<const Arch> all_archs();
 const Arch& arch_from_name(std::string_view name);
 // The machine's own architecture (uname -m).
 const Arch& host_arch();
+// The architectures of a plan (--arch, a config's archs): each name looked up, an architecture named
+// twice (in any spelling) kept once, in order; no names: the host's.
+std::vector<const Arch*> archs_from_names(const std::vector<std::string>& names);
 // "amd64, arm64, ..." for messages.
 std::string known_arch_names();
 

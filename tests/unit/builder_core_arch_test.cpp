@@ -37,4 +37,13 @@ TEST_SUITE("arch") {
     TEST_CASE("the host architecture is known") {
         CHECK_FALSE(host_arch().debian.empty());
     }
+
+    TEST_CASE("a plan's architectures: in order, each once whatever its spelling, the host's by default") {
+        const auto archs = archs_from_names({"arm64", "x86_64", "aarch64", "amd64", "x64"});
+        REQUIRE(archs.size() == 2);
+        CHECK(archs[0]->debian == "arm64");
+        CHECK(archs[1]->debian == "amd64");
+        CHECK(archs_from_names({}) == std::vector<const Arch*>{&host_arch()});
+        CHECK_THROWS_AS(archs_from_names({"arm64", "sparc64"}), Error);
+    }
 }
