@@ -106,7 +106,7 @@ std::string basename_of(const std::string& path) {
     return std::filesystem::path(path).filename().string();
 }
 
-struct Requirement {
+struct VersionRequirement {
     std::string full;        // GLIBC_2.14
     std::string name_space;  // GLIBC
     std::string version;     // 2.14
@@ -117,8 +117,8 @@ struct Requirement {
 struct FileFacts {
     const std::string& name;
     const elf::ElfInfo& info;
-    std::vector<Requirement> requirements;  // one per version, loader versions left out
-    std::set<std::string> undefined;        // undefined dynamic symbols
+    std::vector<VersionRequirement> requirements;  // one per version, loader versions left out
+    std::set<std::string> undefined;               // undefined dynamic symbols
 };
 
 FileFacts facts_of(const std::string& name, const elf::ElfInfo& info) {
@@ -139,7 +139,7 @@ FileFacts facts_of(const std::string& name, const elf::ElfInfo& info) {
 }
 
 // "(symbol memcpy@GLIBC_2.34)", "(symbols a@V, b@V, c@V and 4 more)", "(from libc.so.6)".
-std::string symbols_needing(const FileFacts& facts, const Requirement& requirement) {
+std::string symbols_needing(const FileFacts& facts, const VersionRequirement& requirement) {
     std::vector<std::string> names;
     for (const elf::Symbol& symbol : facts.info.dynamic_symbols)
         if (!symbol.defined && symbol.version == requirement.full)
@@ -292,7 +292,7 @@ Evaluation PolicySet::evaluate(std::string_view arch,
                                                     file.info.machine, evaluation.arch, target.elf_machine)});
         for (const std::string& library : file.info.needed)
             if (is_libpython(library)) found.push_back({file.name, library + " must not be linked"});
-        for (const Requirement& requirement : file.requirements) {
+        for (const VersionRequirement& requirement : file.requirements) {
             auto allowed = versions.find(requirement.name_space);
             if (allowed == versions.end() || version_allowed(requirement.version, allowed->second[index]))
                 continue;
@@ -331,11 +331,11 @@ Evaluation PolicySet::evaluate(std::string_view arch,
         }
         if (limit < m_policies.size())
             for (const Violation& violation : check(file, limit)) report.limiting.push_back(violation.what);
-        std::map<std::string, const Requirement*> newest;
-        for (const Requirement& requirement : file.requirements) {
+        std::map<std::string, const VersionRequirement*> newest;
+        for (const VersionRequirement& requirement : file.requirements) {
             auto number = numbers(requirement.version);
             if (!versions.count(requirement.name_space) || !number) continue;
-            const Requirement*& slot = newest[requirement.name_space];
+            const VersionRequirement*& slot = newest[requirement.name_space];
             if (slot == nullptr || compare(*numbers(slot->version), *number) < 0) slot = &requirement;
         }
         for (const auto& [name_space, requirement] : newest)

@@ -126,16 +126,14 @@ void check_wheel_metadata(const Wheel& wheel, const std::string& label, const st
     if (major != "1")
         fail("{}: {}/WHEEL: Wheel-Version {} is not supported (xbuild installs 1.x wheels)", label, dist,
              printable(*version));
-    std::string lower = purelib.value_or("false");
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    const std::string lower = text::lower(purelib.value_or("false"));
     if (lower != "true" && lower != "false")
         fail("{}: {}/WHEEL: Root-Is-Purelib must be true or false, not '{}'", label, dist,
              printable(*purelib));
 }
 
 // Everything about the wheel itself that refuses it: names, WHEEL, tags, RECORD, METADATA.
-Identity check_wheel(const Wheel& wheel, const stdfs::path& file, const ImagePython& image) {
+Identity identify_for_image(const Wheel& wheel, const stdfs::path& file, const ImagePython& image) {
     const std::string label = file.string();
     const WheelName name = parse_wheel_name(file.filename().string());
     Identity out{wheel.dist_info(), wheel.data_dir(), {}, {}, {}};
@@ -261,7 +259,7 @@ WheelInstaller::WheelInstaller(std::filesystem::path root, InstallOptions option
 InstalledWheel WheelInstaller::install(const std::filesystem::path& wheel_file) {
     const std::string label = wheel_file.string();
     const Wheel wheel = Wheel::read(wheel_file, {m_options.work_dir});
-    const Identity id = check_wheel(wheel, wheel_file, m_options.image);
+    const Identity id = identify_for_image(wheel, wheel_file, m_options.image);
     const std::string wheel_name = wheel_file.filename().string();
     const std::string normalized = normalize_name(id.name);
     if (auto found = m_distributions.find(normalized); found != m_distributions.end())

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "builder/core/error.hpp"
+#include "builder/core/text.hpp"
 
 namespace xbuild::python {
 
@@ -77,10 +78,7 @@ std::string escape_distribution(std::string_view name) {
 }
 
 std::string normalize_name(std::string_view name) {
-    std::string out = collapse(name, "-_.", '-');
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
+    return text::lower(collapse(name, "-_.", '-'));
 }
 
 std::string WheelName::filename() const {
