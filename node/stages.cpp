@@ -56,10 +56,15 @@ bool is_system_library(std::string_view soname) {
 
 PreparedStage prepare_host_toolchain(const StageContext& context, const std::string& suite,
                                      const Arch* multiarch) {
+    // The plain toolchain base (the one the Python front end's wheels of the suite use too) with Node
+    // and npm as a layer: a run that makes wheels and prebuilds builds one base, not two.
     stage::StageSpec spec;
-    auto base = ensure_toolchain_base(context, suite, host_arch(), multiarch ? *multiarch : host_arch(),
-                                      node_recipes().strings("toolchain", "packages"), spec);
-    return prepared_from(base, base, spec.describe());
+    auto base =
+        ensure_toolchain_base(context, suite, host_arch(), multiarch ? *multiarch : host_arch(), {}, spec);
+    auto layer = stage::ensure_layer(context.cache,
+                                     {base, spec.describe(), node_recipes().strings("toolchain", "packages")},
+                                     context.launcher, context.reporter);
+    return prepared_from(base, layer, spec.describe());
 }
 
 PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& project,
@@ -81,6 +86,8 @@ PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& 
         if (!found) fail("the toolchain stage {} left the cache while in use", host_base.description);
         base = *found;
         description = host_base.description;
+        // The host layer's packages again: a project with no build tools compiles in that very layer.
+        extra = node_recipes().strings("toolchain", "packages");
     }
     // The project's build-packages: its build tools run here, its libraries go to the sysroot.
     const auto build_packages =
@@ -112,7 +119,7 @@ stage::CacheEntry ensure_node_tools(const StageContext& context, const PreparedS
     const std::string manifest = fs::read_file(recipe / "package.json");
     const std::string lock = fs::read_file(recipe / "package-lock.json");
     const std::string key =
-        hash::sha256_hex("xbuild-node-tools 1\n" + host_base.base_key + "\n" + manifest + "\n" + lock)
+        hash::sha256_hex("xbuild-node-tools 2\n" + host_base.key + "\n" + manifest + "\n" + lock)
             .substr(0, 24);
     auto build = [&](const stdfs::path& temp) {
         fs::make_dirs(temp / "root");
@@ -129,7 +136,7 @@ stage::CacheEntry ensure_node_tools(const StageContext& context, const PreparedS
             fail("installing the npm tools (recipes/node-tools) gave no node-gyp");
         return nlohmann::json{
             {"kind", "node-tools"},
-            {"base", host_base.base_key},
+            {"base", host_base.key},
             {"description", "npm tools (node-gyp, cmake-js, node-gyp-build) over " + host_base.description}};
     };
     return context.cache.ensure_entry(key, "npm tools of " + host_base.description, build, context.reporter);

@@ -25,9 +25,10 @@ struct NodeTarget {
 // recipes/node.toml: the system sonames a prebuild may need without grafting.
 bool is_system_library(std::string_view soname);
 
-// The host-arch toolchain base of a plan (the suite's Node and npm; multiarch is the plan's
-// foreign arch for cross builds, or nullptr): the fetch phase and the npm tools run in it, and
-// it compiles the native and cross targets. With no layer: the project's packages come on top.
+// The host-arch toolchain of a plan: the plain toolchain base of the suite (multiarch is the plan's
+// foreign arch for cross builds, or nullptr; the Python front end's wheels share it) with a layer
+// of the suite's Node and npm. The fetch phase and the npm tools run in it, and it compiles the
+// native and cross targets (a project's build tools make its own layer, Node and npm included).
 PreparedStage prepare_host_toolchain(const StageContext& context, const std::string& suite,
                                      const Arch* multiarch);
 // The stage a target compiles in: the host base (cross, native) or a target-arch base under qemu

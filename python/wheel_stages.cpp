@@ -74,12 +74,9 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     PreparedStage prepared;
     if (spec.arch != &host_arch()) stage::require_arch(*spec.arch, prepared);
 
+    // The base is the suite's plain toolchain base (recipes/stages.toml already has these), which the
+    // Node front end's builds share; what depends on the Python or the project is in the layer.
     auto python_packages = recipe_strings("toolchain", "packages", target.python, target.arch->debian);
-    if (spec.cross()) {
-        auto cross_packages =
-            recipe_strings("toolchain", "cross-packages", target.python, spec.target->debian);
-        python_packages.insert(python_packages.end(), cross_packages.begin(), cross_packages.end());
-    }
     const std::string variant = stage::set_stage_packages(spec, python_packages);
     auto base = context.cache.ensure(spec, variant, context.reporter);
 
@@ -89,6 +86,11 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
                             project.config.requirement_packages, (project.dir / "pyproject.toml").string());
     auto layer_packages = recipe_strings("toolchain", "layer-packages", target.python, target.arch->debian);
     extra.insert(extra.end(), layer_packages.begin(), layer_packages.end());
+    if (spec.cross()) {
+        auto cross_packages =
+            recipe_strings("toolchain", "cross-packages", target.python, spec.target->debian);
+        extra.insert(extra.end(), cross_packages.begin(), cross_packages.end());
+    }
     // The project's build-packages: its build tools run here, its libraries go to the sysroot.
     const auto build_packages =
         stage::split_build_packages(context, base, spec.describe(), project.config.build_packages);
