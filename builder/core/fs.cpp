@@ -141,7 +141,9 @@ void make_dirs(const stdfs::path& path) {
 namespace {
 
 int remove_entry(const char* path, const struct stat* st, int type, struct FTW*) {
-    if (type == FTW_DP) {
+    // FTW_DNR: a directory this process cannot read (an overlay's work/work, mode 0, left by an
+    // unprivileged sandbox); empty, it goes, else the second walk opens it.
+    if (type == FTW_DP || type == FTW_DNR) {
         if (::rmdir(path) != 0 && errno != ENOENT) return errno;
         return 0;
     }
@@ -150,9 +152,11 @@ int remove_entry(const char* path, const struct stat* st, int type, struct FTW*)
     return 0;
 }
 
-// Read-only directories (0555 in rootfs trees) block unlinking their entries.
+// Read-only directories (0555 in rootfs trees) block unlinking their entries; unreadable ones (mode 0)
+// hide them from the walk.
 int make_dirs_writable(const char* path, const struct stat* st, int type, struct FTW*) {
-    if (type == FTW_D && (st->st_mode & S_IWUSR) == 0) ::chmod(path, (st->st_mode & 07777) | S_IRWXU);
+    if ((type == FTW_D || type == FTW_DNR) && (st->st_mode & S_IRWXU) != S_IRWXU)
+        ::chmod(path, (st->st_mode & 07777) | S_IRWXU);
     return 0;
 }
 
@@ -169,10 +173,11 @@ void remove_tree(const stdfs::path& path) {
             fail("failed to remove {}: {}", path.string(), errno_text(errno));
         return;
     }
-    // One walk removes most trees; read-only directories (EACCES) need the second, which makes them
-    // writable first.
+    // One walk removes most trees; read-only directories (EACCES) need another, which makes them
+    // writable first. An unreadable directory shows its entries only to the walk after the one that
+    // opened it up, so nested ones take a walk each (a few at most).
     int result = ::nftw(path.c_str(), remove_entry, 64, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
-    if (result != 0) {
+    for (int walk = 0; result != 0 && walk < 8; ++walk) {
         ::nftw(path.c_str(), make_dirs_writable, 64, FTW_PHYS | FTW_MOUNT);
         result = ::nftw(path.c_str(), remove_entry, 64, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
     }

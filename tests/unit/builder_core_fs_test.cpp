@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -49,6 +51,39 @@ TEST_SUITE("fs") {
         stdfs::create_symlink(file, dir.path() / "link.log");  // never written through a symlink
         CHECK_THROWS_AS(fs::append_file(dir.path() / "link.log", "x"), Error);
         CHECK(fs::read_file(file) == "# header\nline\n");
+    }
+
+    TEST_CASE("remove_tree removes unreadable directories, nested ones too, as their owner") {
+        // An unprivileged sandbox leaves its overlay's work/work at mode 0. Root reads through any mode,
+        // so the removal runs in a child as an unprivileged owner of the tree.
+        const uid_t nobody = 65534;
+        fs::TempDir parent(stdfs::temp_directory_path(), "xbuild-fs-dnr-");
+        const stdfs::path tree = parent.path() / "tree";
+        fs::make_dirs(tree / "work" / "work" / "incompat" / "volatile");
+        fs::write_file_atomic(tree / "work" / "work" / "incompat" / "f", "x");
+        if (::getuid() == 0) {
+            for (const auto& entry : stdfs::recursive_directory_iterator(parent.path()))
+                REQUIRE(::lchown(entry.path().c_str(), nobody, nobody) == 0);
+            REQUIRE(::chown(parent.path().c_str(), nobody, nobody) == 0);
+        }
+        ::chmod((tree / "work" / "work" / "incompat").c_str(), 0);
+        ::chmod((tree / "work" / "work").c_str(), 0);
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            if (::getuid() == 0 &&
+                (::setgroups(0, nullptr) != 0 || ::setgid(nobody) != 0 || ::setuid(nobody) != 0))
+                ::_exit(2);
+            try {
+                fs::remove_tree(tree);
+            } catch (const Error&) {
+                ::_exit(1);
+            }
+            ::_exit(stdfs::exists(tree) ? 3 : 0);
+        }
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
     }
 
     TEST_CASE("remove_tree removes read-only directories and does not follow symlinks") {
