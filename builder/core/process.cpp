@@ -2,8 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cerrno>
 #include <cstdlib>
@@ -12,6 +15,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
 #include "builder/core/fs.hpp"
+#include "builder/core/interrupt.hpp"
 #include "builder/core/supervisor.hpp"
 
 extern char** environ;
@@ -28,12 +32,24 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
     return out;
 }
 
-int wait_exit_code(pid_t pid) {
+int reap(pid_t pid) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) fail("waitpid failed: {}", errno_text(errno));
     }
     return exit_code_of(status);
+}
+
+// The supervisor's exit code; on an interrupt (interrupt.hpp) the supervisor gets SIGTERM, kills
+// everything the program started and is reaped, and Interrupted is thrown.
+int wait_exit_code(pid_t pid) {
+    const Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (pidfd && interrupt::wait_child(pidfd.get()) == interrupt::Wake::interrupted) {
+        ::kill(pid, SIGTERM);
+        reap(pid);
+        throw interrupt::Interrupted();
+    }
+    return reap(pid);
 }
 
 std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {

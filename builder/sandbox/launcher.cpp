@@ -16,6 +16,7 @@
 #include "builder/core/duration.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
+#include "builder/core/interrupt.hpp"
 #include "builder/core/process.hpp"
 
 namespace xbuild::sandbox {
@@ -125,23 +126,22 @@ int SandboxProcess::reap() {
 }
 
 int SandboxProcess::wait() {
-    if (m_pid > 0 && m_timeout.count() > 0 && m_pidfd) {
-        const auto deadline = std::chrono::steady_clock::now() + m_timeout;
-        for (;;) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) {
+    if (m_pid > 0 && m_pidfd) {
+        switch (interrupt::wait_child(m_pidfd.get(),
+                                      std::chrono::duration_cast<std::chrono::milliseconds>(m_timeout))) {
+            case interrupt::Wake::exited:
+                break;
+            case interrupt::Wake::interrupted:
+                terminate();
+                reap();
+                throw interrupt::Interrupted();
+            case interrupt::Wake::timed_out:
                 terminate();
                 reap();
                 fail(
                     "sandbox: the command ran longer than the timeout of {} and was killed (--timeout, "
                     "XBUILD_TIMEOUT)",
                     format_seconds(static_cast<double>(m_timeout.count())));
-            }
-            pollfd fd{m_pidfd.get(), POLLIN, 0};
-            int ready = ::poll(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
-            if (ready > 0) break;
-            if (ready < 0 && errno != EINTR) break;
         }
     }
     return reap();
