@@ -7,23 +7,34 @@
 
 namespace xbuild {
 
+void Reporter::emit(const std::string& line) const {
+    if (m_sink)
+        m_sink(line);
+    else
+        std::fprintf(stderr, "xbuild: %s\n", line.c_str());
+}
+
 void Reporter::info(const std::string& message) const {
     if (m_verbosity == Verbosity::quiet) return;
-    std::fprintf(stderr, "xbuild: %s\n", message.c_str());
+    emit(message);
 }
 
 void Reporter::failure(const std::string& what, const std::string& error,
                        const std::filesystem::path& log) const {
     info(fmt::format("{}: FAILED: {}", what, error));
     std::error_code ignored;
-    if (!log.empty() && std::filesystem::exists(log, ignored))
-        std::fprintf(stderr, "---- last 30 lines of %s ----\n%s\n----\n", log.c_str(),
-                     process::tail_lines(log, 30).c_str());
+    if (log.empty() || !std::filesystem::exists(log, ignored)) return;
+    if (m_sink) {
+        m_sink(process::tail_lines(log, 30));
+        return;
+    }
+    std::fprintf(stderr, "---- last 30 lines of %s ----\n%s\n----\n", log.c_str(),
+                 process::tail_lines(log, 30).c_str());
 }
 
 void Reporter::verbose(const std::string& message) const {
     if (m_verbosity != Verbosity::verbose) return;
-    std::fprintf(stderr, "xbuild: %s\n", message.c_str());
+    emit(message);
 }
 
 Step::Step(const Reporter& reporter, std::string what)

@@ -2,6 +2,7 @@
 // User-facing progress: one line per step on stderr, with how long it took.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include <fmt/format.h>
@@ -10,9 +11,14 @@ namespace xbuild {
 
 enum class Verbosity { quiet, normal, verbose };
 
+// Where a Reporter's lines go instead of stderr (a language binding's progress callback): each line
+// without the "xbuild: " prefix; a failure's log tail comes as one more call, lines joined by '\n'.
+using ProgressSink = std::function<void(const std::string& line)>;
+
 class Reporter {
   public:
-    explicit Reporter(Verbosity verbosity = Verbosity::normal) : m_verbosity(verbosity) {}
+    explicit Reporter(Verbosity verbosity = Verbosity::normal, ProgressSink sink = {})
+        : m_verbosity(verbosity), m_sink(std::move(sink)) {}
     Verbosity verbosity() const { return m_verbosity; }
 
     // "xbuild: <message>"
@@ -23,7 +29,10 @@ class Reporter {
     void verbose(const std::string& message) const;
 
   private:
+    void emit(const std::string& line) const;
+
     Verbosity m_verbosity;
+    ProgressSink m_sink;
 };
 
 // Prints "xbuild: <what> ..." now and "xbuild: <what>: done in 1.2s" when done() is called.
