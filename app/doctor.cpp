@@ -5,10 +5,26 @@
 
 namespace xbuild::app {
 
-bool doctor(const Session& session, const std::vector<std::string>& arch_names) {
+std::vector<doctor::Check> doctor_checks(const Session& session, const std::vector<std::string>& arch_names) {
     const auto targets =
         archs_from_names(arch_names.empty() ? std::vector<std::string>{"amd64", "arm64"} : arch_names);
-    return doctor::print_report(doctor::run_checks(targets, session.cache()));
+    return doctor::run_checks(targets, session.cache());
+}
+
+std::string status_name(doctor::Status status) {
+    switch (status) {
+        case doctor::Status::ok:
+            return "ok";
+        case doctor::Status::missing:
+            return "missing";
+        case doctor::Status::warning:
+            return "warning";
+    }
+    return "unknown";
+}
+
+bool doctor(const Session& session, const std::vector<std::string>& arch_names) {
+    return doctor::print_report(doctor_checks(session, arch_names));
 }
 
 }  // namespace xbuild::app

@@ -26,7 +26,10 @@ std::filesystem::path Session::cache() const {
 }
 
 sandbox::Launcher launcher(const Session& session) {
-    sandbox::Launcher launcher{sandbox::Launch::fork, self_exe(), sandbox::default_limits()};
+    sandbox::Launcher launcher =
+        session.helper.empty()
+            ? sandbox::Launcher{sandbox::Launch::fork, self_exe(), sandbox::default_limits()}
+            : sandbox::Launcher{sandbox::Launch::reexec, session.helper, sandbox::default_limits()};
     sandbox::apply_limit_environment(launcher.limits);
     const std::pair<const std::string&, void (*)(sandbox::Limits&, std::string_view, std::string_view)>
         options[] = {{session.pids_limit, sandbox::set_pids_limit},

@@ -18,8 +18,14 @@ struct Session {
     // Sandbox limits as the user spelled them ("4096", "2g", "30m"); empty: the XBUILD_* variable,
     // else the default.
     std::string pids_limit, memory, tmpfs_size, shm_size, timeout;
+    // The xbuild binary that enters sandboxes for a host process that may be multithreaded (a Python
+    // or Node binding: never clone or pivot_root in it). Empty: this process is the single-threaded
+    // xbuild binary (the CLI), which forks the sandbox's init itself.
+    std::filesystem::path helper;
+    // Where progress lines go (a binding's callback); empty: stderr.
+    ProgressSink progress;
 
-    Reporter reporter() const { return Reporter(verbosity); }
+    Reporter reporter() const { return Reporter(verbosity, progress); }
     std::filesystem::path cache() const;
 };
 

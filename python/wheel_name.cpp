@@ -81,6 +81,15 @@ std::string normalize_name(std::string_view name) {
     return text::lower(collapse(name, "-_.", '-'));
 }
 
+std::vector<std::string> expanded_tags(const WheelName& name) {
+    std::vector<std::string> tags;
+    for (std::string_view python : text::split(name.python_tag, '.'))
+        for (std::string_view abi : text::split(name.abi_tag, '.'))
+            for (std::string_view platform : text::split(name.platform_tag, '.'))
+                tags.push_back(fmt::format("{}-{}-{}", python, abi, platform));
+    return tags;
+}
+
 std::string WheelName::filename() const {
     WheelName escaped = *this;
     escaped.distribution = escape_distribution(distribution);

@@ -26,6 +26,8 @@ struct WheelName {
 // Parses a wheel file name; a leading directory ("dist/x.whl") is ignored. Throws Error naming the
 // file name and the problem.
 WheelName parse_wheel_name(std::string_view filename);
+// The compressed tag set expanded (PEP 425): {cp313-cp313-manylinux_2_17_x86_64, ...}.
+std::vector<std::string> expanded_tags(const WheelName& name);
 
 // The distribution component of a wheel file name: runs of -_. become one '_'.
 std::string escape_distribution(std::string_view name);

@@ -267,7 +267,10 @@ std::string outcomes_json(const std::vector<WheelOutcome>& outcomes) {
         nlohmann::json item = {{"build_id", outcome.build_id}};
         stage::add_outcome_json(item, outcome);
         if (!outcome.abi3_from.empty()) item["abi3_from"] = outcome.abi3_from;
-        if (outcome.ok) item["wheel"] = outcome.wheel.string();
+        if (outcome.ok) {
+            item["wheel"] = outcome.wheel.string();
+            item["tags"] = expanded_tags(parse_wheel_name(outcome.wheel.filename().string()));
+        }
         array.push_back(item);
     }
     return array.dump(2);

@@ -87,4 +87,13 @@ TEST_SUITE("wheel_name") {
         }
         CHECK_THROWS_WITH_AS(parse_wheel_name("dist/foo.whl"), doctest::Contains("dist/foo.whl: "), Error);
     }
+    TEST_CASE("a compressed tag set expands to every combination, in order") {
+        CHECK(expanded_tags(
+                  parse_wheel_name("foo-1.0-cp313-cp313-manylinux_2_17_aarch64.manylinux2014_aarch64.whl")) ==
+              std::vector<std::string>{"cp313-cp313-manylinux_2_17_aarch64",
+                                       "cp313-cp313-manylinux2014_aarch64"});
+        CHECK(expanded_tags(parse_wheel_name("foo-1.0-py2.py3-none-any.whl")) ==
+              std::vector<std::string>{"py2-none-any", "py3-none-any"});
+        CHECK(expanded_tags(parse_wheel_name("foo-1.0-cp39.cp310-abi3.none-linux_x86_64.whl")).size() == 4);
+    }
 }
