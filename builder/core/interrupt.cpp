@@ -14,14 +14,9 @@ namespace xbuild::interrupt {
 
 namespace {
 
-// Made before main (a static initializer), so request() never allocates: an eventfd that is
-// readable from a request until clear().
-int make_eventfd() {
-    const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    return fd;
-}
-
-const int g_fd = make_eventfd();
+// Readable from a request until clear(). Made when the program or module is loaded (a static
+// initializer), so request() only writes to it: safe in a signal handler.
+const int g_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
 }  // namespace
 
