@@ -11,18 +11,6 @@ std::vector<doctor::Check> doctor_checks(const Session& session, const std::vect
     return doctor::run_checks(targets, session.cache());
 }
 
-std::string status_name(doctor::Status status) {
-    switch (status) {
-        case doctor::Status::ok:
-            return "ok";
-        case doctor::Status::missing:
-            return "missing";
-        case doctor::Status::warning:
-            return "warning";
-    }
-    return "unknown";
-}
-
 bool doctor(const Session& session, const std::vector<std::string>& arch_names) {
     return doctor::print_report(doctor_checks(session, arch_names));
 }

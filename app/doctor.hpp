@@ -10,8 +10,6 @@ namespace xbuild::app {
 
 // The checks (arch_names empty: amd64 and arm64).
 std::vector<doctor::Check> doctor_checks(const Session& session, const std::vector<std::string>& arch_names);
-// "ok", "missing" or "warning".
-std::string status_name(doctor::Status status);
 // Prints the report on stdout; true when every check passed.
 bool doctor(const Session& session, const std::vector<std::string>& arch_names);
 

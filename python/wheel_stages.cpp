@@ -117,8 +117,8 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
 
     // The target half: the floor's C and C++ runtime, the project's build-packages that are not build
     // tools (libraries to link against: the target's, from the floor's suite) and the target Python's
-    // headers, which the toolchain base has (python3-dev, or libpython3.X-dev:<target> through
-    // multiarch).
+    // headers, which the toolchain has (python3-dev in the base; libpython3.X-dev:<target> through
+    // multiarch in the layer).
     const std::string include = "/usr/include/python" + target.python;
     const std::string arch_include =
         fmt::format("/usr/include/{}/python{}", target.arch->gnu_triplet, target.python);

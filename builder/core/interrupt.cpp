@@ -41,10 +41,6 @@ bool requested() {
     return ::poll(&fd, 1, 0) > 0;
 }
 
-void check() {
-    if (requested()) throw Interrupted();
-}
-
 Wake wait_child(int pidfd, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {

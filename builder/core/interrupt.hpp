@@ -20,8 +20,6 @@ void request();
 // Forgets a request (a front end calls it before each use case).
 void clear();
 bool requested();
-// Throws Interrupted when requested.
-void check();
 
 enum class Wake { exited, interrupted, timed_out };
 // Waits until the process behind pidfd has exited (it is not reaped), an interrupt is requested, or

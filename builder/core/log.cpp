@@ -24,12 +24,11 @@ void Reporter::failure(const std::string& what, const std::string& error,
     info(fmt::format("{}: FAILED: {}", what, error));
     std::error_code ignored;
     if (log.empty() || !std::filesystem::exists(log, ignored)) return;
-    if (m_sink) {
-        m_sink(process::tail_lines(log, 30));
-        return;
-    }
-    std::fprintf(stderr, "---- last 30 lines of %s ----\n%s\n----\n", log.c_str(),
-                 process::tail_lines(log, 30).c_str());
+    const std::string tail = process::tail_lines(log, 30);
+    if (m_sink)
+        m_sink(tail);
+    else
+        std::fprintf(stderr, "---- last 30 lines of %s ----\n%s\n----\n", log.c_str(), tail.c_str());
 }
 
 void Reporter::verbose(const std::string& message) const {

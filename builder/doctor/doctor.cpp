@@ -171,6 +171,18 @@ std::vector<Check> run_checks(const std::vector<const Arch*>& targets,
     return checks;
 }
 
+std::string status_name(Status status) {
+    switch (status) {
+        case Status::ok:
+            return "ok";
+        case Status::missing:
+            return "missing";
+        case Status::warning:
+            return "warning";
+    }
+    return "unknown";
+}
+
 bool print_report(const std::vector<Check>& checks) {
     bool complete = true;
     for (const Check& check : checks) {

@@ -9,6 +9,8 @@
 namespace xbuild::doctor {
 
 enum class Status { ok, missing, warning };
+// "ok", "missing" or "warning".
+std::string status_name(Status status);
 
 struct Check {
     Status status;

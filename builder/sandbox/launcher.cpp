@@ -1,7 +1,6 @@
 #include "builder/sandbox/launcher.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>

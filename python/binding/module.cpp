@@ -242,7 +242,7 @@ PYBIND11_MODULE(_native, m) {
                     [&](const app::Session& session) { return app::doctor_checks(session, strings(archs)); });
             py::list list;
             for (const auto& check : checks)
-                list.append(py::dict(py::arg("status") = app::status_name(check.status),
+                list.append(py::dict(py::arg("status") = doctor::status_name(check.status),
                                      py::arg("what") = check.what, py::arg("detail") = check.detail,
                                      py::arg("fix") = check.fix));
             return list;
