@@ -24,11 +24,12 @@
 
 #include "builder/archive/zip_file.hpp"  // the declaration, checked against this definition
 
-// The definition mirrors libarchive 3.6 and 3.7 (the versions Debian 12 and 13 ship, where the
-// function and its callers are as described above). Another version may have changed either:
-// compare its archive_write_set_format.c with this file, then widen the range.
-static_assert(ARCHIVE_VERSION_NUMBER >= 3006000 && ARCHIVE_VERSION_NUMBER < 3008000,
-              "libarchive_shim.cpp mirrors a private function of libarchive 3.6/3.7: check it against this "
+// The definition mirrors libarchive 3.4 to 3.7 (the versions Debian 11, 12 and 13 ship; 3.4.3 is the one
+// xbuild's own wheels link, from their manylinux_2_31 floor; its function has the same callers and
+// messages, checked 2026-12-03). Another version may have changed either: compare its
+// archive_write_set_format.c with this file, then widen the range.
+static_assert(ARCHIVE_VERSION_NUMBER >= 3004000 && ARCHIVE_VERSION_NUMBER < 3008000,
+              "libarchive_shim.cpp mirrors a private function of libarchive 3.4-3.7: check it against this "
               "libarchive version");
 
 // libarchive's archive_platform.h (not installed) defines it as EFTYPE where there is one, else EILSEQ.

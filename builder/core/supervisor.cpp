@@ -16,6 +16,7 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
+#include "builder/core/linux_abi.hpp"
 #include "builder/core/process.hpp"
 
 namespace xbuild::process {

@@ -30,6 +30,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
 #include "builder/core/fs.hpp"
+#include "builder/core/linux_abi.hpp"
 #include "builder/core/process.hpp"
 #include "builder/sandbox/capabilities.hpp"
 #include "builder/sandbox/init_steps.hpp"

@@ -17,6 +17,7 @@
 
 #include "builder/core/error.hpp"
 #include "builder/core/fd.hpp"
+#include "builder/core/linux_abi.hpp"
 
 namespace xbuild::sandbox {
 

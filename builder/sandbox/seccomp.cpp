@@ -13,6 +13,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "builder/core/linux_abi.hpp"
+
 namespace xbuild::sandbox {
 
 namespace {

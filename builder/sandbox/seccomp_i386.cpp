@@ -2,6 +2,14 @@
 // by name, for the seccomp filter. Elsewhere the table is empty.
 #if defined(__x86_64__)
 #include <asm/unistd_32.h>
+// Kernel headers older than Linux 5.12 and 5.14 (the wheel's floor has 5.10's) lack these; system
+// calls from 424 on have the same number on every architecture (builder/core/linux_abi.hpp).
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
+#ifndef __NR_quotactl_fd
+#define __NR_quotactl_fd 443
+#endif
 #endif
 
 #include "builder/sandbox/seccomp.hpp"

@@ -1,6 +1,7 @@
 // Syscall numbers of the build machine's own ABI, by name, for the seccomp filter.
 #include <sys/syscall.h>
 
+#include "builder/core/linux_abi.hpp"  // the calls newer than the C library's headers
 #include "builder/sandbox/seccomp.hpp"
 
 namespace xbuild::sandbox {

@@ -61,8 +61,9 @@ BuildPackageSplit split_build_packages(const std::vector<std::string>& packages,
             add_once(split.tools, name);
             continue;
         }
-        auto found = std::find_if(archive.begin(), archive.end(),
-                                  [&](const ArchivePackage& entry) { return entry.name == name; });
+        auto found =
+            std::find_if(archive.begin(), archive.end(),
+                         [&, &wanted = name](const ArchivePackage& entry) { return entry.name == wanted; });
         const bool tool =
             found != archive.end() && (found->multi_arch == "foreign" || found->architecture == "all");
         if (tool) add_once(split.tools, name);

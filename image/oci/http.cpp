@@ -74,7 +74,7 @@ class LibCurl {
     template <class Function>
     void lookup(Function& function, const char* name) {
         function = reinterpret_cast<Function>(::dlsym(m_library, name));
-        if (!function) fail("libcurl.so.4 has no {}: install a libcurl4 of version 7.85 or later", name);
+        if (!function) fail("libcurl.so.4 has no {}: not the libcurl that libcurl4 installs", name);
     }
 
     void* m_library;
@@ -192,11 +192,17 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     auto set = [&](CURLoption option, const char* name, auto value) {
         const CURLcode code = curl.easy_setopt(handle, option, value);
         if (code != CURLE_OK)
-            fail("{}: libcurl refused {}: {} (xbuild needs libcurl 7.85 or later)", what, name,
-                 curl.easy_strerror(code));
+            fail("{}: libcurl refused {}: {}", what, name, curl.easy_strerror(code));
+    };
+    // http and https only, the redirects' too. The string options came with libcurl 7.85; an older
+    // one (bullseye's 7.74, where xbuild's wheels run) knows the bitmask ones they replace. Both by
+    // number: headers older than 7.85 lack the first, newer ones mark the second deprecated.
+    auto set_protocols = [&](long string_option, long mask_option, const char* name) {
+        if (curl.easy_setopt(handle, static_cast<CURLoption>(string_option), "http,https") == CURLE_OK) return;
+        set(static_cast<CURLoption>(mask_option), name, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
     };
     set(CURLOPT_URL, "CURLOPT_URL", request.url.c_str());
-    set(CURLOPT_PROTOCOLS_STR, "CURLOPT_PROTOCOLS_STR", "http,https");
+    set_protocols(10318, 181, "CURLOPT_PROTOCOLS");  // CURLOPT_PROTOCOLS_STR, CURLOPT_PROTOCOLS
     set(CURLOPT_NOSIGNAL, "CURLOPT_NOSIGNAL", 1L);
     set(CURLOPT_ERRORBUFFER, "CURLOPT_ERRORBUFFER", error_buffer);
     set(CURLOPT_USERAGENT, "CURLOPT_USERAGENT", "xbuild/" XBUILD_VERSION);
@@ -213,7 +219,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
         if (request.follow_redirects) {
             set(CURLOPT_FOLLOWLOCATION, "CURLOPT_FOLLOWLOCATION", 1L);
             set(CURLOPT_MAXREDIRS, "CURLOPT_MAXREDIRS", 5L);
-            set(CURLOPT_REDIR_PROTOCOLS_STR, "CURLOPT_REDIR_PROTOCOLS_STR", "http,https");
+            set_protocols(10319, 182, "CURLOPT_REDIR_PROTOCOLS");  // ..._STR, CURLOPT_REDIR_PROTOCOLS
         }
     } else if (request.method == "HEAD") {
         set(CURLOPT_NOBODY, "CURLOPT_NOBODY", 1L);
