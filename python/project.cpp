@@ -42,6 +42,8 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
             config.before_build = stage::toml_string(node, where);
         else if (key == "skip")
             config.skip = stage::toml_string_list(node, where);
+        else if (key == "exclude")
+            config.exclude = stage::toml_relative_paths(node, where);
         else if (key == "environment") {
             const toml::table* table = node.as_table();
             if (table == nullptr) fail("{}: must be a table of strings", where);
@@ -63,7 +65,7 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
             fail(
                 "{}: unknown key (known: archs, python, manylinux, build-packages, test-command, "
                 "test-requires, "
-                "before-build, environment, skip, requirement-packages)",
+                "before-build, environment, skip, exclude, requirement-packages)",
                 where);
         }
     }

@@ -23,6 +23,7 @@ struct WheelConfig {
     std::string before_build;                 // shell command run in the source dir first
     std::vector<std::string> environment;     // KEY=VALUE for the build
     std::vector<std::string> skip;            // build-id selectors: "cp39-*", "*_aarch64"
+    std::vector<std::string> exclude;         // project paths not copied into the build nor keyed
     std::map<std::string, std::vector<std::string>> requirement_packages;  // name → Debian packages
 };
 
@@ -34,6 +35,8 @@ struct PythonProject {
     std::vector<std::string> build_requires;
     std::string build_backend;
     WheelConfig config;
+    // What the build neither copies nor keys on: config.exclude under dir, and the output directory.
+    std::vector<std::filesystem::path> excluded;
 };
 
 struct WheelOverrides {  // the command line

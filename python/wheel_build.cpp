@@ -39,7 +39,7 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     stdfs::path src = request.work / "src", out = request.work / "out", tools = request.work / "xbuild";
     fs::make_dirs(out);
     // Builds write into their source tree (build/, *.egg-info): they get a copy.
-    fs::copy_tree(project.dir, src);
+    fs::copy_tree(project.dir, src, project.excluded);
     const auto setup = toolchain_setup(target);
     toolchain::write_toolchain_files(tools, setup);
 

@@ -202,10 +202,11 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
         archive::extract_tar(options.source, sdist_dir->path());
         project_dir = archive::single_top_dir(sdist_dir->path());
         source_key = "sdist " + hash::sha256_file_hex(options.source);
-    } else {
-        source_key = "tree " + fs::tree_digest(options.source, {options.output_dir});
     }
     PythonProject project = load_project(project_dir, options.overrides);
+    project.excluded = {options.output_dir};
+    for (const std::string& path : project.config.exclude) project.excluded.push_back(project_dir / path);
+    if (source_key.empty()) source_key = "tree " + fs::tree_digest(options.source, project.excluded);
     project.origin = options.source;
     auto targets = plan_targets(project.config, options.emulate);
     const long long epoch = stage::source_date_epoch(project_dir);

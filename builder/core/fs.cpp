@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -118,6 +119,43 @@ void copy_tree(const stdfs::path& from, const stdfs::path& to) {
     std::error_code error;
     stdfs::copy(from, to, stdfs::copy_options::recursive | stdfs::copy_options::copy_symlinks, error);
     if (error) fail("failed to copy {} to {}: {}", from.string(), to.string(), error.message());
+}
+
+void copy_tree(const stdfs::path& source, const stdfs::path& to, const std::vector<stdfs::path>& excluded) {
+    if (excluded.empty()) return copy_tree(source, to);
+    std::error_code error;
+    auto fail_copy = [&](const stdfs::path& at) {
+        fail("failed to copy {} to {}: {}", at.string(), to.string(), error.message());
+    };
+    // Compared as canonical paths: "." and "./build" name what /abs/project and /abs/project/build do.
+    const stdfs::path from = stdfs::canonical(source, error);
+    if (error) fail_copy(source);
+    std::vector<stdfs::path> exclude;
+    for (const auto& path : excluded) {
+        exclude.push_back(stdfs::weakly_canonical(path, error));
+        if (error) fail_copy(path);
+    }
+    stdfs::create_directory(to, error);
+    if (error) fail_copy(from);
+    stdfs::recursive_directory_iterator it(from, error), end;
+    if (error) fail_copy(from);
+    for (; it != end; it.increment(error)) {
+        if (error) fail_copy(from);
+        const stdfs::path& path = it->path();
+        if (std::find(exclude.begin(), exclude.end(), path) != exclude.end()) {
+            it.disable_recursion_pending();
+            continue;
+        }
+        const stdfs::path dest = to / path.lexically_relative(from);
+        if (it->is_symlink(error))
+            stdfs::copy_symlink(path, dest, error);
+        else if (it->is_directory(error))
+            stdfs::create_directory(dest, path, error);
+        else
+            stdfs::copy_file(path, dest, error);
+        if (error) fail_copy(path);
+    }
+    if (error) fail_copy(from);
 }
 
 void copy_file_atomic(const stdfs::path& src, const stdfs::path& dest) {

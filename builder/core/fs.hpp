@@ -33,6 +33,8 @@ void write_file_atomic(const stdfs::path& path, std::string_view content, unsign
 // Copies the tree at from to to (which must not exist), symlinks as symlinks, never followed;
 // Error "failed to copy FROM to TO: ...".
 void copy_tree(const stdfs::path& from, const stdfs::path& to);
+// The same, leaving out the paths in exclude and what is below them (compared as canonical paths).
+void copy_tree(const stdfs::path& from, const stdfs::path& to, const std::vector<stdfs::path>& exclude);
 // Copies src (with its mode) to dest through an AtomicFile: dest is the old or the new file, never a
 // half one.
 void copy_file_atomic(const stdfs::path& src, const stdfs::path& dest);

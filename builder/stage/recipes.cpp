@@ -114,6 +114,19 @@ std::vector<std::string> toml_string_list(const toml::node& node, const std::str
     return items;
 }
 
+std::vector<std::string> toml_relative_paths(const toml::node& node, const std::string& where) {
+    std::vector<std::string> paths = toml_string_list(node, where);
+    for (const std::string& path : paths) {
+        const std::filesystem::path p(path);
+        bool up = false;
+        for (const auto& part : p) up = up || part == "..";
+        if (path.empty() || p.is_absolute() || up)
+            fail("{}: '{}' is not a path inside the project (relative, without '..')", where,
+                 text::printable(path));
+    }
+    return paths;
+}
+
 std::string toml_string(const toml::node& node, const std::string& where) {
     auto value = node.value<std::string>();
     if (!value) fail("{}: must be a string", where);

@@ -44,6 +44,8 @@ class RecipeFile {
 // `where` ("<file>: [image] archs"). A list is a string ("x86_64,arm64", as cibuildwheel accepts) or an
 // array of strings; a boolean must be a TOML boolean (toml++'s value<bool>() also takes integers).
 std::vector<std::string> toml_string_list(const toml::node& node, const std::string& where);
+// A list of paths inside a project: relative, without "..".
+std::vector<std::string> toml_relative_paths(const toml::node& node, const std::string& where);
 std::string toml_string(const toml::node& node, const std::string& where);
 bool toml_bool(const toml::node& node, const std::string& where);
 

@@ -135,4 +135,26 @@ TEST_SUITE("fs") {
         CHECK_FALSE(stdfs::exists(first));
         CHECK(stdfs::exists(a.path()));
     }
+    TEST_CASE("copy_tree with exclusions leaves them out, symlinks kept as symlinks, modes kept") {
+        fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-fs-test-");
+        const auto from = dir.path() / "project";
+        fs::make_dirs(from / "src/deep");
+        fs::make_dirs(from / "build/big");
+        fs::write_file_atomic(from / "src/deep/a.c", "int a;");
+        fs::write_file_atomic(from / "build/big/obj", "x");
+        fs::write_file_atomic(from / "run.sh", "#!/bin/sh\n", 0755);
+        fs::write_file_atomic(from / "src/build", "a file named like an excluded directory");
+        stdfs::create_symlink("/etc/passwd", from / "link");
+        // Named as the caller names them: relative to the working directory, through "..".
+        fs::copy_tree(from, dir.path() / "copy", {from / "build", from / "src/../missing"});
+        CHECK(fs::read_file(dir.path() / "copy/src/deep/a.c") == "int a;");
+        CHECK(stdfs::exists(dir.path() / "copy/src/build"));
+        CHECK_FALSE(stdfs::exists(dir.path() / "copy/build"));
+        CHECK(stdfs::is_symlink(dir.path() / "copy/link"));
+        CHECK(stdfs::read_symlink(dir.path() / "copy/link") == "/etc/passwd");
+        struct stat st;
+        REQUIRE(::stat((dir.path() / "copy/run.sh").c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0755);
+        CHECK_THROWS_AS(fs::copy_tree(dir.path() / "nowhere", dir.path() / "copy2", {from / "build"}), Error);
+    }
 }

@@ -214,6 +214,24 @@ tag = "x"
         CHECK(project.load().config.archs == Strings{"arm64"});
     }
 
+    TEST_CASE("exclude: project paths, relative and inside the project") {
+        CleanEnvironment clean;
+        Project project;
+        project.write("pyproject.toml",
+                      k_build_system + "[tool.xbuild]\nexclude = [\"build\", \"out/logs\"]\n");
+        CHECK(project.load().config.exclude == Strings{"build", "out/logs"});
+        const std::string file = project.pyproject().string();
+        for (const char* bad : {"/etc", "../sibling", "a/../../b", ""}) {
+            CAPTURE(bad);
+            project.write("pyproject.toml",
+                          k_build_system + "[tool.xbuild]\nexclude = [\"" + std::string(bad) + "\"]\n");
+            CHECK_THROWS_WITH_AS(project.load(),
+                                 contains(file + ": [tool.xbuild] exclude: '" + std::string(bad) +
+                                          "' is not a path inside the project"),
+                                 Error);
+        }
+    }
+
     TEST_CASE("an unknown [tool.xbuild] key is an error naming the file and the key") {
         CleanEnvironment clean;
         Project project;
