@@ -6,6 +6,7 @@
 #include "builder/core/fs.hpp"
 #include "builder/sandbox/limits.hpp"
 #include "builder/stage/apt_sources.hpp"
+#include "builder/stage/recipes.hpp"
 #include "builder/stage/stage.hpp"
 
 namespace xbuild::app {
@@ -56,6 +57,10 @@ Run::Run(const Session& session)
 
 std::string default_suite() {
     return std::string(stage::k_default_suite);
+}
+
+void use_helper_recipes(const Session& session) {
+    if (!session.helper.empty()) stage::set_recipes_exe(session.helper);
 }
 
 bool is_sandbox_helper(int argc, char** argv) {

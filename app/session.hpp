@@ -46,6 +46,10 @@ void fail_on_failures(const std::vector<Outcome>& outcomes, std::string_view wha
              outcomes.front().log.parent_path().string());
 }
 
+// For a front end that is not the xbuild binary (the Python module): the recipes read are the ones
+// beside session.helper, which that binary reads itself (builder/stage/recipes.hpp).
+void use_helper_recipes(const Session& session);
+
 // The sandbox helper is this binary re-executed (builder/sandbox/launcher.hpp): true when argv is
 // such a re-exec; sandbox_helper_main then runs it and returns the exit status.
 bool is_sandbox_helper(int argc, char** argv);

@@ -12,10 +12,27 @@
 
 namespace xbuild::stage {
 
+namespace {
+
+std::mutex recipes_exe_mutex;
+std::filesystem::path recipes_exe;
+
+}  // namespace
+
+void set_recipes_exe(const std::filesystem::path& exe) {
+    std::lock_guard lock(recipes_exe_mutex);
+    recipes_exe = exe;
+}
+
 std::filesystem::path recipes_dir() {
     if (const char* env = std::getenv("XBUILD_RECIPES"); env && *env) return env;
     std::error_code error;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+    std::filesystem::path exe;
+    {
+        std::lock_guard lock(recipes_exe_mutex);
+        exe = recipes_exe;
+    }
+    if (exe.empty()) exe = std::filesystem::read_symlink("/proc/self/exe", error);
     if (!error) {
         auto installed = exe.parent_path().parent_path() / "share" / "xbuild" / "recipes";
         if (std::filesystem::exists(installed / "stages.toml")) return installed;

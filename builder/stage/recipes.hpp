@@ -13,8 +13,12 @@
 
 namespace xbuild::stage {
 
-// XBUILD_RECIPES, else <exe>/../share/xbuild/recipes, else the source tree's recipes/.
+// XBUILD_RECIPES, else <exe>/../share/xbuild/recipes, else the source tree's recipes/. <exe> is this
+// process's executable, or the one set_recipes_exe named.
 std::filesystem::path recipes_dir();
+// For a process that is not the xbuild binary (the Python module in an interpreter): recipes are
+// looked for beside the binary it enters sandboxes with, as that binary itself finds them.
+void set_recipes_exe(const std::filesystem::path& exe);
 
 // One TOML file of recipes/ (stages.toml, python.toml, node.toml, image.toml), parsed once per
 // process; errors name the file (and line, for syntax errors).

@@ -45,6 +45,7 @@ app::Session make_session(const std::string& helper, const std::string& cache, c
     session.cache_dir = cache;
     session.mirror = mirror;
     session.verbosity = verbose ? Verbosity::verbose : quiet ? Verbosity::quiet : Verbosity::normal;
+    app::use_helper_recipes(session);
     return session;
 }
 

@@ -18,6 +18,23 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
 }  // namespace
 
 TEST_SUITE("recipes") {
+    TEST_CASE("a process that is not the binary finds the recipes installed beside the one it names") {
+        const char* old = std::getenv("XBUILD_RECIPES");
+        const std::string saved = old ? old : "";
+        ::unsetenv("XBUILD_RECIPES");
+        fs::TempDir dir(std::filesystem::temp_directory_path(), "xbuild-recipes-test-");
+        fs::make_dirs(dir.path() / "bin");
+        fs::make_dirs(dir.path() / "share/xbuild/recipes");
+        fs::write_file_atomic(dir.path() / "share/xbuild/recipes/stages.toml", "");
+        const auto before = recipes_dir();
+        set_recipes_exe(dir.path() / "bin/xbuild");
+        CHECK(recipes_dir() == dir.path() / "share/xbuild/recipes");
+        set_recipes_exe(dir.path() / "other/bin/xbuild");  // nothing installed beside it: the default
+        CHECK(recipes_dir() == before);
+        set_recipes_exe({});
+        if (old) ::setenv("XBUILD_RECIPES", saved.c_str(), 1);
+    }
+
     TEST_CASE("a cross toolchain stage gets the target's cross compilers") {
         const Arch& amd64 = arch_from_name("amd64");
         const Arch& arm64 = arch_from_name("arm64");
