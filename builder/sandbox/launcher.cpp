@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,18 +24,27 @@ namespace xbuild::sandbox {
 namespace {
 
 // The helper starts with an empty environment: nothing of the host's reaches the sandbox's memory.
+// The spec (the build's environment among it) reaches it in a sealed memfd, not on its command line,
+// which every user of the machine can read in /proc/PID/cmdline.
 pid_t spawn_helper(const SandboxSpec& spec, const std::filesystem::path& helper_exe, const Fd& write_end) {
-    const int child_fd = 3;
+    const int child_fd = 3, spec_child_fd = 4;
+    Fd spec_fd(::memfd_create("xbuild-sandbox-spec", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!spec_fd) fail("sandbox: memfd_create: {}", errno_text(errno));
+    if (!fs::write_all(spec_fd.get(), to_json(spec)) ||
+        ::fcntl(spec_fd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0)
+        fail("sandbox: writing the spec for the helper: {}", errno_text(errno));
     std::string parent = std::to_string(::getpid());
     std::string fd_text = std::to_string(child_fd);
-    std::string json = to_json(spec);
+    std::string spec_text = std::to_string(spec_child_fd);
     std::string exe = helper_exe.string();
-    char* argv[] = {
-        exe.data(), const_cast<char*>(k_helper_command), parent.data(), fd_text.data(), json.data(), nullptr};
+    char* argv[] = {exe.data(),       const_cast<char*>(k_helper_command),
+                    parent.data(),    fd_text.data(),
+                    spec_text.data(), nullptr};
     char* envp[] = {nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, write_end.get(), child_fd);
+    posix_spawn_file_actions_adddup2(&actions, spec_fd.get(), spec_child_fd);
     // Default signal dispositions and an empty mask in the helper, whatever the host set.
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);

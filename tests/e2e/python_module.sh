@@ -103,6 +103,12 @@ pgrep -f "sleep 1170" >/dev/null || fail "the slow build never started: $(cat "$
 helpers=$(pgrep -P "$pid" -f "__sandbox-helper" | wc -l)
 [[ $helpers -ge 1 ]] || fail "no sandbox helper (xbuild __sandbox-helper) is a child of the Python process"
 pass "the sandbox was entered through the xbuild binary, a child of the Python process"
+# The spec (with the build's environment) is not on the helper's command line, which any user can read.
+for helper in $(pgrep -P "$pid" -f "__sandbox-helper"); do
+    cmdline=$(tr '\0' ' ' <"/proc/$helper/cmdline" 2>/dev/null || true)
+    [[ $cmdline != *'"env"'* && $cmdline != *PATH=* ]] || fail "the helper's command line holds the spec: $cmdline"
+done
+pass "the helper's command line holds no spec (it reads it from a memfd)"
 kill -INT "$pid"
 code=0
 timeout 60 tail --pid="$pid" -f /dev/null || fail "the Python process did not end within 60 s of SIGINT"
