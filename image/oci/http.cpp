@@ -191,14 +191,14 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     // request sent without it.
     auto set = [&](CURLoption option, const char* name, auto value) {
         const CURLcode code = curl.easy_setopt(handle, option, value);
-        if (code != CURLE_OK)
-            fail("{}: libcurl refused {}: {}", what, name, curl.easy_strerror(code));
+        if (code != CURLE_OK) fail("{}: libcurl refused {}: {}", what, name, curl.easy_strerror(code));
     };
     // http and https only, the redirects' too. The string options came with libcurl 7.85; an older
     // one (bullseye's 7.74, where xbuild's wheels run) knows the bitmask ones they replace. Both by
     // number: headers older than 7.85 lack the first, newer ones mark the second deprecated.
     auto set_protocols = [&](long string_option, long mask_option, const char* name) {
-        if (curl.easy_setopt(handle, static_cast<CURLoption>(string_option), "http,https") == CURLE_OK) return;
+        if (curl.easy_setopt(handle, static_cast<CURLoption>(string_option), "http,https") == CURLE_OK)
+            return;
         set(static_cast<CURLoption>(mask_option), name, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
     };
     set(CURLOPT_URL, "CURLOPT_URL", request.url.c_str());
