@@ -24,6 +24,7 @@
 #include <string>
 
 #include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
 #include "builder/core/process.hpp"
 #include "builder/sandbox/id_map.hpp"
 #include "builder/sandbox/init.hpp"
@@ -95,25 +96,14 @@ int helper_main(int argc, char** argv) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) return 125;
     set_error_fd(error_fd);
-    // The spec: a sealed memfd the launcher wrote (launcher.cpp), read from its start.
-    const int spec_fd = std::atoi(argv[2]);
-    std::string json;
-    char buffer[65536];
-    for (off_t at = 0;;) {
-        const ssize_t got = ::pread(spec_fd, buffer, sizeof buffer, at);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) die_errno("spec", "reading the spec");
-        if (got == 0) break;
-        json.append(buffer, static_cast<size_t>(got));
-        at += got;
-    }
-    ::close(spec_fd);
+    // The spec: a sealed memfd the launcher wrote (launcher.cpp), opened afresh to read from its start.
     SandboxSpec spec;
     try {
-        spec = spec_from_json(json);
+        spec = spec_from_json(fs::read_file(std::string("/proc/self/fd/") + argv[2]));
     } catch (const Error& error) {
         die("spec", error.what());
     }
+    ::close(std::atoi(argv[2]));
     return run_helper(spec, error_fd);
 }
 
