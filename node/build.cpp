@@ -42,7 +42,9 @@ std::string build_script(const BuildRequest& request) {
     const NodeProject& project = request.project;
     const std::string arch(request.target.arch->node);
     const unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
-    std::string script = "set -e\ncd /src\nrm -rf build\n";
+    std::string script = fmt::format(
+        "set -e\ncd {}\nrm -rf build\n",
+        process::shell_quote((stdfs::path("/src") / project.package_path).lexically_normal().string()));
     if (request.target.abi) script += "node -p process.versions.modules > /out/abi\n";
     if (project.build_system == BuildSystem::node_gyp) {
         script += fmt::format(
@@ -115,14 +117,24 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
              target.arch->node, addons.size(), fmt::join(addons, ", "));
     // The listing comes from the sandbox: the file must be a plain one in build/Release (a symlink
     // would make xbuild read a host file on the build's behalf).
+    const stdfs::path package = src / project.package_path;
+    auto regular_file = [&](const std::string& path) {
+        struct stat st {};
+        return path.starts_with("build/Release/") && path.find('/', 14) == std::string::npos &&
+               path.find("..") == std::string::npos && ::lstat((package / path).c_str(), &st) == 0 &&
+               S_ISREG(st.st_mode);
+    };
     const std::string& addon = addons.front();
-    struct stat st {};
-    if (!addon.starts_with("build/Release/") || addon.find('/', 14) != std::string::npos ||
-        addon.find("..") != std::string::npos || ::lstat((src / addon).c_str(), &st) != 0 ||
-        !S_ISREG(st.st_mode))
+    if (!regular_file(addon))
         fail("{}: the build's addon '{}' is not a regular file in build/Release", target.arch->node,
              text::printable(addon));
-    BuiltAddon built{src / addon, 0};
+    BuiltAddon built{package / addon, 0, {}};
+    for (const std::string& name : project.config.executables) {
+        if (!regular_file("build/Release/" + name))
+            fail("{}: the build made no program build/Release/{} (package.json xbuild.executables)",
+                 target.arch->node, name);
+        built.executables.emplace_back(name, package / "build/Release" / name);
+    }
     if (target.abi) built.abi = std::atoi(fs::read_file(out / "abi").c_str());
     return built;
 }

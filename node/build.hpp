@@ -17,7 +17,7 @@ struct BuildRequest {
     const NodeTarget& target;
     const PreparedStage& toolchain;
     std::filesystem::path tools;   // the npm tools' tree (node_modules/), bound at /xbuild/tools
-    std::filesystem::path source;  // the fetched source tree (with node_modules/), copied for the build
+    std::filesystem::path source;  // the fetched source root (the package's node_modules/), copied
     std::filesystem::path work;    // scratch: work/src (the copy), work/xbuild (cross files)
     std::filesystem::path log;     // the build log (appended)
     long long source_date_epoch;
@@ -31,12 +31,16 @@ toolchain::ToolchainSetup node_toolchain_setup(const NodeTarget& target);
 std::vector<std::string> node_build_environment(const NodeTarget& target);
 
 struct BuiltAddon {
-    std::filesystem::path file;  // the .node file in work/src/build/Release
+    std::filesystem::path file;  // the .node file in build/Release of the package's copy
     int abi = 0;                 // the suite Node's NODE_MODULE_VERSION (--abi builds)
+    // The package's "executables", each a regular file in build/Release: {name, path}.
+    std::vector<std::pair<std::string, std::filesystem::path>> executables;
 };
 
 // Builds the addon and returns the one .node file it made. Throws Error ("build failed (exit N)")
-// for a failed build, or naming the files when there is no or more than one .node file.
+// for a failed build, or naming the files when there is no or more than one .node file, or when an
+// executable the package names is missing. The source tree is the project's source root; the build
+// runs in its package directory.
 BuiltAddon build_addon(const StageContext& context, const BuildRequest& request);
 
 }  // namespace xbuild::node

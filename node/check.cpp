@@ -99,9 +99,13 @@ CheckedPrebuild check_prebuild(const std::filesystem::path& built, const Arch& a
         options.work_dir.empty() ? std::filesystem::temp_directory_path() : options.work_dir;
     CheckedPrebuild checked{fs::TempDir(work_parent, "check-")};
     checked.files.push_back({options.file_name, built, 0755});
-    if (!elf::is_elf_file(built)) fail("{}: {} is not an ELF file", options.label, built.filename().string());
+    for (const auto& [name, file] : options.executables) checked.files.push_back({name, file, 0755});
+    for (const ArtifactFile& file : checked.files)
+        if (!elf::is_elf_file(file.file))
+            fail("{}: {} is not an ELF file", options.label, file.file.filename().string());
     for (const auto& [path, info] : elf::read_artifact_elfs(checked.files, arch, options.label)) {
-        if (info.type != elf::et_dyn) fail("{}: {} is not a shared object", options.label, path);
+        if (path == options.file_name && info.type != elf::et_dyn)
+            fail("{}: {} is not a shared object", options.label, path);
         for (const std::string& needed : info.needed)
             if (links_libnode(needed))
                 fail(

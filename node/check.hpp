@@ -17,8 +17,9 @@
 namespace xbuild::node {
 
 struct CheckedPrebuild {
-    fs::TempDir work;                 // holds the patched and grafted files
-    std::vector<ArtifactFile> files;  // the .node file (named file_name) first, then the grafts
+    fs::TempDir work;  // holds the patched and grafted files
+    // The .node file (named file_name) first, then the executables, then the grafts.
+    std::vector<ArtifactFile> files;
     std::vector<elf::GraftedLibrary> grafted;
     std::string glibc_floor;     // "2.17": the newest GLIBC_ version any of the files needs ("" if none)
     std::string newest_glibcxx;  // "GLIBCXX_3.4.29": the newest libstdc++ version needed ("" if none)
@@ -30,6 +31,9 @@ struct CheckOptions {
     bool strip = false;
     std::filesystem::path work_dir;  // where CheckedPrebuild::work is made; default: the system's temp dir
     bool abi = false;                // --abi: the file may use V8, node:: and the rest of the Node binary
+    // Programs shipped beside the addon ({file name, built file}): the same machine, the same
+    // grafting and glibc floor.
+    std::vector<std::pair<std::string, std::filesystem::path>> executables;
 };
 
 // built itself is never changed: the files edited (patched, stripped) are copies in the result's work.

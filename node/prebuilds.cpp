@@ -59,8 +59,8 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
     const stdfs::path output_dir = options.output_dir.empty()
                                        ? source / "prebuilds"
                                        : stdfs::absolute(options.output_dir).lexically_normal();
-    const std::string source_key = fs::tree_digest(
-        source, {source / "node_modules", source / "build", source / "prebuilds", output_dir});
+    const auto excluded = excluded_paths(project, output_dir);
+    const std::string source_key = fs::tree_digest(project.source_root, excluded);
     const long long epoch = stage::source_date_epoch(source);
     const stage::ResultCache results(cache, "prebuilds");
     // The package name is checked when package.json is loaded; path_name is one path component.
@@ -118,6 +118,8 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                                    options.abi, options.strip, project.config.napi_version.value_or(0),
                                    project.config.test_command, fmt::join(project.config.environment, "\n"),
                                    epoch));
+            key.update(fmt::format("package {}\nexecutables {}\n", project.package_path.string(),
+                                   fmt::join(project.config.executables, " ")));
             const std::string cache_key = key.hex_digest().substr(0, 32);
             auto cached = results.find(cache_key);
             if (cached) {
@@ -125,10 +127,10 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
             } else {
                 if (!fetch_dir) {
                     fetch_dir.emplace(cache.dir() / "work", "fetch-");
-                    copy_package_sources(source, fetch_dir->path() / "src", output_dir);
+                    fs::copy_tree(project.source_root, fetch_dir->path() / "src", excluded);
                     Step fetch_step(context.reporter, fmt::format("{}: fetching dependencies", project.name));
-                    npm_fetch(context, host_base, fetch_dir->path() / "src", project.has_lock_file,
-                              outcome.log);
+                    npm_fetch(context, host_base, fetch_dir->path() / "src" / project.package_path,
+                              project.has_lock_file, outcome.log);
                     fetch_step.done();
                 }
                 fs::TempDir work(cache.dir() / "work", outcome.arch + "-");
@@ -147,7 +149,7 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                 elf::LibraryResolver resolver({toolchain.sysroot}, *arch);
                 auto checked = check_prebuild(built.file, *arch, resolver,
                                               {"prebuilds/" + platform + "/" + file_name, file_name,
-                                               options.strip, work.path(), options.abi});
+                                               options.strip, work.path(), options.abi, built.executables});
                 if (!checked.glibc_floor.empty() &&
                     toolchain::compare_glibc(checked.glibc_floor, floor.glibc) > 0)
                     fail("{}: needs glibc {}, more than its floor {} ({})", file_name, checked.glibc_floor,
@@ -163,7 +165,8 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                                    fmt::format("{}: testing in {}", outcome.arch, runtime.description));
                     const stdfs::path test_work = work.path() / ("test-" + std::to_string(i));
                     fs::make_dirs(test_work);
-                    test_prebuild(context, {project, *arch, runtime, tools, fetch_dir->path() / "src", staged,
+                    test_prebuild(context, {project, *arch, runtime, tools,
+                                            fetch_dir->path() / "src" / project.package_path, staged,
                                             platform + "/" + file_name, test_work, outcome.log});
                     test_step.done();
                 }
@@ -176,6 +179,7 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                     grafted.push_back(
                         {{"soname", graft.soname}, {"file", graft.new_name}, {"from", graft.stage_path}});
                 json result = {{"file", file_name},
+                               {"executables", project.config.executables},
                                {"glibc_floor", checked.glibc_floor},
                                {"newest_glibcxx", checked.newest_glibcxx},
                                {"grafted", grafted}};
@@ -187,11 +191,16 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
             outcome.newest_glibcxx = result.at("newest_glibcxx").get<std::string>();
             const stdfs::path out = output_dir / platform;
             fs::make_dirs(out);
-            // The grafts first: the .node file never stands in the output without its libraries.
+            // The grafts and programs first: the .node file never stands in the output without them.
             for (const json& graft : result.at("grafted")) {
                 const std::string file = graft.at("file").get<std::string>();
                 fs::copy_file_atomic(cached->dir / platform / file, out / file);
                 outcome.grafted.push_back(file);
+            }
+            for (const json& program : result.at("executables")) {
+                const std::string file = program.get<std::string>();
+                fs::copy_file_atomic(cached->dir / platform / file, out / file);
+                outcome.executables.push_back(file);
             }
             const std::string file = result.at("file").get<std::string>();
             fs::copy_file_atomic(cached->dir / platform / file, out / file);
@@ -222,6 +231,7 @@ std::string outcomes_json(const std::vector<PrebuildOutcome>& outcomes) {
         if (outcome.ok) {
             item["prebuild"] = outcome.prebuild.string();
             item["grafted"] = outcome.grafted;
+            item["executables"] = outcome.executables;
             item["glibc_floor"] = outcome.glibc_floor;
             item["newest_glibcxx"] = outcome.newest_glibcxx;
         }

@@ -39,11 +39,12 @@ struct PrebuildOptions {
 };
 
 struct PrebuildOutcome : stage::BuildOutcome {
-    std::string arch;                  // Node's name: x64, arm64
-    std::filesystem::path prebuild;    // output_dir/linux-<arch>/<name>.napi.glibc.node
-    std::vector<std::string> grafted;  // file names written beside it
-    std::string glibc_floor;           // "2.17"
-    std::string newest_glibcxx;        // "GLIBCXX_3.4.29"
+    std::string arch;                      // Node's name: x64, arm64
+    std::filesystem::path prebuild;        // output_dir/linux-<arch>/<name>.napi.glibc.node
+    std::vector<std::string> grafted;      // file names written beside it
+    std::vector<std::string> executables;  // the package's programs written beside it
+    std::string glibc_floor;               // "2.17"
+    std::string newest_glibcxx;            // "GLIBCXX_3.4.29"
 };
 
 // Builds every arch of the plan; outcomes in plan order. Without keep_going, stops at the first

@@ -79,6 +79,26 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
             config.suite = checked_suites({config.suite}, at).front();
         } else if (key == "test-suites") {
             config.test_suites = checked_suites(string_list(value, at), at);
+        } else if (key == "source-root") {
+            config.source_root = string_value(value, at);
+            if (config.source_root.empty() || stdfs::path(config.source_root).is_absolute())
+                fail("{}: must be a relative path to a directory holding the package (\"../..\")", at);
+        } else if (key == "exclude") {
+            config.exclude = string_list(value, at);
+            for (const std::string& path : config.exclude) {
+                bool up = false;
+                for (const auto& part : stdfs::path(path)) up = up || part == "..";
+                if (path.empty() || stdfs::path(path).is_absolute() || up)
+                    fail("{}: '{}' is not a path inside the source root (relative, without '..')", at,
+                         text::printable(path));
+            }
+        } else if (key == "executables") {
+            config.executables = string_list(value, at);
+            for (const std::string& name : config.executables)
+                if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+                    name.ends_with(".node"))
+                    fail("{}: '{}' is not the file name of a program in build/Release", at,
+                         text::printable(name));
         } else if (key == "environment") {
             if (!value.is_object()) fail("{}: must be an object of strings", at);
             for (const auto& [name, item] : value.items())
@@ -86,7 +106,7 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
         } else {
             fail(
                 "{}: unknown key (known: archs, glibc, build-packages, test-command, test-packages, "
-                "napi-version, suite, test-suites, environment)",
+                "napi-version, suite, test-suites, environment, source-root, exclude, executables)",
                 at);
         }
     }
@@ -169,16 +189,23 @@ std::vector<std::string> find_abi_unstable_includes(const stdfs::path& dir) {
     return found;
 }
 
-void copy_package_sources(const stdfs::path& from, const stdfs::path& dest, const stdfs::path& skip) {
+void copy_package_sources(const stdfs::path& from, const stdfs::path& dest) {
     fs::make_dirs(dest);
     for (const auto& entry : stdfs::directory_iterator(from)) {
         const std::string name = entry.path().filename().string();
-        std::error_code error;
-        if (name == "node_modules" || name == "build" || name == "prebuilds" || name == ".git" ||
-            (!skip.empty() && stdfs::equivalent(entry.path(), skip, error)))
-            continue;
+        if (name == "node_modules" || name == "build" || name == "prebuilds" || name == ".git") continue;
         fs::copy_tree(entry.path(), dest / name);
     }
+}
+
+std::vector<stdfs::path> excluded_paths(const NodeProject& project, const stdfs::path& output_dir) {
+    std::vector<stdfs::path> paths;
+    for (const char* name : {"node_modules", "build", "prebuilds", ".git"})
+        paths.push_back(project.dir / name);
+    paths.push_back(project.source_root / ".git");
+    for (const std::string& path : project.config.exclude) paths.push_back(project.source_root / path);
+    paths.push_back(output_dir);
+    return paths;
 }
 
 NodeProject load_node_project(const stdfs::path& dir, const PrebuildOverrides& overrides) {
@@ -208,6 +235,20 @@ NodeProject load_node_project(const stdfs::path& dir, const PrebuildOverrides& o
     }
     project.config.suite = std::string(stage::k_default_suite);
     if (root.contains("xbuild")) read_xbuild_section(root["xbuild"], where + ": xbuild", project.config);
+    project.source_root = dir;
+    project.package_path = ".";
+    if (!project.config.source_root.empty()) {
+        std::error_code error;
+        project.source_root = stdfs::canonical(dir / project.config.source_root, error);
+        const stdfs::path package = stdfs::canonical(dir, error);
+        if (error || !stdfs::is_directory(project.source_root))
+            fail("{}: xbuild.source-root: '{}' is not a directory", where,
+                 text::printable(project.config.source_root));
+        project.package_path = package.lexically_relative(project.source_root);
+        if (project.package_path.empty() || *project.package_path.begin() == "..")
+            fail("{}: xbuild.source-root: '{}' does not hold the package", where,
+                 text::printable(project.config.source_root));
+    }
 
     // node-gyp for binding.gyp; cmake-js for CMakeLists.txt alone, or when the package names
     // cmake-js (a dependency, or its scripts) beside both files.

@@ -25,14 +25,23 @@ struct PrebuildConfig {
     std::string glibc;                     // the glibc floor ("2.31"), checked; empty: the default
     std::string glibc_source;              // where it was set: "--glibc", "XBUILD_GLIBC"
     std::vector<std::string> environment;  // KEY=VALUE for the build
+    // "source-root": the directory the build gets (a monorepo's root, the package a subdirectory
+    // of it; "" for the package's own), and "exclude": paths below it neither copied nor keyed.
+    std::string source_root;
+    std::vector<std::string> exclude;
+    // "executables": programs the build also makes in build/Release, shipped beside the addon in
+    // prebuilds/<platform>/ (checked and grafted as the addon is).
+    std::vector<std::string> executables;
 };
 
 struct NodeProject {
     std::filesystem::path dir;
-    std::string name;           // package.json "name" ("@scope/pkg" kept whole)
-    std::string version;        // package.json "version"
-    std::string prebuild_name;  // the file name's first part: the name without scope, dots as '_'
-    std::string path_name;      // the name as one path component ("scope+pkg"): logs and locks
+    std::filesystem::path source_root;   // dir, or the "source-root" directory holding it (absolute)
+    std::filesystem::path package_path;  // dir relative to source_root ("." for the package's own)
+    std::string name;                    // package.json "name" ("@scope/pkg" kept whole)
+    std::string version;                 // package.json "version"
+    std::string prebuild_name;           // the file name's first part: the name without scope, dots as '_'
+    std::string path_name;               // the name as one path component ("scope+pkg"): logs and locks
     BuildSystem build_system = BuildSystem::node_gyp;
     bool has_lock_file = false;  // package-lock.json or npm-shrinkwrap.json: the fetch runs `npm ci`
     // "src/addon.cc includes <v8.h>" for each source that includes V8, NAN or node.h and no
@@ -63,8 +72,12 @@ NodeProject load_node_project(const std::filesystem::path& dir, const PrebuildOv
 std::vector<std::string> find_abi_unstable_includes(const std::filesystem::path& dir);
 
 // Copies the package's files at from into dest (created), without what builds and installs leave
-// there (node_modules, build, prebuilds, .git) and without skip (an output directory inside it).
-void copy_package_sources(const std::filesystem::path& from, const std::filesystem::path& dest,
-                          const std::filesystem::path& skip = {});
+// there (node_modules, build, prebuilds, .git).
+void copy_package_sources(const std::filesystem::path& from, const std::filesystem::path& dest);
+
+// What a build neither gets nor keys below project.source_root: what builds and installs leave in
+// the package (node_modules, build, prebuilds), .git, the "exclude" paths and output_dir.
+std::vector<std::filesystem::path> excluded_paths(const NodeProject& project,
+                                                  const std::filesystem::path& output_dir);
 
 }  // namespace xbuild::node

@@ -16,6 +16,7 @@ namespace {
 
 std::mutex recipes_exe_mutex;
 std::filesystem::path recipes_exe;
+std::filesystem::path recipes_set_dir;
 
 }  // namespace
 
@@ -24,12 +25,18 @@ void set_recipes_exe(const std::filesystem::path& exe) {
     recipes_exe = exe;
 }
 
+void set_recipes_dir(const std::filesystem::path& dir) {
+    std::lock_guard lock(recipes_exe_mutex);
+    recipes_set_dir = dir;
+}
+
 std::filesystem::path recipes_dir() {
     if (const char* env = std::getenv("XBUILD_RECIPES"); env && *env) return env;
     std::error_code error;
     std::filesystem::path exe;
     {
         std::lock_guard lock(recipes_exe_mutex);
+        if (!recipes_set_dir.empty()) return recipes_set_dir;
         exe = recipes_exe;
     }
     if (exe.empty()) exe = std::filesystem::read_symlink("/proc/self/exe", error);

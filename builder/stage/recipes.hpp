@@ -13,12 +13,15 @@
 
 namespace xbuild::stage {
 
-// XBUILD_RECIPES, else <exe>/../share/xbuild/recipes, else the source tree's recipes/. <exe> is this
-// process's executable, or the one set_recipes_exe named.
+// XBUILD_RECIPES, else the directory set_recipes_dir named, else <exe>/../share/xbuild/recipes, else
+// the source tree's recipes/. <exe> is this process's executable, or the one set_recipes_exe named.
 std::filesystem::path recipes_dir();
 // For a process that is not the xbuild binary (the Python module in an interpreter): recipes are
 // looked for beside the binary it enters sandboxes with, as that binary itself finds them.
 void set_recipes_exe(const std::filesystem::path& exe);
+// For a front end whose package keeps the recipes elsewhere (the Node package: share/xbuild/recipes
+// beside prebuilds/<platform>/xbuild); empty: unset.
+void set_recipes_dir(const std::filesystem::path& dir);
 
 // One TOML file of recipes/ (stages.toml, python.toml, node.toml, image.toml), parsed once per
 // process; errors name the file (and line, for syntax errors).

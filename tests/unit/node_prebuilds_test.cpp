@@ -34,6 +34,8 @@ const Binaries& binaries() {
 struct Fixture : test::FakeStage {
     int build_exit = 0, test_exit = 0;
     bool sysroot_has_helper = true;
+    std::string package_path = ".";     // where the package is in the build's /src (a source-root)
+    std::vector<std::string> programs;  // what the build makes in build/Release besides the addon
     stdfs::path package = dir.path() / "package";
     stdfs::path output = dir.path() / "prebuilds";
     std::vector<std::string> kinds;  // "fetch", "build" or "test", in the order the runs came
@@ -48,9 +50,12 @@ struct Fixture : test::FakeStage {
             if (!out.empty()) {
                 kinds.push_back("build");
                 if (build_exit != 0) return build_exit;
-                const stdfs::path src = test::bound_at(spec, "/src");
+                const stdfs::path src = test::bound_at(spec, "/src") / package_path;
                 fs::make_dirs(src / "build/Release");
                 fs::write_file_atomic(src / "build/Release/tinyaddon.node", binaries().pair.extension, 0755);
+                // A shared object stands in for a program: the checks ask for the machine, not the type.
+                for (const std::string& name : programs)
+                    fs::write_file_atomic(src / "build/Release" / name, binaries().pair.extension, 0755);
                 fs::write_file_atomic(out / "addons", "build/Release/tinyaddon.node\n");
                 return 0;
             }
@@ -178,5 +183,56 @@ TEST_SUITE("node prebuilds") {
         CHECK(outcomes[0].error.find("libhelper.so.1") != std::string::npos);
         CHECK(f.kinds == std::vector<std::string>{"fetch", "build"});
         f.check_nothing_written();
+    }
+
+    TEST_CASE(
+        "a package in a monorepo: the source root is built from the package's directory; excluded paths "
+        "stay out; its programs are written beside the addon") {
+        Fixture f;
+        f.package = f.dir.path() / "repo/node/pkg";
+        f.output = f.package / "prebuilds";
+        f.package_path = "node/pkg";
+        f.programs = {"tinytool"};
+        fs::make_dirs(f.package);
+        fs::write_file_atomic(f.package / "package.json",
+                              R"({"name": "tinyaddon", "xbuild": {"archs": ["x64"],
+            "source-root": "../..", "exclude": ["big"], "executables": ["tinytool"]}})");
+        fs::write_file_atomic(f.package / "binding.gyp", "{}");
+        fs::make_dirs(f.dir.path() / "repo/lib");
+        fs::make_dirs(f.dir.path() / "repo/big");
+        fs::write_file_atomic(f.dir.path() / "repo/lib/core.cc", "int core;\n");
+        fs::write_file_atomic(f.dir.path() / "repo/big/blob", "huge\n");
+        std::vector<std::string> build_dirs;  // what the build's /src held
+        auto behaviour = f.sandbox.behaviour;
+        f.sandbox.behaviour = [&](const sandbox::SandboxSpec& spec) {
+            if (!test::bound_at(spec, "/out").empty()) {
+                const stdfs::path src = test::bound_at(spec, "/src");
+                for (const char* path : {"lib/core.cc", "big", "node/pkg/package.json"})
+                    if (stdfs::exists(src / path)) build_dirs.push_back(path);
+                CHECK(spec.argv.back().find("cd '/src/node/pkg'\n") != std::string::npos);
+            }
+            return behaviour(spec);
+        };
+        auto outcomes = f.run();
+        REQUIRE(outcomes.size() == 1);
+        INFO(outcomes[0].error);
+        REQUIRE(outcomes[0].ok);
+        CHECK(build_dirs == std::vector<std::string>{"lib/core.cc", "node/pkg/package.json"});
+        CHECK(outcomes[0].executables == std::vector<std::string>{"tinytool"});
+        const stdfs::path program = f.output / "linux-x64/tinytool";
+        REQUIRE(stdfs::exists(program));
+        CHECK((stdfs::status(program).permissions() & stdfs::perms::owner_exec) != stdfs::perms::none);
+
+        // A program the build did not make fails the arch and writes nothing.
+        stdfs::remove_all(f.output);
+        fs::write_file_atomic(f.dir.path() / "repo/lib/core.cc", "int core2;\n");
+        f.programs.clear();
+        auto missing = f.run();
+        REQUIRE(missing.size() == 1);
+        CHECK_FALSE(missing[0].ok);
+        CHECK(missing[0].error ==
+              "x64: the build made no program build/Release/tinytool (package.json "
+              "xbuild.executables)");
+        CHECK_FALSE(stdfs::exists(f.output / "linux-x64"));
     }
 }

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -132,6 +133,30 @@ TEST_SUITE("node project") {
                              contains("xbuild.test-suites: names no suite"), Error);
     }
 
+    TEST_CASE("source-root: the package's place in it; exclude and executables") {
+        CleanEnvironment clean;
+        fs::TempDir repo(stdfs::temp_directory_path(), "xbuild-node-repo-");
+        fs::make_dirs(repo.path() / "node/binding");
+        fs::write_file_atomic(
+            repo.path() / "node/binding/package.json",
+            R"({"name": "p", "xbuild": {"source-root": "../..", "exclude": ["build", ".cache"],
+                                  "executables": ["tool"]}})");
+        fs::write_file_atomic(repo.path() / "node/binding/CMakeLists.txt", "\n");
+        auto project = load_node_project(repo.path() / "node/binding", {});
+        CHECK(project.source_root == stdfs::canonical(repo.path()));
+        CHECK(project.package_path == "node/binding");
+        CHECK(project.config.executables == Strings{"tool"});
+        const auto excluded = excluded_paths(project, "/out");
+        for (const stdfs::path& path : {project.dir / "node_modules", project.source_root / "build",
+                                        project.source_root / ".cache", stdfs::path("/out")})
+            CHECK(std::find(excluded.begin(), excluded.end(), path) != excluded.end());
+        // Without it, the package's own directory.
+        Package plain(R"({"name": "p"})");
+        auto own = load_node_project(plain.dir.path(), {});
+        CHECK(own.source_root == plain.dir.path());
+        CHECK(own.package_path == ".");
+    }
+
     TEST_CASE("bad input names the file and the key") {
         CleanEnvironment clean;
         fs::TempDir empty(stdfs::temp_directory_path(), "xbuild-node-empty-");
@@ -172,6 +197,27 @@ TEST_SUITE("node project") {
         Package bad_test_package(R"({"name": "p", "xbuild": {"test-packages": "../x"}})");
         CHECK_THROWS_WITH_AS(load_node_project(bad_test_package.dir.path(), {}),
                              contains("xbuild.test-packages: invalid package name '../x'"), Error);
+        Package absolute_root(R"({"name": "p", "xbuild": {"source-root": "/"}})");
+        CHECK_THROWS_WITH_AS(load_node_project(absolute_root.dir.path(), {}),
+                             contains("xbuild.source-root: must be a relative path"), Error);
+        Package missing_root(R"({"name": "p", "xbuild": {"source-root": "../no-such-dir"}})");
+        CHECK_THROWS_WITH_AS(
+            load_node_project(missing_root.dir.path(), {}),
+            contains(missing_root.where() + ": xbuild.source-root: '../no-such-dir' is not a "
+                                            "directory"),
+            Error);
+        fs::make_dirs(missing_root.dir.path() / "sub");
+        Package inner_root(R"({"name": "p", "xbuild": {"source-root": "sub"}})");
+        fs::make_dirs(inner_root.dir.path() / "sub");
+        CHECK_THROWS_WITH_AS(load_node_project(inner_root.dir.path(), {}),
+                             contains("xbuild.source-root: 'sub' does not hold the package"), Error);
+        Package climbing_exclude(R"({"name": "p", "xbuild": {"exclude": ["build", "../x"]}})");
+        CHECK_THROWS_WITH_AS(load_node_project(climbing_exclude.dir.path(), {}),
+                             contains("xbuild.exclude: '../x' is not a path inside the source root"), Error);
+        Package program_path(R"({"name": "p", "xbuild": {"executables": ["bin/tool"]}})");
+        CHECK_THROWS_WITH_AS(load_node_project(program_path.dir.path(), {}),
+                             contains("xbuild.executables: 'bin/tool' is not the file name of a program"),
+                             Error);
         Package list(R"({"name": "p", "xbuild": {"archs": [1]}})");
         CHECK_THROWS_WITH_AS(load_node_project(list.dir.path(), {}),
                              contains("xbuild.archs: must be an array of strings"), Error);
