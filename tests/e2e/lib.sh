@@ -96,3 +96,45 @@ for item in sys.argv[1].split():
 PY
     pass "$what: $(tr '\n' ' ' <<<"$versions" | sed 's/ $//') (<= GLIBC_2.31, GLIBCXX_3.4.28, CXXABI_1.3.12)"
 }
+
+# kill_host_mid_build PID HOST MARKER OUTPUT: PID is a Python or Node process (HOST names it, its output
+# in $WORK/kill.out) whose build touches $WORK/building when it starts compiling and then runs
+# `sleep MARKER`. Once both are seen, PID is SIGKILLed (no handler runs): no process of its build may
+# outlive it, and OUTPUT must hold nothing.
+kill_host_mid_build() {
+    local pid=$1 host=$2 marker=$3 output=$4
+    cleanup_hooks+=("kill -9 $pid 2>/dev/null")
+    for _ in $(seq 600); do [[ -e $WORK/building ]] && pgrep -f "sleep $marker" >/dev/null && break; sleep 0.5; done
+    pgrep -f "sleep $marker" >/dev/null || fail "the slow build never started: $(cat "$WORK/kill.out")"
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null || true
+    for _ in $(seq 20); do pgrep -f "sleep $marker|__sandbox-helper" >/dev/null || break; sleep 0.5; done
+    ! pgrep -f "sleep $marker" >/dev/null || fail "the build's process outlived the killed $host process"
+    [[ -z $(ls -A "$output" 2>/dev/null) ]] || fail "the killed build left output: $(ls -A "$output")"
+    pass "killing the $host process mid-build left no sandbox process and no output"
+}
+
+# check_floor_elves DIR MACHINE FLOOR LIBS: every ELF file below DIR must be of MACHINE (readelf's name:
+# AArch64, X86-64), need no GLIBC_ version above 2.FLOOR, and need only the C library or a library in
+# LIBS (a directory, or "beside" for the file's own directory: what was grafted). Sets ELVES (how many)
+# and NEWEST (the highest 2.N needed, as N).
+check_floor_elves() {
+    local dir=$1 expected=$2 floor=$3 libs=$4 file machine glibc needed lib where
+    ELVES=0 NEWEST=0
+    while IFS= read -r -d '' file; do
+        [[ $(head -c4 "$file" | od -An -tx1 | tr -d ' ') == 7f454c46 ]] || continue
+        ELVES=$((ELVES + 1))
+        machine=$(readelf -h "$file" | awk '/Machine:/{print $NF}')
+        [[ $machine == "$expected" ]] || fail "${file#$dir/}: machine $machine, not $expected"
+        glibc=$(readelf -V --wide "$file" | grep -o 'GLIBC_2\.[0-9]*' | sort -t. -k2 -n | tail -1)
+        glibc=${glibc:-GLIBC_2.0}
+        [[ ${glibc#GLIBC_2.} -le $floor ]] || fail "${file#$dir/} needs $glibc (floor 2.$floor)"
+        if ((${glibc#GLIBC_2.} > NEWEST)); then NEWEST=${glibc#GLIBC_2.}; fi
+        where=$([[ $libs == beside ]] && dirname "$file" || echo "$libs")
+        needed=$(readelf -d "$file" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
+        for lib in $needed; do
+            [[ $lib =~ ^(libc|libm|libpthread|libdl|librt|ld-linux-[a-z0-9-]*)\.so || -f $where/$lib ]] ||
+                fail "${file#$dir/} needs $lib, neither the C library nor grafted"
+        done
+    done < <(find "$dir" -type f -print0)
+}

@@ -25,24 +25,9 @@ expect_contains "$ERR$OUT" "cp311-manylinux_aarch64: testing" "the arm64 wheel w
 # libstdc++ are static; the module's libbz2 is grafted, see python/binding/CMakeLists.txt).
 mkdir "$WORK/arm"
 (cd "$WORK/arm" && python3 -m zipfile -e "$arm" .)
-elves=0 newest=0
-while IFS= read -r -d '' file; do
-    [[ $(head -c4 "$file" | od -An -tx1 | tr -d ' ') == 7f454c46 ]] || continue
-    elves=$((elves + 1))
-    machine=$(readelf -h "$file" | awk '/Machine:/{print $2}')
-    [[ $machine == AArch64 ]] || fail "${file#$WORK/arm/}: machine $machine, not AArch64"
-    glibc=$(readelf -V --wide "$file" | grep -o 'GLIBC_2\.[0-9]*' | sort -t. -k2 -n | tail -1)
-    glibc=${glibc:-GLIBC_2.0}
-    [[ ${glibc#GLIBC_2.} -le 31 ]] || fail "${file#$WORK/arm/} needs $glibc (floor 2.31)"
-    if ((${glibc#GLIBC_2.} > newest)); then newest=${glibc#GLIBC_2.}; fi
-    needed=$(readelf -d "$file" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
-    for lib in $needed; do
-        [[ $lib =~ ^(libc|libm|libpthread|libdl|librt|ld-linux-aarch64)\.so || -f $WORK/arm/xbuild.libs/$lib ]] ||
-            fail "${file#$WORK/arm/} needs $lib, neither the C library nor grafted"
-    done
-done < <(find "$WORK/arm" -type f -print0)
-[[ $elves -ge 2 ]] || fail "expected the binary and the module in the arm64 wheel, found $elves ELF files"
-pass "the arm64 wheel's $elves ELF files are AArch64, need at most GLIBC_2.$newest, the C library and what is grafted"
+check_floor_elves "$WORK/arm" AArch64 31 "$WORK/arm/xbuild.libs"
+[[ $ELVES -ge 2 ]] || fail "expected the binary and the module in the arm64 wheel, found $ELVES ELF files"
+pass "the arm64 wheel's $ELVES ELF files are AArch64, need at most GLIBC_2.$NEWEST, the C library and what is grafted"
 [[ -f $WORK/arm/xbuild/share/xbuild/recipes/stages.toml ]] || fail "the wheel has no recipes"
 
 # A fresh virtual environment: nothing but pip, and no PYTHONPATH or XBUILD_BINARY leading elsewhere.
@@ -102,13 +87,4 @@ def progress(line):
 xbuild.wheels(os.path.join(work, "slow"), arch="arm64", python="3.11", output=os.path.join(work, "slow-out"),
               on_progress=progress)
 PY
-pid=$!
-cleanup_hooks+=("kill -9 $pid 2>/dev/null")
-for _ in $(seq 600); do [[ -e $WORK/building ]] && pgrep -f "sleep 1171" >/dev/null && break; sleep 0.5; done
-pgrep -f "sleep 1171" >/dev/null || fail "the slow build never started: $(cat "$WORK/kill.out")"
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
-for _ in $(seq 20); do pgrep -f "sleep 1171|__sandbox-helper" >/dev/null || break; sleep 0.5; done
-! pgrep -f "sleep 1171" >/dev/null || fail "the build's process outlived the killed Python process"
-[[ -z $(ls -A "$WORK/slow-out" 2>/dev/null) ]] || fail "the killed build left output: $(ls -A "$WORK/slow-out")"
-pass "killing the Python process mid-build left no sandbox process and no output"
+kill_host_mid_build $! Python 1171 "$WORK/slow-out"
