@@ -63,6 +63,10 @@ void use_helper_recipes(const Session& session) {
     if (!session.helper.empty()) stage::set_recipes_exe(session.helper);
 }
 
+void use_recipes_dir(const std::filesystem::path& dir) {
+    stage::set_recipes_dir(dir);
+}
+
 bool is_sandbox_helper(int argc, char** argv) {
     return argc > 1 && std::strcmp(argv[1], sandbox::k_helper_command) == 0;
 }

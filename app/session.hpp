@@ -49,6 +49,9 @@ void fail_on_failures(const std::vector<Outcome>& outcomes, std::string_view wha
 // For a front end that is not the xbuild binary (the Python module): the recipes read are the ones
 // beside session.helper, which that binary reads itself (builder/stage/recipes.hpp).
 void use_helper_recipes(const Session& session);
+// For a front end whose package keeps the recipes elsewhere (the npm package's share/xbuild/recipes);
+// an empty dir unsets it.
+void use_recipes_dir(const std::filesystem::path& dir);
 
 // The sandbox helper is this binary re-executed (builder/sandbox/launcher.hpp): true when argv is
 // such a re-exec; sandbox_helper_main then runs it and returns the exit status.

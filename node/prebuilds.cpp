@@ -213,6 +213,8 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
             if (!outcome.newest_glibcxx.empty()) facts += ", " + outcome.newest_glibcxx;
             if (!outcome.grafted.empty())
                 facts += fmt::format(", grafted {}", fmt::join(outcome.grafted, " "));
+            if (!outcome.executables.empty())
+                facts += fmt::format(", with {}", fmt::join(outcome.executables, " "));
             context.reporter.info(fmt::format("{}: {} ({}{}, {})", outcome.arch, outcome.prebuild.string(),
                                               facts, outcome.cached ? ", unchanged: from the cache" : "",
                                               format_seconds(outcome.seconds)));

@@ -61,6 +61,7 @@ class PrebuildResult(Outcome):
     arch: str
     prebuild: Optional[str]
     grafted: List[str]
+    executables: List[str]
     glibc_floor: Optional[str]
 
 
@@ -104,6 +105,7 @@ def prebuild(path=".", *, arch=None, glibc=None, test_suites=None, output=None, 
                             output=_os.fspath(output) if output else "", keep_going=keep_going,
                             **_session(cache, mirror, verbose, quiet, on_progress))
     return [PrebuildResult(arch=item["arch"], prebuild=item.get("prebuild"), grafted=item.get("grafted", []),
+                           executables=item.get("executables", []),
                            glibc_floor=item.get("glibc_floor"), **_outcome(item))
             for item in _json.loads(text)]
 

@@ -32,6 +32,7 @@ class PrebuildResult(Outcome):
     arch: str
     prebuild: Optional[str]
     grafted: List[str]
+    executables: List[str]
     glibc_floor: Optional[str]
 
 def binary() -> str: ...
