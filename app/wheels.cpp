@@ -4,15 +4,29 @@
 
 namespace xbuild::app {
 
-WheelsResult build_wheels(const Session& session, const WheelsRequest& request) {
-    Run run(session);
+namespace {
+
+python::WheelsOptions wheels_options(const WheelsRequest& request) {
     python::WheelsOptions options;
     options.source = request.source;
     options.overrides = {request.archs, request.pythons, request.manylinux};
     options.emulate = request.emulate;
     options.output_dir = std::filesystem::absolute(request.output);
     options.keep_going = request.keep_going;
-    return {python::build_wheels(run.context, options)};
+    options.only = request.only;
+    return options;
+}
+
+}  // namespace
+
+WheelsResult build_wheels(const Session& session, const WheelsRequest& request) {
+    Run run(session);
+    return {python::build_wheels(run.context, wheels_options(request))};
+}
+
+std::vector<std::string> wheel_build_identifiers(const Session& session, const WheelsRequest& request) {
+    Run run(session);
+    return python::build_identifiers(run.context, wheels_options(request));
 }
 
 }  // namespace xbuild::app

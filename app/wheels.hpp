@@ -16,6 +16,7 @@ struct WheelsRequest {
     bool emulate = false;              // compile under qemu in a target-arch toolchain stage
     std::string output = "wheelhouse";
     bool keep_going = false;
+    std::string only;  // one build id alone (cibuildwheel's --only): its arch and Python from the id
 };
 
 struct WheelsResult {
@@ -27,5 +28,7 @@ struct WheelsResult {
 };
 
 WheelsResult build_wheels(const Session& session, const WheelsRequest& request);
+// The build ids the request would build, in order (--print-build-identifiers); builds nothing.
+std::vector<std::string> wheel_build_identifiers(const Session& session, const WheelsRequest& request);
 
 }  // namespace xbuild::app

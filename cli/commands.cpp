@@ -34,6 +34,7 @@ struct State {
     std::vector<std::string> doctor_archs;
     app::WheelsRequest wheels;
     bool wheels_json = false;
+    bool wheels_print_ids = false;
     app::PrebuildRequest prebuild;
     bool prebuild_json = false;
     app::ImageRequest image;
@@ -48,6 +49,11 @@ struct State {
 // ---- what each command prints ----
 
 int print_wheels(const State& state) {
+    if (state.wheels_print_ids) {
+        for (const std::string& id : app::wheel_build_identifiers(state.session, state.wheels))
+            std::puts(id.c_str());
+        return 0;
+    }
     const auto result = app::build_wheels(state.session, state.wheels);
     if (state.wheels_json) std::puts(result.json().c_str());
     result.check();
@@ -164,6 +170,11 @@ const CommandEntry k_commands[] = {
          command.add_option("-o,--output", o.output, "wheelhouse directory")->capture_default_str();
          command.add_flag("--keep-going", o.keep_going, "build the other build ids after a failure");
          command.add_flag("--json", state.wheels_json, "print the outcomes as JSON on stdout");
+         command.add_option("--only", o.only,
+                            "build this build id alone (cp313-manylinux_aarch64), whatever archs, python "
+                            "and skip say");
+         command.add_flag("--print-build-identifiers", state.wheels_print_ids,
+                          "print the build ids, one per line, and build nothing");
          command.callback([&state] { state.action = [&state] { return print_wheels(state); }; });
      }},
     {nullptr, "prebuild", "Build and test Node-API prebuilds for every arch, in node-gyp-build's layout",

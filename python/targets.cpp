@@ -3,8 +3,10 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <regex>
 
 #include "builder/core/error.hpp"
+#include "builder/core/text.hpp"
 #include "builder/stage/stage.hpp"
 #include "python/python_recipes.hpp"
 #include "python/requirements.hpp"
@@ -107,6 +109,29 @@ std::vector<WheelTarget> plan_targets(const WheelConfig& config, bool emulate) {
     if (targets.empty())
         fail("nothing to build: every build id is skipped (skip = {})", fmt::join(config.skip, ", "));
     return targets;
+}
+
+WheelTarget only_target(const WheelConfig& config, std::string_view id, bool emulate) {
+    static const std::regex pattern(R"(cp3([0-9]+)-manylinux_([a-z0-9_]+))");
+    std::match_results<std::string_view::const_iterator> match;
+    if (!std::regex_match(id.begin(), id.end(), match, pattern))
+        fail("--only {}: not a build id xbuild makes (CPython manylinux: cp313-manylinux_x86_64)",
+             text::printable(std::string(id)));
+    const std::string python = "3." + match[1].str(), machine = match[2].str();
+    const Arch* arch = nullptr;
+    for (const Arch& known : all_archs())
+        if (known.uname == machine) arch = &known;
+    if (!arch) fail("--only {}: unknown machine '{}'", id, machine);
+    const auto allowed = default_pythons(config);
+    if (std::find(allowed.begin(), allowed.end(), python) == allowed.end()) {
+        suite_for_python(python);  // a Python Debian does not serve: that error, naming the known ones
+        fail("--only {}: {} '{}' does not allow Python {}", id, config.requires_python_where,
+             config.requires_python, python);
+    }
+    const toolchain::Floor& floor = config.manylinux.empty()
+                                        ? toolchain::default_floor()
+                                        : toolchain::find_floor(config.manylinux, "manylinux");
+    return {arch, python, suite_for_python(python), emulate && arch != &host_arch(), &floor};
 }
 
 }  // namespace xbuild::python

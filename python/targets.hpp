@@ -34,5 +34,9 @@ bool matches_selector(std::string_view build_id, std::string_view selector);
 // archs × pythons from the config (host arch / default Python when empty), minus skip.
 // Errors name unknown archs and Pythons.
 std::vector<WheelTarget> plan_targets(const WheelConfig& config, bool emulate);
+// cibuildwheel's --only: the one target whose build id is `id` ("cp313-manylinux_aarch64"), whatever the
+// config's archs, pythons and skip say; its Python must be one requires-python allows. Errors name
+// the id and what is wrong with it (not a CPython manylinux id, an unknown Python or machine).
+WheelTarget only_target(const WheelConfig& config, std::string_view id, bool emulate);
 
 }  // namespace xbuild::python

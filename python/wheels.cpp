@@ -188,27 +188,61 @@ std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& t
 
 }  // namespace
 
-std::vector<WheelOutcome> build_wheels(const StageContext& context, const WheelsOptions& options) {
+namespace {
+
+// The project of a run: a directory, or an sdist extracted into the cache's work directory.
+struct LoadedProject {
+    std::optional<fs::TempDir> sdist_dir;  // holds the extracted sdist
+    stdfs::path dir;
+    PythonProject project;
+    std::string source_key;
+    std::vector<WheelTarget> targets;  // the plan, or --only's one target
+};
+
+LoadedProject load_wheels_project(const StageContext& context, const WheelsOptions& options) {
     const auto& cache = context.cache;
     if (!stdfs::exists(options.source)) fail("{}: no such file or directory", options.source.string());
     fs::make_dirs(cache.dir() / "work");
-    std::optional<fs::TempDir> sdist_dir;
-    stdfs::path project_dir = options.source;
-    std::string source_key;
+    LoadedProject loaded;
+    loaded.dir = options.source;
     if (stdfs::is_regular_file(options.source)) {
         if (!is_sdist(options.source))
             fail("{}: not a project directory or an sdist (.tar.gz)", options.source.string());
-        sdist_dir.emplace(cache.dir() / "work", "sdist-");
-        archive::extract_tar(options.source, sdist_dir->path());
-        project_dir = archive::single_top_dir(sdist_dir->path());
-        source_key = "sdist " + hash::sha256_file_hex(options.source);
+        loaded.sdist_dir.emplace(cache.dir() / "work", "sdist-");
+        archive::extract_tar(options.source, loaded.sdist_dir->path());
+        loaded.dir = archive::single_top_dir(loaded.sdist_dir->path());
+        loaded.source_key = "sdist " + hash::sha256_file_hex(options.source);
     }
-    PythonProject project = load_project(project_dir, options.overrides);
+    loaded.project = load_project(loaded.dir, options.overrides);
+    if (!options.only.empty() && !options.overrides.archs.empty())
+        fail("--only {}: names its arch; --arch cannot be given with it", options.only);
+    loaded.targets =
+        options.only.empty()
+            ? plan_targets(loaded.project.config, options.emulate)
+            : std::vector<WheelTarget>{only_target(loaded.project.config, options.only, options.emulate)};
+    return loaded;
+}
+
+}  // namespace
+
+std::vector<std::string> build_identifiers(const StageContext& context, const WheelsOptions& options) {
+    const LoadedProject loaded = load_wheels_project(context, options);
+    std::vector<std::string> ids;
+    for (const WheelTarget& target : loaded.targets) ids.push_back(target.build_id());
+    return ids;
+}
+
+std::vector<WheelOutcome> build_wheels(const StageContext& context, const WheelsOptions& options) {
+    const auto& cache = context.cache;
+    LoadedProject loaded = load_wheels_project(context, options);
+    PythonProject& project = loaded.project;
+    const stdfs::path& project_dir = loaded.dir;
+    std::string& source_key = loaded.source_key;
     project.excluded = {options.output_dir};
     for (const std::string& path : project.config.exclude) project.excluded.push_back(project_dir / path);
     if (source_key.empty()) source_key = "tree " + fs::tree_digest(options.source, project.excluded);
     project.origin = options.source;
-    auto targets = plan_targets(project.config, options.emulate);
+    const auto& targets = loaded.targets;
     const long long epoch = stage::source_date_epoch(project_dir);
     const stage::ResultCache results(cache, "wheels");
     const Run run{context, options, project, results, source_key, epoch};

@@ -28,6 +28,7 @@ struct WheelsOptions {
     bool emulate = false;
     std::filesystem::path output_dir;  // the wheelhouse
     bool keep_going = false;
+    std::string only;  // cibuildwheel's --only: this build id alone, whatever archs, python and skip say
     WheelStages stages;
 };
 
@@ -42,6 +43,9 @@ struct WheelOutcome : stage::BuildOutcome {
 // Builds every target; outcomes in plan order. Without keep_going, stops at the first
 // failure. A failed target writes nothing to the wheelhouse.
 std::vector<WheelOutcome> build_wheels(const StageContext& context, const WheelsOptions& options);
+// The plan's build ids ("cp313-manylinux_aarch64"), in build order, as cibuildwheel's
+// --print-build-identifiers prints them; nothing is built.
+std::vector<std::string> build_identifiers(const StageContext& context, const WheelsOptions& options);
 // The JSON form of --json.
 std::string outcomes_json(const std::vector<WheelOutcome>& outcomes);
 

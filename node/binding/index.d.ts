@@ -36,6 +36,8 @@ export interface WheelsOptions extends CommonOptions {
   emulate?: boolean
   /** Resolve with the failed build ids' results instead of rejecting. */
   keepGoing?: boolean
+  /** One build id alone ('cp313-manylinux_aarch64'), whatever arch, python and skip say. */
+  only?: string
 }
 
 export interface PrebuildOptions extends CommonOptions {

@@ -176,7 +176,8 @@ function outcome (item) {
 // Build, repair and test the project's wheels (`xbuild wheels`).
 async function wheels (source = '.', options) {
   source = pathArgument(source, 'path')
-  options = optionsOf(options, 'wheels', ['arch', 'python', 'manylinux', 'output', 'emulate', 'keepGoing'])
+  options = optionsOf(options, 'wheels',
+    ['arch', 'python', 'manylinux', 'output', 'emulate', 'keepGoing', 'only'])
   const json = await run('wheels', {
     source,
     archs: names(options.arch, 'arch'),
@@ -184,7 +185,8 @@ async function wheels (source = '.', options) {
     manylinux: text(options.manylinux, 'manylinux'),
     output: text(options.output, 'output') || 'wheelhouse',
     emulate: flag(options.emulate, 'emulate'),
-    keep_going: flag(options.keepGoing, 'keepGoing')
+    keep_going: flag(options.keepGoing, 'keepGoing'),
+    only: text(options.only, 'only')
   }, options)
   return JSON.parse(json).map(item => ({
     buildId: item.build_id ?? null,

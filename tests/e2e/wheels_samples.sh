@@ -97,6 +97,24 @@ expect_eq "$(printf '%s\n' "$ERR" | grep -c 'unchanged, .* from the cache')" 6 "
 printf '%s\n' "$ERR" | grep -q 'building in' && fail "an unchanged rerun built something"
 echo "info: unchanged rerun took ${elapsed} ms"
 
+# A CI matrix's shards (cibuildwheel's options): --print-build-identifiers lists the plan and builds
+# nothing; --only builds that one build id (a result-cache hit of the run above) whatever --python says.
+run_capture "$XBUILD" wheels "$samples/yaml-sample" --arch x86_64,arm64 --python 3.9,3.13 --print-build-identifiers
+[[ $CODE -eq 0 ]] || fail "--print-build-identifiers failed: $ERR"
+expect_eq "$(tr '\n' ' ' <<<"$OUT")" \
+    "cp39-manylinux_x86_64 cp39-manylinux_aarch64 cp313-manylinux_x86_64 cp313-manylinux_aarch64 " \
+    "--print-build-identifiers prints the plan's build ids in build order"
+printf '%s\n' "$ERR" | grep -q 'building in' && fail "--print-build-identifiers built something"
+run_capture "$XBUILD" wheels "$samples/yaml-sample" --only cp313-manylinux_aarch64 --python 3.9 -o "$WORK/only"
+[[ $CODE -eq 0 ]] || fail "--only failed: $ERR"
+expect_eq "$(ls "$WORK/only" | sed 's/-cp313-cp313-.*aarch64\.whl$/-cp313-aarch64/')" "xbuild_yaml_sample-1.0.0-cp313-aarch64" \
+    "--only cp313-manylinux_aarch64 wrote that build id's wheel alone"
+expect_error "--only with --arch" "--only cp313-manylinux_aarch64: names its arch; --arch cannot be given with it" \
+    "$XBUILD" wheels "$samples/yaml-sample" --only cp313-manylinux_aarch64 --arch x86_64 -o "$WORK/only2"
+expect_error "--only of a PyPy id" "--only pp310-manylinux_x86_64: not a build id xbuild makes" \
+    "$XBUILD" wheels "$samples/yaml-sample" --only pp310-manylinux_x86_64 -o "$WORK/only2"
+[[ ! -e $WORK/only2 ]] || fail "a refused --only wrote $WORK/only2"
+
 # abi3: the backend tags the wheel cp39-abi3; cp311 builds it for each arch and cp313 only tests it.
 cp -r "$root/recipes/samples/abi3-sample" "$samples/"
 echo "# $TEST_NAME ${WORK##*/}" >>"$samples/abi3-sample/pyproject.toml"

@@ -166,4 +166,29 @@ TEST_SUITE("python targets") {
         CHECK_THROWS_WITH_AS(plan_targets(config({"x86_64"}, {"3.13", "2.7"}), false),
                              contains("unsupported Python '2.7'"), Error);
     }
+
+    TEST_CASE("--only: one build id, whatever archs, pythons and skip say; bad ids are errors naming them") {
+        WheelConfig skipping = config({"x86_64"}, {"3.11"}, {"cp313-*"});
+        const WheelTarget target = only_target(skipping, "cp313-manylinux_aarch64", true);
+        CHECK(target.build_id() == "cp313-manylinux_aarch64");
+        CHECK(target.suite == "trixie");
+        CHECK(target.emulate == (target.arch != &host_arch()));
+        CHECK(target.floor->name == "2_31");
+        CHECK_THROWS_WITH_AS(only_target(skipping, "pp310-manylinux_x86_64", false),
+                             contains("--only pp310-manylinux_x86_64: not a build id xbuild makes"), Error);
+        CHECK_THROWS_WITH_AS(only_target(skipping, "cp313-musllinux_x86_64", false),
+                             contains("not a build id xbuild makes"), Error);
+        CHECK_THROWS_WITH_AS(only_target(skipping, "cp313-manylinux_sparc64", false),
+                             contains("--only cp313-manylinux_sparc64: unknown machine 'sparc64'"), Error);
+        CHECK_THROWS_WITH_AS(only_target(skipping, "cp327-manylinux_x86_64", false),
+                             contains("unsupported Python '3.27'"), Error);
+        WheelConfig limited;
+        limited.requires_python = ">=3.11";
+        limited.requires_python_where = "pyproject.toml: [project] requires-python";
+        CHECK_THROWS_WITH_AS(
+            only_target(limited, "cp39-manylinux_x86_64", false),
+            contains("--only cp39-manylinux_x86_64: pyproject.toml: [project] requires-python "
+                     "'>=3.11' does not allow Python 3.9"),
+            Error);
+    }
 }

@@ -223,7 +223,7 @@ Napi::Value wheels(const Napi::CallbackInfo& info) {
     app::WheelsRequest request{args.string("source", "."), args.strings("archs"),
                                args.strings("pythons"),    args.string("manylinux"),
                                args.flag("emulate"),       args.string("output", "wheelhouse"),
-                               args.flag("keep_going")};
+                               args.flag("keep_going"),    args.string("only")};
     return start(info, "xbuild.wheels", args.session(), [request](const app::Session& session) {
         auto result = app::build_wheels(session, request);
         if (!request.keep_going) result.check();
