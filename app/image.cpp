@@ -6,6 +6,7 @@
 #include "app/run.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/stage/result_cache.hpp"
+#include "image/oci/registry.hpp"
 #include "node/app_modules.hpp"
 #include "python/image_wheels.hpp"
 #include "python/targets.hpp"
@@ -65,6 +66,12 @@ image::DependencyInstaller prepare_dependencies(const stage::StageContext& conte
     };
 }
 
+// "user:password" for the registry, from $XBUILD_REGISTRY_AUTH; "" for anonymous access.
+std::string registry_credentials() {
+    const char* auth = std::getenv("XBUILD_REGISTRY_AUTH");
+    return auth ? auth : "";
+}
+
 }  // namespace
 
 ImageResult build_image(const Session& session, const ImageRequest& options) {
@@ -83,12 +90,17 @@ ImageResult build_image(const Session& session, const ImageRequest& options) {
         outputs.archive = stdfs::absolute(options.output);
     else if (outputs.layout.empty() && !outputs.push)
         outputs.archive = stdfs::absolute("image.tar");
-    if (const char* auth = std::getenv("XBUILD_REGISTRY_AUTH"); auth && *auth) outputs.credentials = auth;
+    outputs.credentials = registry_credentials();
 
     fs::TempDir work(work_dir(session), "image-");
     request.install_dependencies =
         prepare_dependencies(run.context, request.config, request.python_version, work.path());
     return {image::build_image(run.context, request), outputs};
+}
+
+std::string create_index(const Session& session, const IndexCreateRequest& request) {
+    return oci::create_index(request.target, request.sources, {false, registry_credentials()},
+                             session.reporter());
 }
 
 }  // namespace xbuild::app

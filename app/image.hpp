@@ -28,4 +28,13 @@ struct ImageResult {
 
 ImageResult build_image(const Session& session, const ImageRequest& request);
 
+// `xbuild index create`: merges images pushed per platform (by one machine per arch) into one index
+// under target's tag, as `docker buildx imagetools create` does; each platform's SBOM comes along.
+// Credentials as for --push ($XBUILD_REGISTRY_AUTH). Returns the index's digest.
+struct IndexCreateRequest {
+    std::string target;                // "host/repo:tag"
+    std::vector<std::string> sources;  // "host/repo:tag-amd64", "host/repo@sha256:…": indexes or manifests
+};
+std::string create_index(const Session& session, const IndexCreateRequest& request);
+
 }  // namespace xbuild::app

@@ -40,6 +40,7 @@ struct State {
     app::ImageRequest image;
     std::string image_format = "oci";
     bool image_json = false;
+    app::IndexCreateRequest index_create;
     app::RepairRequest repair;
     app::InspectRequest inspect;
     bool inspect_json = false;
@@ -220,6 +221,21 @@ const CommandEntry k_commands[] = {
          command.add_flag("--push", o.push, "push to the registry the tag names");
          command.add_flag("--json", state.image_json, "print the result as JSON on stdout");
          command.callback([&state] { state.action = [&state] { return print_image(state); }; });
+     }},
+    {nullptr, "index", "Multi-arch image indexes in a registry", nullptr},
+    {"index", "create",
+     "Merge images pushed per platform into one multi-arch index (buildx imagetools create)",
+     [](CLI::App& command, State& state) {
+         auto& o = state.index_create;
+         command.add_option("target", o.target, "the index to push: host/repo:tag")->required();
+         command.add_option("sources", o.sources, "images to merge: host/repo:tag or host/repo@digest")
+             ->required();
+         command.callback([&state] {
+             state.action = [&state] {
+                 std::puts(app::create_index(state.session, state.index_create).c_str());
+                 return 0;
+             };
+         });
      }},
     {nullptr, "repair", "Graft external libraries into wheels and give them honest manylinux tags",
      [](CLI::App& command, State& state) {

@@ -100,16 +100,19 @@ class Walker {
 Platform config_platform(const BlobStore& store, const Descriptor& manifest_descriptor) {
     const std::string source = source_of(manifest_descriptor);
     const Manifest manifest = parse_manifest(store.read(manifest_descriptor.digest), source);
-    const std::string config_source = "config " + manifest.config.digest;
-    const json config = json::parse(store.read(manifest.config.digest), nullptr, false);
-    if (!config.is_object()) fail("{}: not a JSON object", config_source);
-    json fields = {{"os", config.value("os", json())},
-                   {"architecture", config.value("architecture", json())}};
-    if (config.contains("variant")) fields["variant"] = config["variant"];
-    return platform_from_json(fields, config_source);
+    return platform_of_config(store.read(manifest.config.digest), "config " + manifest.config.digest);
 }
 
 }  // namespace
+
+Platform platform_of_config(std::string_view text, std::string_view source) {
+    const json config = json::parse(text, nullptr, false);
+    if (!config.is_object()) fail("{}: not a JSON object", source);
+    json fields = {{"os", config.value("os", json())},
+                   {"architecture", config.value("architecture", json())}};
+    if (config.contains("variant")) fields["variant"] = config["variant"];
+    return platform_from_json(fields, source);
+}
 
 Manifest parse_manifest(std::string_view text, std::string_view source) {
     const json value = parse_object(text, source);

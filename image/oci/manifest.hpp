@@ -29,6 +29,10 @@ struct Index {
 Manifest parse_manifest(std::string_view json, std::string_view source);
 Index parse_index(std::string_view json, std::string_view source);
 
+// The platform an image config (its JSON) declares: os, architecture and variant. Throws Error naming
+// source when it is not an object or lacks them.
+Platform platform_of_config(std::string_view json, std::string_view source);
+
 // What a root descriptor reaches: configs and layers (blobs), and manifests and indexes (manifests),
 // each once, in a deterministic order.
 struct Content {

@@ -1,6 +1,9 @@
 #include "image/oci/registry.hpp"
 
 #include <algorithm>
+#include <map>
+
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 
@@ -50,15 +53,22 @@ std::string describe(const HttpResponse& response) {
 
 class Session {
   public:
-    Session(const Reference& ref, const PushOptions& options)
+    // Messages read "<what> <preposition> <registry/repository>: <why>". Tokens are asked for push
+    // access to the reference's repository and pull access to each of pull_repositories.
+    Session(const Reference& ref, const PushOptions& options, std::string preposition = "to",
+            std::vector<std::string> pull_repositories = {})
         : m_ref(ref),
           m_options(options),
           m_origin(((options.insecure || ref.is_loopback()) ? "http://" : "https://") + ref.api_host()),
-          m_target(ref.registry + "/" + ref.repository) {}
+          m_target(ref.registry + "/" + ref.repository),
+          m_preposition(std::move(preposition)),
+          m_pull_repositories(std::move(pull_repositories)) {}
 
     const std::string& target() const { return m_target; }
-    std::string url(std::string_view path) const {
-        return m_origin + "/v2/" + m_ref.repository + std::string(path);
+    const std::string& repository() const { return m_ref.repository; }
+    std::string url(std::string_view path) const { return url_in(m_ref.repository, path); }
+    std::string url_in(std::string_view repository, std::string_view path) const {
+        return m_origin + "/v2/" + std::string(repository) + std::string(path);
     }
 
     // Sends the request with the current credentials; on a 401, authenticates as the challenge asks and
@@ -69,23 +79,31 @@ class Session {
         const std::string used = m_authorization;
         authenticate(response, what);
         if (m_authorization == used)
-            fail("{} to {}: authentication failed: {}", what, m_target, describe(response));
+            fail("{} {} {}: authentication failed: {}", what, m_preposition, m_target, describe(response));
         response = send_once(request, what);
         if (response.status == 401)
-            fail("{} to {}: the registry refused the credentials: {}", what, m_target, describe(response));
+            fail("{} {} {}: the registry refused the credentials: {}", what, m_preposition, m_target,
+                 describe(response));
         return response;
     }
 
     [[noreturn]] void refuse(std::string_view what, const HttpResponse& response) const {
-        fail("{} to {}: {}", what, m_target, describe(response));
+        fail("{} {} {}: {}", what, m_preposition, m_target, describe(response));
+    }
+
+    // "<what> <preposition> <target>: <why>" for any other failure.
+    template <class... Args>
+    [[noreturn]] void fail_with(std::string_view what, fmt::format_string<Args...> why,
+                                Args&&... args) const {
+        fail("{} {} {}: {}", what, m_preposition, m_target, fmt::format(why, std::forward<Args>(args)...));
     }
 
     // Resolves an upload Location against the URL of the request that returned it.
     std::string resolve(std::string_view location, std::string_view request_url,
                         std::string_view what) const {
-        if (location.empty()) fail("{} to {}: the registry gave no upload Location", what, m_target);
+        if (location.empty()) fail_with(what, "the registry gave no upload Location");
         if (location.find_first_of(" \t\r\n") != std::string_view::npos)
-            fail("{} to {}: invalid upload Location '{}'", what, m_target, text::printable(location));
+            fail_with(what, "invalid upload Location '{}'", text::printable(location));
         if (location.starts_with("https://") || location.starts_with("http://")) return std::string(location);
         if (location.starts_with("//"))
             return m_origin.substr(0, m_origin.find("//")) + std::string(location);
@@ -102,7 +120,7 @@ class Session {
         try {
             return m_http.send(copy);
         } catch (const Error& error) {
-            fail("{} to {}: {}", what, m_target, error.what());
+            fail("{} {} {}: {}", what, m_preposition, m_target, error.what());
         }
     }
 
@@ -113,7 +131,7 @@ class Session {
                 for (Challenge& challenge : parse_www_authenticate(header))
                     challenges.push_back(std::move(challenge));
             } catch (const Error& error) {
-                fail("{} to {}: {}", what, m_target, error.what());
+                fail("{} {} {}: {}", what, m_preposition, m_target, error.what());
             }
         }
         auto find = [&](std::string_view scheme) {
@@ -124,10 +142,11 @@ class Session {
             m_authorization = "Bearer " + fetch_token(*bearer, what);
         } else if (find("basic") != challenges.end()) {
             if (m_options.credentials.empty())
-                fail("{} to {}: the registry asks for a user name and password (HTTP Basic)", what, m_target);
+                fail("{} {} {}: the registry asks for a user name and password (HTTP Basic)", what,
+                     m_preposition, m_target);
             m_authorization = basic_authorization(m_options.credentials);
         } else {
-            fail("{} to {}: no Bearer or Basic challenge in the answer: {}", what, m_target,
+            fail("{} {} {}: no Bearer or Basic challenge in the answer: {}", what, m_preposition, m_target,
                  describe(response));
         }
     }
@@ -138,11 +157,16 @@ class Session {
             scopes.push_back(scope->second);
         const std::string push_scope = "repository:" + m_ref.repository + ":pull,push";
         if (std::find(scopes.begin(), scopes.end(), push_scope) == scopes.end()) scopes.push_back(push_scope);
+        for (const std::string& repository : m_pull_repositories) {
+            const std::string pull_scope = "repository:" + repository + ":pull";
+            if (std::find(scopes.begin(), scopes.end(), pull_scope) == scopes.end())
+                scopes.push_back(pull_scope);
+        }
         HttpRequest request;
         try {
             request.url = token_url(bearer, scopes);
         } catch (const Error& error) {
-            fail("{} to {}: {}", what, m_target, error.what());
+            fail("{} {} {}: {}", what, m_preposition, m_target, error.what());
         }
         request.follow_redirects = true;
         if (!m_options.credentials.empty())
@@ -152,28 +176,30 @@ class Session {
         try {
             response = m_http.send(request);
         } catch (const Error& error) {
-            fail("{} to {}: getting a token: {}", what, m_target, error.what());
+            fail("{} {} {}: getting a token: {}", what, m_preposition, m_target, error.what());
         }
         if (response.status != 200)
-            fail("{} to {}: getting a token from {}: {}", what, m_target, realm, describe(response));
-        return parse_token_response(response.body,
-                                    fmt::format("{} to {}: token from {}", what, m_target, realm));
+            fail("{} {} {}: getting a token from {}: {}", what, m_preposition, m_target, realm,
+                 describe(response));
+        return parse_token_response(
+            response.body, fmt::format("{} {} {}: token from {}", what, m_preposition, m_target, realm));
     }
 
     const Reference& m_ref;
     const PushOptions& m_options;
     std::string m_origin;  // "http://127.0.0.1:5000"
     std::string m_target;  // "127.0.0.1:5000/app", for messages
+    std::string m_preposition;
+    std::vector<std::string> m_pull_repositories;
     std::string m_authorization;
     HttpClient m_http;
 };
 
-void check_digest_header(Session& session, const HttpResponse& response, const Descriptor& pushed,
+void check_digest_header(Session& session, const HttpResponse& response, std::string_view digest,
                          std::string_view what) {
     const std::string answer = response.header("docker-content-digest");
-    if (!answer.empty() && answer != pushed.digest)
-        fail("{} to {}: the registry stored it as {}", what, session.target(),
-             text::printable(answer.substr(0, 100)));
+    if (!answer.empty() && answer != digest)
+        session.fail_with(what, "the registry stored it as {}", text::printable(answer.substr(0, 100)));
 }
 
 void push_blob(Session& session, const BlobStore& store, const Descriptor& blob, const Reporter& reporter) {
@@ -197,22 +223,230 @@ void push_blob(Session& session, const BlobStore& store, const Descriptor& blob,
     store.check_present(blob);
     HttpResponse stored = session.send(put, what);
     if (stored.status != 201) session.refuse(what, stored);
-    check_digest_header(session, stored, blob, what);
+    check_digest_header(session, stored, blob.digest, what);
     step.done();
+}
+
+// PUT /v2/<repo>/manifests/<name> of a document whose digest is known.
+void put_manifest(Session& session, const std::string& name, std::string_view media_type, std::string body,
+                  std::string_view digest) {
+    const std::string what = fmt::format("pushing manifest {}", name == digest ? short_digest(name) : name);
+    HttpRequest put{"PUT", session.url("/manifests/" + name), {"Content-Type: " + std::string(media_type)}};
+    put.body = std::move(body);
+    HttpResponse stored = session.send(put, what);
+    if (stored.status != 201) session.refuse(what, stored);
+    check_digest_header(session, stored, digest, what);
 }
 
 void push_manifest(Session& session, const BlobStore& store, const Descriptor& manifest,
                    const std::string& name) {
-    const std::string what =
-        fmt::format("pushing manifest {}", name == manifest.digest ? short_digest(name) : name);
-    HttpRequest put{"PUT", session.url("/manifests/" + name), {"Content-Type: " + manifest.media_type}};
-    put.body = store.read(manifest.digest);
+    put_manifest(session, name, manifest.media_type, store.read(manifest.digest), manifest.digest);
+}
+
+// ---- index create ----
+
+constexpr std::string_view k_accept_manifests =
+    "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json, "
+    "application/vnd.docker.distribution.manifest.v2+json";
+constexpr std::size_t k_max_document = std::size_t{4} << 20;
+
+struct Document {
+    std::string media_type;  // of a manifest: its mediaType, else the Content-Type
+    std::string digest;      // sha256 of body, as received
+    std::string body;
+};
+
+// GET /v2/<repository>/<kind>/<name> ("manifests" or "blobs"), at most limit bytes. The body must hash
+// to expected (when given) and to the Docker-Content-Digest the registry sends: nothing unverified is
+// used.
+Document get_document(Session& session, const std::string& repository, std::string_view kind,
+                      const std::string& name, std::string_view expected, std::size_t limit,
+                      std::string_view what) {
+    HttpRequest get{"GET", session.url_in(repository, fmt::format("/{}/{}", kind, name))};
+    if (kind == "manifests") get.headers.emplace_back(k_accept_manifests);
+    get.follow_redirects = kind == "blobs";  // blob storage may be elsewhere (credentials stay home)
+    get.max_body = limit + 1;
+    HttpResponse response = session.send(get, what);
+    if (response.status != 200) session.refuse(what, response);
+    if (response.body.size() > limit) session.fail_with(what, "larger than {}", format_bytes(limit));
+    Document document{"", sha256_digest(response.body), std::move(response.body)};
+    if (!expected.empty() && document.digest != expected)
+        session.fail_with(what, "the registry served content of digest {}, not {}",
+                          short_digest(document.digest), short_digest(expected));
+    const std::string header = response.header("docker-content-digest");
+    if (kind == "manifests" && !header.empty() && header != document.digest)
+        session.fail_with(what, "the registry says its digest is {}, the content's is {}",
+                          text::printable(header.substr(0, 100)), short_digest(document.digest));
+    std::string type = response.header("content-type");
+    type = std::string(text::trim(std::string_view(type).substr(0, type.find(';'))));
+    if (kind == "manifests") {
+        const nlohmann::json json = nlohmann::json::parse(document.body, nullptr, false);
+        if (json.is_object() && json.contains("mediaType") && json["mediaType"].is_string())
+            type = json["mediaType"].get<std::string>();
+    }
+    document.media_type = std::move(type);
+    return document;
+}
+
+// Reads a source image: its index's entries, or its manifest with the platform of its config.
+SourceImage read_source(Session& session, const Reference& ref, const std::string& name) {
+    const std::string what = "reading " + name;
+    const std::string tag_or_digest = !ref.digest.empty() ? ref.digest : ref.tag.empty() ? "latest" : ref.tag;
+    const Document document =
+        get_document(session, ref.repository, "manifests", tag_or_digest, ref.digest, k_max_document, what);
+    SourceImage image{name, {}};
+    if (is_index_type(document.media_type)) {
+        for (Descriptor& entry : parse_index(document.body, name).manifests) {
+            if (!entry.platform) fail("{}: index entry {} has no platform", name, short_digest(entry.digest));
+            image.manifests.push_back(std::move(entry));
+        }
+    } else if (is_manifest_type(document.media_type)) {
+        const Manifest manifest = parse_manifest(document.body, name);
+        const Document config = get_document(session, ref.repository, "blobs", manifest.config.digest,
+                                             manifest.config.digest, k_max_document, what);
+        image.manifests.push_back(Descriptor{document.media_type,
+                                             document.digest,
+                                             document.body.size(),
+                                             platform_of_config(config.body, name + ": config"),
+                                             {},
+                                             ""});
+    } else {
+        fail("{}: the registry served '{}', not an image manifest or index", name,
+             text::printable(document.media_type.substr(0, 100)));
+    }
+    return image;
+}
+
+// Makes blob present in the session's repository: there already, mounted from `from`, or read from
+// there (verified) and uploaded.
+void copy_blob(Session& session, const std::string& from, const Descriptor& blob, const Reporter& reporter) {
+    const std::string what = "copying blob " + short_digest(blob.digest);
+    HttpResponse found = session.send({"HEAD", session.url("/blobs/" + blob.digest)}, what);
+    if (found.status == 200) return;
+    if (found.status != 404) session.refuse(what, found);
+    HttpRequest mount{"POST", session.url(fmt::format("/blobs/uploads/?mount={}&from={}",
+                                                      percent_encode(blob.digest), percent_encode(from)))};
+    HttpResponse mounted = session.send(mount, what);
+    if (mounted.status == 201) {
+        check_digest_header(session, mounted, blob.digest, what);
+        reporter.verbose(fmt::format("mounted blob {} from {}", short_digest(blob.digest), from));
+        return;
+    }
+    if (mounted.status != 202) session.refuse(what, mounted);
+    // The registry did not mount, and started an ordinary upload instead.
+    Step step(reporter, fmt::format("{} from {} ({})", what, from, format_bytes(blob.size)));
+    std::string upload = session.resolve(mounted.header("location"), mount.url, what);
+    const Document data = get_document(session, from, "blobs", blob.digest, blob.digest, blob.size, what);
+    if (data.body.size() != blob.size)
+        session.fail_with(what, "{} bytes read, the manifest says {}", data.body.size(), blob.size);
+    upload += (upload.find('?') == std::string::npos ? "?" : "&") + ("digest=" + percent_encode(blob.digest));
+    HttpRequest put{"PUT", upload, {"Content-Type: application/octet-stream"}};
+    put.body = data.body;
     HttpResponse stored = session.send(put, what);
     if (stored.status != 201) session.refuse(what, stored);
-    check_digest_header(session, stored, manifest, what);
+    check_digest_header(session, stored, blob.digest, what);
+    step.done();
+}
+
+// Copies a manifest (or an index, with its children) of repository `from` into the session's
+// repository: the blobs it references, then the document under its digest.
+void copy_manifest(Session& session, const std::string& from, const Descriptor& manifest, int depth,
+                   const Reporter& reporter) {
+    const std::string what = "copying manifest " + short_digest(manifest.digest);
+    if (depth > 4) session.fail_with(what, "indexes nested more than 4 deep");
+    const Document document =
+        get_document(session, from, "manifests", manifest.digest, manifest.digest, k_max_document, what);
+    if (is_index_type(document.media_type)) {
+        for (const Descriptor& child : parse_index(document.body, what).manifests)
+            copy_manifest(session, from, child, depth + 1, reporter);
+    } else if (is_manifest_type(document.media_type)) {
+        const Manifest parsed = parse_manifest(document.body, what);
+        copy_blob(session, from, parsed.config, reporter);
+        for (const Descriptor& layer : parsed.layers) copy_blob(session, from, layer, reporter);
+    } else {
+        session.fail_with(what, "media type '{}' is neither a manifest nor an index",
+                          text::printable(document.media_type.substr(0, 100)));
+    }
+    put_manifest(session, manifest.digest, document.media_type, document.body, manifest.digest);
+}
+
+bool is_attestation(const Descriptor& entry) {
+    return entry.platform && entry.platform->os == "unknown" &&
+           entry.annotations.count("vnd.docker.reference.digest") != 0;
 }
 
 }  // namespace
+
+std::vector<Descriptor> merge_index_entries(const std::vector<SourceImage>& sources) {
+    std::vector<Descriptor> images, attestations;
+    std::map<std::string, std::string> platform_source;  // "linux/amd64" -> the source that has it
+    for (const SourceImage& source : sources) {
+        for (const Descriptor& entry : source.manifests) {
+            if (is_attestation(entry)) continue;
+            const std::string platform = to_string(*entry.platform);
+            auto [at, added] = platform_source.emplace(platform, source.name);
+            if (!added) fail("{}: {} is in {} already", source.name, platform, at->second);
+            images.push_back(entry);
+        }
+    }
+    if (images.empty()) fail("no image manifest in {}", sources.empty() ? "no source" : sources.front().name);
+    for (const SourceImage& source : sources)
+        for (const Descriptor& entry : source.manifests) {
+            if (!is_attestation(entry)) continue;
+            const std::string& subject = entry.annotations.at("vnd.docker.reference.digest");
+            if (std::any_of(images.begin(), images.end(),
+                            [&](const Descriptor& d) { return d.digest == subject; }))
+                attestations.push_back(entry);
+        }
+    images.insert(images.end(), attestations.begin(), attestations.end());
+    return images;
+}
+
+std::string create_index(std::string_view target, const std::vector<std::string>& sources,
+                         const PushOptions& options, const Reporter& reporter) {
+    Reference ref = parse_reference(target);
+    if (!ref.digest.empty())
+        fail("cannot create index '{}': it needs a tag, not a digest", text::printable(target));
+    if (ref.tag.empty()) ref.tag = "latest";
+    if (sources.empty()) fail("index create {}: no source images", ref.to_string());
+    std::vector<Reference> source_refs;
+    std::vector<std::string> pull_repositories;
+    for (const std::string& source : sources) {
+        Reference source_ref = parse_reference(source);
+        if (source_ref.registry != ref.registry)
+            fail("{}: on registry {}, the index on {}: index create merges images of one registry", source,
+                 source_ref.registry, ref.registry);
+        if (source_ref.repository != ref.repository &&
+            std::find(pull_repositories.begin(), pull_repositories.end(), source_ref.repository) ==
+                pull_repositories.end())
+            pull_repositories.push_back(source_ref.repository);
+        source_refs.push_back(std::move(source_ref));
+    }
+    Session session(ref, options, "for", pull_repositories);
+    std::vector<SourceImage> images;
+    for (size_t i = 0; i < sources.size(); ++i)
+        images.push_back(read_source(session, source_refs[i], sources[i]));
+    const std::vector<Descriptor> entries = merge_index_entries(images);
+    std::vector<std::string> platforms;
+    for (const Descriptor& entry : entries) {
+        size_t i = 0;
+        while (std::none_of(images[i].manifests.begin(), images[i].manifests.end(),
+                            [&](const Descriptor& d) { return d.digest == entry.digest; }))
+            ++i;
+        if (source_refs[i].repository != ref.repository)
+            copy_manifest(session, source_refs[i].repository, entry, 0, reporter);
+        if (!is_attestation(entry)) platforms.push_back(to_string(*entry.platform));
+    }
+    nlohmann::json index = {
+        {"schemaVersion", 2}, {"mediaType", media_type::image_index}, {"manifests", nlohmann::json::array()}};
+    for (const Descriptor& entry : entries) index["manifests"].push_back(to_json(entry));
+    const std::string body = canonical_dump(index, "image index");
+    const std::string digest = sha256_digest(body);
+    put_manifest(session, ref.tag, media_type::image_index, body, digest);
+    reporter.info(fmt::format("created {} ({}): {}", ref.to_string(), digest, fmt::join(platforms, ", ")));
+    return digest;
+}
 
 std::string push(const BlobStore& store, const Descriptor& root, std::string_view reference,
                  const PushOptions& options, const Reporter& reporter) {

@@ -16,6 +16,7 @@
 // "pushing blob sha256:ab12… to 127.0.0.1:5000/app: HTTP 500: <the registry's message>".
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "builder/core/log.hpp"
 #include "image/oci/blob_store.hpp"
@@ -33,5 +34,26 @@ struct PushOptions {
 // Returns the root's digest.
 std::string push(const BlobStore& store, const Descriptor& root, std::string_view reference,
                  const PushOptions& options, const Reporter& reporter);
+
+// One image of `index create`: what the registry served for a source reference.
+struct SourceImage {
+    std::string name;                   // the reference as given, for messages
+    std::vector<Descriptor> manifests;  // its index's entries, or its one manifest with its config's platform
+};
+
+// The entries of the merged index: every source's platform manifests in the order given, then the
+// attestations (SBOMs: platform unknown/unknown, `vnd.docker.reference.digest` naming a manifest) whose
+// manifest is among them; attestations of nothing kept are dropped. Throws Error when two sources hold
+// the same platform ("<b>: linux/amd64 is in <a> already") or there is no platform manifest at all.
+std::vector<Descriptor> merge_index_entries(const std::vector<SourceImage>& sources);
+
+// `xbuild index create TARGET SOURCE...` (as `docker buildx imagetools create`): reads each source (an
+// index or a manifest, by tag or digest, each document verified against its digest) from the target's
+// registry, merges them (merge_index_entries) into one OCI index and pushes it under the target's tag.
+// Sources in another repository are copied into the target's first: blobs by cross-repository mount
+// (POST ...?mount=&from=), read and uploaded when the registry does not mount, then the manifests by
+// digest. A source on another registry is refused. Returns the index's digest.
+std::string create_index(std::string_view target, const std::vector<std::string>& sources,
+                         const PushOptions& options, const Reporter& reporter);
 
 }  // namespace xbuild::oci

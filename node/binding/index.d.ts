@@ -6,7 +6,7 @@ import { EventEmitter } from 'events'
 export type Names = string | readonly string[]
 
 /** The commands, as the second argument of a 'progress' event names them. */
-export type Command = 'wheels' | 'prebuild' | 'image' | 'repair' | 'inspect' | 'doctor'
+export type Command = 'wheels' | 'prebuild' | 'image' | 'index_create' | 'repair' | 'inspect' | 'doctor'
 
 /** What every function takes. */
 export interface CommonOptions {
@@ -160,6 +160,9 @@ export function wheels (path?: string, options?: WheelsOptions): Promise<WheelRe
 export function prebuild (path?: string, options?: PrebuildOptions): Promise<PrebuildResult[]>
 /** Build a slim multi-arch OCI image (`xbuild image`); resolves with what --json prints. */
 export function image (path?: string, options?: ImageOptions): Promise<JsonObject>
+/** Merge images pushed per platform into one index under target (`xbuild index create`); resolves with
+ * the index's digest. */
+export function indexCreate (target: string, sources: readonly string[], options?: CommonOptions): Promise<string>
 /** Graft external libraries into wheels and tag them honestly (`xbuild repair`). */
 export function repair (wheel: string | readonly string[], options?: RepairOptions): Promise<RepairResult[]>
 /** A wheel's or ELF file's arch, needed libraries and symbol versions (`xbuild inspect --json`). */

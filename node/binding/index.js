@@ -237,6 +237,16 @@ async function image (source = '.', options) {
   }, options))
 }
 
+// Merge images pushed per platform into one index under target (`xbuild index create`); resolves
+// with the index's digest.
+async function indexCreate (target, sources, options) {
+  target = pathArgument(target, 'target')
+  if (!Array.isArray(sources)) throw new TypeError('sources must be an array of image references')
+  sources = sources.map((source, i) => pathArgument(source, `sources[${i}]`))
+  options = optionsOf(options, 'indexCreate', [])
+  return JSON.parse(await run('index_create', { target, sources }, options))
+}
+
 // Graft external libraries into wheels and tag them honestly (`xbuild repair`).
 async function repair (wheel, options) {
   const wheels = Array.isArray(wheel)
@@ -292,6 +302,7 @@ module.exports = {
   wheels,
   prebuild,
   image,
+  indexCreate,
   repair,
   inspect,
   doctor,

@@ -187,6 +187,18 @@ PYBIND11_MODULE(_native, m) {
         py::arg("docker_format") = false, py::arg("layout") = "", py::arg("push") = false,
         XBUILD_SESSION_ARGS);
 
+    // The merged index's digest.
+    m.def(
+        "index_create",
+        [](const std::string& target, std::vector<std::string> sources, const std::string& helper,
+           const std::string& cache, const std::string& mirror, bool verbose, bool quiet,
+           const py::object& on_progress) {
+            app::IndexCreateRequest request{target, std::move(sources)};
+            return run(make_session(helper, cache, mirror, verbose, quiet), on_progress,
+                       [&](const app::Session& session) { return app::create_index(session, request); });
+        },
+        py::arg("target"), py::arg("sources"), XBUILD_SESSION_ARGS);
+
     // A list of dicts: wheel, policy, platform_tag, grafted [{soname, new_name, stage_path}].
     m.def(
         "repair",

@@ -41,5 +41,76 @@ before=$(uploads)
 run_capture "$XBUILD" image "$root/recipes/samples/python-app" --tag "$ref" --push
 [[ $CODE -eq 0 ]] || fail "second push failed: $ERR"
 expect_eq "$(uploads)" "$before" "a second push uploads no blob again ($before uploads the first time)"
+
+# One machine per arch, each with its own cache, pushes its platform; `xbuild index create` merges the
+# two into one index (as `docker buildx imagetools create`), each platform's SBOM along. A small app
+# keeps the second machine's cold cache cheap: its base is the only stage it builds.
+mkdir -p "$WORK/tiny/app"
+cat >"$WORK/tiny/xbuild.toml" <<'TOML'
+[image]
+base = "python3"
+entrypoint = ["/usr/bin/python3", "/app/main.py"]
+[[image.files]]
+from = "app/main.py"
+to = "/app/"
+TOML
+echo 'import platform; print("tiny on", platform.machine())' >"$WORK/tiny/app/main.py"
+tiny="127.0.0.1:$port/xbuild/tiny"
+run_capture "$XBUILD" image "$WORK/tiny" --arch x86_64 --tag "$tiny:1.0-amd64" --push
+[[ $CODE -eq 0 ]] || fail "amd64 push failed: $ERR"
+run_capture env XBUILD_CACHE="$WORK/cache-arm64" "$XBUILD" image "$WORK/tiny" --arch arm64 --tag "$tiny:1.0-arm64" --push
+[[ $CODE -eq 0 ]] || fail "arm64 push from a second cache failed: $ERR"
+run_capture "$XBUILD" index create "$tiny:1.0" "$tiny:1.0-amd64" "$tiny:1.0-arm64"
+[[ $CODE -eq 0 ]] || fail "index create failed: $ERR"
+index_digest=$OUT
+expect_contains "$ERR" "created $tiny:1.0 ($index_digest): linux/amd64, linux/arm64/v8" "index create names both platforms"
+raw() { skopeo inspect --tls-verify=false --raw "docker://$1"; }
+expect_eq "sha256:$(raw "$tiny:1.0" | sha256sum | cut -d' ' -f1)" "$index_digest" "the registry serves the index index create made"
+# Every platform manifest and SBOM of the two pushes, and nothing else, is in the merged index.
+merged=$(python3 - "$(raw "$tiny:1.0")" "$(raw "$tiny:1.0-amd64")" "$(raw "$tiny:1.0-arm64")" <<'PY'
+import json, sys
+merged, *parts = (json.loads(a) for a in sys.argv[1:])
+want = [m for p in parts for m in p["manifests"] if m["platform"]["os"] != "unknown"]
+want += [m for p in parts for m in p["manifests"] if m["platform"]["os"] == "unknown"]
+assert merged["manifests"] == want, (merged["manifests"], want)
+sboms = [m for m in merged["manifests"] if m.get("artifactType") == "application/spdx+json"]
+subjects = {m["annotations"]["vnd.docker.reference.digest"] for m in sboms}
+images = {m["digest"] for m in merged["manifests"] if m["platform"]["os"] == "linux"}
+assert len(sboms) == 2 and subjects == images, (subjects, images)
+print(" ".join(sorted("/".join(filter(None, (m["platform"]["os"], m["platform"]["architecture"], m["platform"].get("variant")))) for m in merged["manifests"])))
+PY
+) || fail "the merged index is not the two pushes' manifests and SBOMs: $merged"
+expect_eq "$merged" "linux/amd64 linux/arm64/v8 unknown/unknown unknown/unknown" "the index has both platforms and their SBOMs"
+cleanup_hooks+=("podman rmi -f $tiny:1.0 >/dev/null 2>&1")
+run_capture "${podman_run[@]}" "$tiny:1.0"
+expect_eq "$OUT" "tiny on x86_64" "podman runs the merged index on amd64"
+run_capture "${podman_run[@]}" --arch arm64 "$tiny:1.0"
+expect_eq "$OUT" "tiny on aarch64" "podman runs the merged index on arm64 (qemu)"
+
+# Into another repository: the blobs are mounted across repositories, not uploaded again.
+run_capture "$XBUILD" index create "127.0.0.1:$port/xbuild/merged:1.0" "$tiny:1.0-amd64" "$tiny:1.0-arm64"
+[[ $CODE -eq 0 ]] || fail "index create into another repository failed: $ERR"
+expect_eq "$OUT" "$index_digest" "the same index, whatever its repository"
+mounts=$(grep -c 'POST /v2/xbuild/merged/blobs/uploads/?mount=' "$WORK/registry/log" || true)
+[[ $mounts -gt 0 ]] || fail "no cross-repository mount in the registry log"
+grep -q 'PUT /v2/xbuild/merged/blobs/uploads/' "$WORK/registry/log" && fail "index create uploaded a blob it could mount"
+pass "index create mounted $mounts blobs into the other repository"
+expect_eq "$(skopeo inspect --tls-verify=false --override-arch arm64 --format '{{.Architecture}}' "docker://127.0.0.1:$port/xbuild/merged:1.0")" \
+    arm64 "skopeo reads the arm64 image (manifest and config) from the other repository"
+sbom_manifest=$(raw "127.0.0.1:$port/xbuild/merged:1.0" | python3 -c 'import json,sys; print([m["digest"] for m in json.load(sys.stdin)["manifests"] if m.get("artifactType")][1])')
+sbom_blob=$(raw "127.0.0.1:$port/xbuild/merged@$sbom_manifest" | python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"])')
+curl -sf "http://127.0.0.1:$port/v2/xbuild/merged/blobs/$sbom_blob" | grep -q '"spdxVersion"' ||
+    fail "the arm64 SBOM did not come along into the other repository"
+pass "the SBOMs came along"
+
+expect_error "one platform twice" "$tiny:1.0-amd64: linux/amd64 is in $tiny:1.0-amd64 already" \
+    "$XBUILD" index create "$tiny:dup" "$tiny:1.0-amd64" "$tiny:1.0-amd64"
+expect_error "a missing source" "reading $tiny:nope for $tiny: HTTP 404" \
+    "$XBUILD" index create "$tiny:dup" "$tiny:1.0-amd64" "$tiny:nope"
+expect_error "a source on another registry" "on registry 127.0.0.2:$port" \
+    "$XBUILD" index create "$tiny:dup" "$tiny:1.0-amd64" "127.0.0.2:$port/xbuild/tiny:1.0-arm64"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/xbuild/tiny/manifests/dup")" 404 \
+    "a refused index create pushed nothing"
+
 kill "$registry_pid"
 expect_error "registry down" "127.0.0.1:$port" "$XBUILD" image "$root/recipes/samples/python-app" --tag "$ref" --push

@@ -68,6 +68,12 @@ try:
     raise SystemExit("a missing project raised nothing")
 except xbuild.Error as error:
     assert "nowhere" in str(error), str(error)
+
+try:  # nothing listens on port 9 of loopback: the registry client's error, as the CLI's
+    xbuild.index_create("127.0.0.1:9/app:1", ["127.0.0.1:9/app:1-amd64"])
+    raise SystemExit("index_create of an absent registry raised nothing")
+except xbuild.Error as error:
+    assert "reading 127.0.0.1:9/app:1-amd64 for 127.0.0.1:9/app" in str(error), str(error)
 print("ok")
 PY
 [[ $CODE -eq 0 ]] || fail "the API script failed ($CODE): $ERR"

@@ -20,6 +20,7 @@
 #include "builder/core/fs.hpp"
 #include "builder/core/log.hpp"
 #include "image/oci/image.hpp"
+#include "image/oci/manifest.hpp"
 #include "image/oci/registry.hpp"
 #include "test_support.hpp"
 
@@ -151,6 +152,10 @@ struct FakeRegistry {
     bool fail_blob_put = false;
     bool lie_about_manifest_digest = false;
     std::map<std::string, std::string> blobs, manifests;
+    // Repository "src" (read by index create): documents by tag or digest, and blobs; "app" mounts
+    // nothing from it (answers a mount with an ordinary upload).
+    std::map<std::string, std::pair<std::string, std::string>> source_documents;  // name -> type, body
+    std::map<std::string, std::string> source_blobs;
     std::mutex mutex;
     std::unique_ptr<FakeServer> server;
     std::unique_ptr<FakeServer> storage;  // another origin that takes uploads (as a storage backend would)
@@ -183,6 +188,20 @@ struct FakeRegistry {
                 {{"WWW-Authenticate", R"(Bearer realm=")" + server->origin() +
                                           R"(/token",service="fake registry",scope="repository:app:pull")"}},
                 R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})"};
+        if (request.method == "GET" && target.starts_with("/v2/src/manifests/")) {
+            auto found = source_documents.find(target.substr(18));
+            if (found == source_documents.end())
+                return {404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN"}]})"};
+            return {200, {{"Content-Type", found->second.first}}, found->second.second};
+        }
+        if (request.method == "GET" && target.starts_with("/v2/src/blobs/")) {
+            auto found = source_blobs.find(target.substr(14));
+            if (found == source_blobs.end()) return {404, {}, ""};
+            return {200, {}, found->second};
+        }
+        if (request.method == "POST" && target.starts_with("/v2/app/blobs/uploads/?mount=sha256%3A") &&
+            target.ends_with("&from=src"))
+            return {202, {{"Location", "/v2/app/blobs/uploads/u1?state=s1"}}, ""};
         const std::string blob_prefix = "/v2/app/blobs/sha256:";
         if (request.method == "HEAD" && target.starts_with(blob_prefix))
             return {blobs.count(target.substr(14)) ? 200 : 404, {}, ""};
@@ -354,5 +373,65 @@ TEST_SUITE("oci registry") {
         CHECK_THROWS_WITH_AS(
             push(image.store, image.amd64, "127.0.0.1:" + std::to_string(port) + "/app:1", {}, k_quiet),
             contains("to 127.0.0.1:" + std::to_string(port) + "/app: HEAD http://127.0.0.1:"), Error);
+    }
+
+    TEST_CASE("index create: sources' platforms merged, their SBOMs kept with them, duplicates refused") {
+        Image image;
+        const Descriptor sbom{std::string(media_type::image_manifest),
+                              sha256_digest("sbom"),
+                              4,
+                              Platform{"unknown", "unknown", ""},
+                              {{"vnd.docker.reference.digest", image.arm64.digest}},
+                              "application/spdx+json"};
+        const Descriptor stray{sbom.media_type,
+                               sha256_digest("stray"),
+                               5,
+                               sbom.platform,
+                               {{"vnd.docker.reference.digest", sha256_digest("gone")}},
+                               sbom.artifact_type};
+        const auto merged = merge_index_entries({{"a", {image.amd64}}, {"b", {image.arm64, sbom, stray}}});
+        REQUIRE(merged.size() == 3);
+        CHECK(merged[0] == image.amd64);
+        CHECK(merged[1] == image.arm64);
+        CHECK(merged[2] == sbom);  // the stray attestation's manifest is not in the index: dropped
+        CHECK_THROWS_WITH_AS(merge_index_entries({{"a", {image.amd64}}, {"b", {image.arm64, image.amd64}}}),
+                             "b: linux/amd64 is in a already", Error);
+        CHECK_THROWS_WITH_AS(merge_index_entries({{"a", {sbom}}}), contains("no image manifest in a"), Error);
+    }
+
+    TEST_CASE(
+        "index create from another repository: what the registry does not mount is read, verified "
+        "and uploaded") {
+        Image image;
+        FakeRegistry registry;
+        const std::string index_body = image.store.read(image.index.digest);
+        registry.source_documents["1"] = {std::string(media_type::image_index), index_body};
+        for (const Descriptor& manifest : {image.amd64, image.arm64}) {
+            registry.source_documents[manifest.digest] = {manifest.media_type,
+                                                          image.store.read(manifest.digest)};
+            const Manifest parsed = parse_manifest(image.store.read(manifest.digest), "test");
+            registry.source_blobs[parsed.config.digest] = image.store.read(parsed.config.digest);
+            for (const Descriptor& layer : parsed.layers)
+                registry.source_blobs[layer.digest] = image.store.read(layer.digest);
+        }
+        const std::string host = "127.0.0.1:" + std::to_string(registry.server->port());
+        const std::string digest = create_index(host + "/app:merged", {host + "/src:1"}, {}, k_quiet);
+        CHECK(registry.blobs.size() == registry.source_blobs.size());  // two configs, one shared layer
+        for (const auto& [blob, bytes] : registry.source_blobs) CHECK(registry.blobs[blob] == bytes);
+        CHECK(registry.manifests.count(image.amd64.digest) == 1);
+        CHECK(registry.manifests.count(image.arm64.digest) == 1);
+        REQUIRE(registry.manifests.count("merged") == 1);
+        CHECK(sha256_digest(
+                  registry.manifests["merged"].substr(registry.manifests["merged"].find(' ') + 1)) == digest);
+        CHECK(digest == image.index.digest);  // the same entries, the same canonical index
+
+        // A document that does not hash to the digest it was asked by is refused.
+        registry.source_documents[image.arm64.digest].second += " ";
+        registry.manifests.clear();
+        CHECK_THROWS_WITH_AS(create_index(host + "/app:merged", {host + "/src:1"}, {}, k_quiet),
+                             contains("the registry served content of digest"), Error);
+        CHECK(registry.manifests.count("merged") == 0);
+        CHECK_THROWS_WITH_AS(create_index(host + "/app:merged", {host + "/src:2"}, {}, k_quiet),
+                             contains("reading " + host + "/src:2 for " + host + "/app: HTTP 404"), Error);
     }
 }

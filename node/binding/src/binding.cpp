@@ -253,6 +253,15 @@ Napi::Value image(const Napi::CallbackInfo& info) {
     });
 }
 
+// A JSON string: the merged index's digest.
+Napi::Value index_create(const Napi::CallbackInfo& info) {
+    Args args(info);
+    app::IndexCreateRequest request{args.string("target"), args.strings("sources")};
+    return start(info, "xbuild.indexCreate", args.session(), [request](const app::Session& session) {
+        return "\"" + app::create_index(session, request) + "\"";
+    });
+}
+
 // A JSON array: wheel, policy, platform_tag, grafted [{soname, new_name, stage_path}].
 Napi::Value repair(const Napi::CallbackInfo& info) {
     Args args(info);
@@ -313,6 +322,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("wheels", Napi::Function::New(env, wheels, "wheels"));
     exports.Set("prebuild", Napi::Function::New(env, prebuild, "prebuild"));
     exports.Set("image", Napi::Function::New(env, image, "image"));
+    exports.Set("index_create", Napi::Function::New(env, index_create, "index_create"));
     exports.Set("repair", Napi::Function::New(env, repair, "repair"));
     exports.Set("inspect", Napi::Function::New(env, inspect, "inspect"));
     exports.Set("doctor", Napi::Function::New(env, doctor, "doctor"));

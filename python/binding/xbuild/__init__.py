@@ -18,7 +18,7 @@ from . import _native
 
 __version__: str = _native.__version__
 Error = _native.Error
-__all__ = ["Error", "Outcome", "WheelResult", "PrebuildResult", "wheels", "prebuild", "image", "repair",
+__all__ = ["Error", "Outcome", "WheelResult", "PrebuildResult", "wheels", "prebuild", "image", "index_create", "repair",
            "inspect", "doctor", "binary", "__version__"]
 
 Progress = Optional[Callable[[str], None]]
@@ -119,6 +119,15 @@ def image(path=".", *, arch=None, tag=None, output=None, docker_format=False, la
                                      docker_format=docker_format,
                                      layout=_os.fspath(layout) if layout else "", push=push,
                                      **_session(cache, mirror, verbose, quiet, on_progress)))
+
+
+def index_create(target, sources, *, on_progress: Progress = None, verbose=False, quiet=False) -> str:
+    """Merge images pushed per platform into one index under target (``xbuild index create``);
+    returns the index's digest."""
+    if isinstance(sources, (str, bytes)):
+        raise TypeError("sources must be a list of image references")
+    return _native.index_create(str(target), [str(s) for s in sources],
+                                **_session(None, None, verbose, quiet, on_progress))
 
 
 def repair(wheel, *, output="wheelhouse", plat=None, only_plat=False, strip=False, suite=None,

@@ -48,6 +48,8 @@ def image(path: _Path = ".", *, arch: _Names = None, tag: Optional[str] = None, 
           docker_format: bool = False, layout: Optional[_Path] = None, push: bool = False,
           on_progress: _Progress = None, cache: Optional[_Path] = None, mirror: Optional[str] = None,
           verbose: bool = False, quiet: bool = False) -> Dict[str, Any]: ...
+def index_create(target: str, sources: Sequence[str], *, on_progress: _Progress = None, verbose: bool = False,
+                 quiet: bool = False) -> str: ...
 def repair(wheel: Union[_Path, Sequence[_Path]], *, output: _Path = "wheelhouse", plat: Optional[str] = None,
            only_plat: bool = False, strip: bool = False, suite: Optional[str] = None, packages: _Names = None,
            on_progress: _Progress = None, cache: Optional[_Path] = None, mirror: Optional[str] = None,
