@@ -6,6 +6,8 @@
 #include "app/run.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/stage/result_cache.hpp"
+#include "image/oci/auth.hpp"
+#include "image/oci/reference.hpp"
 #include "image/oci/registry.hpp"
 #include "node/app_modules.hpp"
 #include "python/image_wheels.hpp"
@@ -66,10 +68,29 @@ image::DependencyInstaller prepare_dependencies(const stage::StageContext& conte
     };
 }
 
-// "user:password" for the registry, from $XBUILD_REGISTRY_AUTH; "" for anonymous access.
-std::string registry_credentials() {
-    const char* auth = std::getenv("XBUILD_REGISTRY_AUTH");
-    return auth ? auth : "";
+// "user:password" for the registry of reference: $XBUILD_REGISTRY_AUTH, else what `docker login`
+// stored ($DOCKER_CONFIG/config.json, ~/.docker/config.json), else what `podman login` stored
+// ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json); "" for anonymous access.
+std::string registry_credentials(std::string_view reference) {
+    if (const char* auth = std::getenv("XBUILD_REGISTRY_AUTH"); auth && *auth) return auth;
+    const std::string registry = oci::parse_reference(reference).registry;
+    std::vector<stdfs::path> files;
+    auto env = [](const char* name) -> std::string {
+        const char* value = std::getenv(name);
+        return value ? value : "";
+    };
+    if (!env("DOCKER_CONFIG").empty())
+        files.push_back(stdfs::path(env("DOCKER_CONFIG")) / "config.json");
+    else if (!env("HOME").empty())
+        files.push_back(stdfs::path(env("HOME")) / ".docker/config.json");
+    if (!env("REGISTRY_AUTH_FILE").empty())
+        files.emplace_back(env("REGISTRY_AUTH_FILE"));
+    else if (!env("XDG_RUNTIME_DIR").empty())
+        files.push_back(stdfs::path(env("XDG_RUNTIME_DIR")) / "containers/auth.json");
+    for (const stdfs::path& file : files)
+        if (std::string credentials = oci::docker_config_credentials(file, registry); !credentials.empty())
+            return credentials;
+    return {};
 }
 
 }  // namespace
@@ -90,7 +111,8 @@ ImageResult build_image(const Session& session, const ImageRequest& options) {
         outputs.archive = stdfs::absolute(options.output);
     else if (outputs.layout.empty() && !outputs.push)
         outputs.archive = stdfs::absolute("image.tar");
-    outputs.credentials = registry_credentials();
+    if (outputs.push && !request.config.tag.empty())
+        outputs.credentials = registry_credentials(request.config.tag);
 
     fs::TempDir work(work_dir(session), "image-");
     request.install_dependencies =
@@ -99,7 +121,7 @@ ImageResult build_image(const Session& session, const ImageRequest& options) {
 }
 
 std::string create_index(const Session& session, const IndexCreateRequest& request) {
-    return oci::create_index(request.target, request.sources, {false, registry_credentials()},
+    return oci::create_index(request.target, request.sources, {false, registry_credentials(request.target)},
                              session.reporter());
 }
 

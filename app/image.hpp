@@ -16,7 +16,7 @@ struct ImageRequest {
     std::string output;              // archive; empty: image.tar unless layout or push is given alone
     bool docker_format = false;      // docker-archive instead of oci-archive
     std::string layout;              // also an OCI image layout directory
-    bool push = false;               // to the registry the tag names ($XBUILD_REGISTRY_AUTH: user:password)
+    bool push = false;               // to the registry the tag names (credentials: README, Registries)
 };
 
 struct ImageResult {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <thread>
 
 #include "builder/core/error.hpp"
 
@@ -60,6 +61,17 @@ Wake wait_child(int pidfd, std::chrono::milliseconds timeout) {
         if (ready == 0) continue;
         if (fds[0].revents != 0) return Wake::exited;
         if (fds[1].revents != 0) return Wake::interrupted;
+    }
+}
+
+void sleep_for(std::chrono::milliseconds duration) {
+    const auto end = std::chrono::steady_clock::now() + duration;
+    for (;;) {
+        if (requested()) throw Interrupted();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return;
+        std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds{50}));
     }
 }
 

@@ -21,6 +21,9 @@ void request();
 void clear();
 bool requested();
 
+// Sleeps for duration; throws Interrupted as soon as an interrupt is requested (a retry's back-off).
+void sleep_for(std::chrono::milliseconds duration);
+
 enum class Wake { exited, interrupted, timed_out };
 // Waits until the process behind pidfd has exited (it is not reaped), an interrupt is requested, or
 // the timeout (zero: none) has passed.

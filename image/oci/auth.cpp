@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
 #include "builder/core/text.hpp"
 
 namespace xbuild::oci {
@@ -152,6 +154,84 @@ std::string parse_token_response(std::string_view body, std::string_view source)
         }
     }
     fail("{}: the token server's answer has no \"token\"", source);
+}
+
+namespace {
+
+// Standard base64 (padding optional, whitespace refused); nullopt for anything else.
+std::optional<std::string> base64_decode(std::string_view text) {
+    std::string out;
+    unsigned value = 0;
+    int bits = 0;
+    size_t padding = 0;
+    for (char c : text) {
+        int digit;
+        if (c >= 'A' && c <= 'Z')
+            digit = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            digit = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            digit = c - '0' + 52;
+        else if (c == '+')
+            digit = 62;
+        else if (c == '/')
+            digit = 63;
+        else if (c == '=') {
+            ++padding;
+            continue;
+        } else
+            return std::nullopt;
+        if (padding) return std::nullopt;  // data after padding
+        value = (value << 6) | static_cast<unsigned>(digit);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((value >> bits) & 0xff);
+        }
+    }
+    if (padding > 2 || bits >= 6) return std::nullopt;
+    return out;
+}
+
+// "host[:port]" of an auths key: "https://host:5000/v1/" -> "host:5000".
+std::string auths_host(std::string_view key) {
+    if (size_t scheme = key.find("://"); scheme != std::string_view::npos) key.remove_prefix(scheme + 3);
+    return std::string(key.substr(0, key.find('/')));
+}
+
+}  // namespace
+
+std::string docker_config_credentials(const std::filesystem::path& file, std::string_view registry) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(file, error)) return {};
+    const std::string source = file.string();
+    const nlohmann::json config = nlohmann::json::parse(fs::read_file(file), nullptr, false);
+    if (!config.is_object()) fail("{}: not a JSON object", source);
+    auto auths = config.find("auths");
+    if (auths == config.end()) return {};
+    if (!auths->is_object()) fail("{}: \"auths\" is not an object", source);
+    // docker login stores Docker Hub under its v1 URL.
+    const std::string wanted = registry == "docker.io" ? "index.docker.io" : std::string(registry);
+    for (const auto& [key, entry] : auths->items()) {
+        if (auths_host(key) != wanted) continue;
+        const std::string where = fmt::format("{}: auths[\"{}\"]", source, text::printable(key));
+        if (!entry.is_object()) fail("{}: not an object", where);
+        auto string_at = [&](const char* name) -> std::string {
+            auto it = entry.find(name);
+            if (it == entry.end()) return {};
+            if (!it->is_string()) fail("{}: \"{}\" is not a string", where, name);
+            return it->get<std::string>();
+        };
+        if (const std::string auth = string_at("auth"); !auth.empty()) {
+            std::optional<std::string> decoded = base64_decode(auth);
+            if (!decoded || decoded->find(':') == std::string::npos)
+                fail("{}: \"auth\" is not base64 of user:password", where);
+            return *decoded;
+        }
+        const std::string user = string_at("username"), password = string_at("password");
+        if (!user.empty()) return user + ":" + password;
+    }
+    return {};
 }
 
 std::string basic_authorization(std::string_view credentials) {

@@ -3,12 +3,15 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <fcntl.h>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 
 #include "builder/core/error.hpp"
@@ -157,6 +160,7 @@ HttpClient::~HttpClient() {
 }
 
 HttpResponse HttpClient::send(const HttpRequest& request) {
+    m_untrusted = false;
     const LibCurl& curl = LibCurl::get();
     CURL* handle = static_cast<CURL*>(m_handle);
     // At most 300 bytes of the URL in messages (a URL is not a place for megabytes, but may hold them).
@@ -202,6 +206,13 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
         set(static_cast<CURLoption>(mask_option), name, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
     };
     set(CURLOPT_URL, "CURLOPT_URL", request.url.c_str());
+    // A private registry's CA (a self-signed certificate) instead of the system's store.
+    if (const char* ca = std::getenv("XBUILD_REGISTRY_CA"); ca && *ca) {
+        std::error_code error;
+        if (!std::filesystem::is_regular_file(ca, error))
+            fail("{}: XBUILD_REGISTRY_CA={}: not a file", what, text::printable(ca));
+        set(CURLOPT_CAINFO, "CURLOPT_CAINFO", ca);
+    }
     set_protocols(10318, 181, "CURLOPT_PROTOCOLS");  // CURLOPT_PROTOCOLS_STR, CURLOPT_PROTOCOLS
     set(CURLOPT_NOSIGNAL, "CURLOPT_NOSIGNAL", 1L);
     set(CURLOPT_ERRORBUFFER, "CURLOPT_ERRORBUFFER", error_buffer);
@@ -236,8 +247,10 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);  // cannot fail: the buffer goes out of scope
     if (transfer.read_errno != 0)
         fail("{}: cannot read {}: {}", what, request.body_file.string(), errno_text(transfer.read_errno));
+    m_untrusted = code == CURLE_PEER_FAILED_VERIFICATION;
     if (code != CURLE_OK)
-        fail("{}: {}", what, error_buffer[0] ? text::printable(error_buffer) : curl.easy_strerror(code));
+        fail("{}: {}{}", what, error_buffer[0] ? text::printable(error_buffer) : curl.easy_strerror(code),
+             m_untrusted ? " (a registry with a private CA: XBUILD_REGISTRY_CA=<its certificate file>)" : "");
     if (curl.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status) != CURLE_OK)
         fail("{}: libcurl gave no response code", what);
     return response;

@@ -38,7 +38,8 @@ class HttpClient {
   public:
     // Loads libcurl on first use; throws Error saying to install libcurl4 when it is missing.
     HttpClient();
-    HttpClient(HttpClient&& other) noexcept : m_handle(std::exchange(other.m_handle, nullptr)) {}
+    HttpClient(HttpClient&& other) noexcept
+        : m_handle(std::exchange(other.m_handle, nullptr)), m_untrusted(other.m_untrusted) {}
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
     HttpClient& operator=(HttpClient&&) = delete;
@@ -47,9 +48,13 @@ class HttpClient {
     // Sends the request and returns the response, whatever its status. Throws Error "<METHOD> <url>: <why>"
     // when there is no response (connection refused, TLS failure, timeout, unreadable body_file).
     HttpResponse send(const HttpRequest& request);
+    // True when the last send() failed because the server's certificate was not trusted (the server
+    // speaks TLS; the error message says to set XBUILD_REGISTRY_CA).
+    bool last_failure_untrusted() const { return m_untrusted; }
 
   private:
     void* m_handle = nullptr;  // CURL*
+    bool m_untrusted = false;
 };
 
 }  // namespace xbuild::oci

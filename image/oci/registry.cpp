@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include <fmt/ranges.h>
 
@@ -9,6 +10,7 @@
 
 #include "builder/core/duration.hpp"
 #include "builder/core/error.hpp"
+#include "builder/core/interrupt.hpp"
 #include "builder/core/text.hpp"
 #include "image/oci/auth.hpp"
 #include "image/oci/http.hpp"
@@ -18,6 +20,8 @@
 namespace xbuild::oci {
 
 namespace {
+
+constexpr int k_attempts = 5;  // of each request, and of each blob upload
 
 // "scheme://host[:port]" of an absolute URL, "" for anything else.
 std::string origin_of(std::string_view url) {
@@ -59,10 +63,13 @@ class Session {
             std::vector<std::string> pull_repositories = {})
         : m_ref(ref),
           m_options(options),
-          m_origin(((options.insecure || ref.is_loopback()) ? "http://" : "https://") + ref.api_host()),
           m_target(ref.registry + "/" + ref.repository),
           m_preposition(std::move(preposition)),
-          m_pull_repositories(std::move(pull_repositories)) {}
+          m_pull_repositories(std::move(pull_repositories)) {
+        m_origin = options.insecure    ? "http://" + ref.api_host()
+                   : ref.is_loopback() ? loopback_origin(ref.api_host())
+                                       : "https://" + ref.api_host();
+    }
 
     const std::string& target() const { return m_target; }
     const std::string& repository() const { return m_ref.repository; }
@@ -113,14 +120,49 @@ class Session {
     }
 
   private:
+    // A loopback registry is spoken to as docker does: HTTPS when it answers TLS (its certificate
+    // then has to be trusted: XBUILD_REGISTRY_CA), else plain HTTP. A TLS server asked in plain HTTP
+    // says so (Go's "Client sent an HTTP request to an HTTPS server"); neither answering (a dropped
+    // connection) is asked again, k_attempts in all; then plain HTTP, whose errors name the failure.
+    std::string loopback_origin(const std::string& host) {
+        for (int attempt = 1; attempt <= k_attempts; ++attempt) {
+            try {
+                m_http.send({"GET", "https://" + host + "/v2/"});
+                return "https://" + host;
+            } catch (const Error&) {
+                if (m_http.last_failure_untrusted()) return "https://" + host;
+            }
+            try {
+                HttpResponse answer = m_http.send({"GET", "http://" + host + "/v2/"});
+                const bool tls_only = answer.status == 400 && answer.body.find("HTTPS") != std::string::npos;
+                return (tls_only ? "https://" : "http://") + host;
+            } catch (const Error&) {
+            }
+            if (attempt < k_attempts) interrupt::sleep_for(std::chrono::milliseconds(250 << (attempt - 1)));
+        }
+        return "http://" + host;
+    }
+
+    // Sends the request, again after a dropped connection or an answer that says to try later (429,
+    // 500, 502, 503, 504): k_attempts in all, waiting 0.25 s, 0.5 s, 1 s, 2 s between them.
     HttpResponse send_once(const HttpRequest& request, std::string_view what) {
         HttpRequest copy = request;
         if (!m_authorization.empty() && origin_of(copy.url) == m_origin)
             copy.headers.push_back("Authorization: " + m_authorization);
-        try {
-            return m_http.send(copy);
-        } catch (const Error& error) {
-            fail("{} {} {}: {}", what, m_preposition, m_target, error.what());
+        for (int attempt = 1;; ++attempt) {
+            try {
+                HttpResponse response = m_http.send(copy);
+                const long status = response.status;
+                const bool later =
+                    status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+                if (!later || attempt == k_attempts) return response;
+            } catch (const Error& error) {
+                if (attempt == k_attempts || m_http.last_failure_untrusted())
+                    fail("{} {} {}: {}{}", what, m_preposition, m_target, error.what(),
+                         attempt > 1 ? fmt::format(" (after {} attempts)", attempt) : "");
+                // A dropped connection: libcurl opens a new one for the next attempt.
+            }
+            interrupt::sleep_for(std::chrono::milliseconds(250 << (attempt - 1)));
         }
     }
 
@@ -202,29 +244,39 @@ void check_digest_header(Session& session, const HttpResponse& response, std::st
         session.fail_with(what, "the registry stored it as {}", text::printable(answer.substr(0, 100)));
 }
 
+// HEAD, then POST and one monolithic PUT. An upload the registry no longer knows (404 on the PUT: a PUT
+// retried after its answer was lost, a session that expired) starts over from the HEAD, which then
+// finds the blob when the lost PUT had stored it.
 void push_blob(Session& session, const BlobStore& store, const Descriptor& blob, const Reporter& reporter) {
     const std::string what = "pushing blob " + short_digest(blob.digest);
-    HttpRequest head{"HEAD", session.url("/blobs/" + blob.digest)};
-    HttpResponse found = session.send(head, what);
-    if (found.status == 200) {
-        reporter.verbose(
-            fmt::format("blob {} is in {} already", short_digest(blob.digest), session.target()));
+    std::optional<Step> step;
+    for (int attempt = 1;; ++attempt) {
+        HttpRequest head{"HEAD", session.url("/blobs/" + blob.digest)};
+        HttpResponse found = session.send(head, what);
+        if (found.status == 200) {
+            reporter.verbose(
+                fmt::format("blob {} is in {} already", short_digest(blob.digest), session.target()));
+            if (step) step->done();
+            return;
+        }
+        if (found.status != 404) session.refuse(what, found);
+        if (!step) step.emplace(reporter, fmt::format("{} ({})", what, format_bytes(blob.size)));
+        HttpRequest start{"POST", session.url("/blobs/uploads/")};
+        HttpResponse started = session.send(start, what);
+        if (started.status != 202) session.refuse(what, started);
+        std::string upload = session.resolve(started.header("location"), start.url, what);
+        upload +=
+            (upload.find('?') == std::string::npos ? "?" : "&") + ("digest=" + percent_encode(blob.digest));
+        HttpRequest put{"PUT", upload, {"Content-Type: application/octet-stream"}};
+        put.body_file = store.path_of(blob.digest);
+        store.check_present(blob);
+        HttpResponse stored = session.send(put, what);
+        if (stored.status == 404 && attempt < k_attempts) continue;
+        if (stored.status != 201) session.refuse(what, stored);
+        check_digest_header(session, stored, blob.digest, what);
+        step->done();
         return;
     }
-    if (found.status != 404) session.refuse(what, found);
-    Step step(reporter, fmt::format("{} ({})", what, format_bytes(blob.size)));
-    HttpRequest start{"POST", session.url("/blobs/uploads/")};
-    HttpResponse started = session.send(start, what);
-    if (started.status != 202) session.refuse(what, started);
-    std::string upload = session.resolve(started.header("location"), start.url, what);
-    upload += (upload.find('?') == std::string::npos ? "?" : "&") + ("digest=" + percent_encode(blob.digest));
-    HttpRequest put{"PUT", upload, {"Content-Type: application/octet-stream"}};
-    put.body_file = store.path_of(blob.digest);
-    store.check_present(blob);
-    HttpResponse stored = session.send(put, what);
-    if (stored.status != 201) session.refuse(what, stored);
-    check_digest_header(session, stored, blob.digest, what);
-    step.done();
 }
 
 // PUT /v2/<repo>/manifests/<name> of a document whose digest is known.

@@ -6,10 +6,13 @@
 //   3. the root under the tag (PUT /v2/<repo>/manifests/<tag>, Content-Type its media type).
 // Each answer's Docker-Content-Digest, when the registry sends one, must be the digest pushed.
 //
-// Transport: plain HTTP for loopback registries (localhost, 127.0.0.0/8, [::1]: docker's insecure default)
-// and with PushOptions::insecure, HTTPS otherwise. Auth: anonymous first; on a 401 the WWW-Authenticate
-// challenge decides: Bearer (a token from the realm for the repository's pull,push scope, fetched with the
-// credentials when given) or Basic (the credentials). The Authorization header is sent only to the
+// Transport: HTTPS (the system's CA store, or the file XBUILD_REGISTRY_CA names); for a loopback registry
+// (localhost, 127.0.0.0/8, [::1]) as docker does, HTTPS when it answers TLS, else plain HTTP; plain HTTP
+// to any registry with PushOptions::insecure. A dropped connection or a 429/500/502/503/504 answer is
+// retried (5 attempts, backing off from 0.25 s to 2 s); an upload the registry lost starts over.
+// Auth: anonymous first; on a 401 the WWW-Authenticate challenge decides: Bearer (a token from the realm
+// for the repository's pull,push scope, fetched with the credentials when given) or Basic (the
+// credentials). The Authorization header is sent only to the
 // registry's own origin, never to an upload URL on another host.
 //
 // libcurl is loaded at first use (see http.hpp). Errors name what failed, the registry and repository:

@@ -1,5 +1,6 @@
 # xbuild image --push to a registry this test starts on 127.0.0.1 (Debian's docker-registry), read
-# back with skopeo and run from the registry with podman on amd64 and arm64.
+# back with skopeo and run from the registry with podman on amd64 and arm64; index create merging two
+# machines' pushes; a TLS registry with htpasswd users behind a proxy that cuts connections.
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 command -v docker-registry >/dev/null || fail "docker-registry is not installed (./bootstrap installs it)"
@@ -111,6 +112,82 @@ expect_error "a source on another registry" "on registry 127.0.0.2:$port" \
     "$XBUILD" index create "$tiny:dup" "$tiny:1.0-amd64" "127.0.0.2:$port/xbuild/tiny:1.0-arm64"
 expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/xbuild/tiny/manifests/dup")" 404 \
     "a refused index create pushed nothing"
+
+
+# A registry as teams run one: TLS with a self-signed certificate and htpasswd users, reached through a
+# proxy that cuts every 5th connection mid-request and delays every 7th. Credentials come from a docker
+# config file (docker login's), the CA from XBUILD_REGISTRY_CA; skopeo checks the result directly.
+tls="$WORK/tls-registry"
+mkdir -p "$tls/certs"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$tls/key.pem" -out "$tls/certs/ca.crt" 2>/dev/null || fail "openssl could not make a certificate"
+htpasswd -Bbc "$tls/htpasswd" ci 's3cret pass' 2>/dev/null || fail "htpasswd failed (apache2-utils)"
+tls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+proxy_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$tls/config.yml" <<YML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $tls/data
+http:
+  addr: 127.0.0.1:$tls_port
+  tls:
+    certificate: $tls/certs/ca.crt
+    key: $tls/key.pem
+auth:
+  htpasswd:
+    realm: xbuild-test
+    path: $tls/htpasswd
+YML
+docker-registry serve "$tls/config.yml" >"$tls/log" 2>&1 &
+cleanup_hooks+=("kill $! 2>/dev/null")
+python3 "$root/tests/e2e/fault_proxy.py" "$proxy_port" "$tls_port" --drop-every 5 --delay-every 7 --log "$tls/faults" &
+cleanup_hooks+=("kill $! 2>/dev/null")
+for _ in $(seq 50); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' --cacert "$tls/certs/ca.crt" "https://127.0.0.1:$tls_port/v2/") == 401 ]] && break
+    sleep 0.2
+done
+[[ $(curl -s -o /dev/null -w '%{http_code}' --cacert "$tls/certs/ca.crt" -u 'ci:s3cret pass' "https://127.0.0.1:$tls_port/v2/") == 200 ]] ||
+    fail "the TLS registry did not start: $(tail -3 "$tls/log")"
+mkdir -p "$tls/docker"
+printf '{"auths": {"127.0.0.1:%s": {"auth": "%s"}}}\n' "$proxy_port" "$(printf 'ci:s3cret pass' | base64)" >"$tls/docker/config.json"
+flaky="127.0.0.1:$proxy_port/xbuild/tiny"
+skopeo_tls=(skopeo inspect --cert-dir "$tls/certs" --creds 'ci:s3cret pass' --raw)
+
+export DOCKER_CONFIG="$tls/docker"
+expect_error "a certificate no CA vouches for" "XBUILD_REGISTRY_CA=<its certificate file>" \
+    "$XBUILD" image "$WORK/tiny" --arch x86_64 --tag "$flaky:1.0-amd64" --push
+export XBUILD_REGISTRY_CA="$tls/certs/ca.crt"
+run_capture "$XBUILD" image "$WORK/tiny" --arch x86_64 --tag "$flaky:1.0-amd64" --push --json
+[[ $CODE -eq 0 ]] || fail "push through the faulty proxy failed: $ERR"
+amd64_digest=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["digest"])' <<<"$OUT")
+run_capture env XBUILD_CACHE="$WORK/cache-arm64" "$XBUILD" image "$WORK/tiny" --arch arm64 --tag "$flaky:1.0-arm64" --push
+[[ $CODE -eq 0 ]] || fail "arm64 push through the faulty proxy failed: $ERR"
+run_capture "$XBUILD" index create "$flaky:1.0" "$flaky:1.0-amd64" "$flaky:1.0-arm64"
+[[ $CODE -eq 0 ]] || fail "index create through the faulty proxy failed: $ERR"
+flaky_index=$OUT
+drops=$(grep -c '^drop' "$tls/faults" || true)
+[[ $drops -gt 0 ]] || fail "the proxy cut no connection"
+pass "pushes and index create finished through the proxy ($drops connections cut, $(grep -c '^delay' "$tls/faults" || true) delayed)"
+direct="127.0.0.1:$tls_port/xbuild/tiny"
+expect_eq "sha256:$("${skopeo_tls[@]}" "docker://$direct:1.0-amd64" | sha256sum | cut -d' ' -f1)" "$amd64_digest" \
+    "skopeo reads the pushed index from the TLS registry: the digest xbuild computed"
+expect_eq "sha256:$("${skopeo_tls[@]}" "docker://$direct:1.0" | sha256sum | cut -d' ' -f1)" "$flaky_index" \
+    "skopeo reads the merged index from the TLS registry"
+# skopeo copy re-hashes every blob it pulls: each platform's config and layers verify.
+for arch in amd64 arm64; do
+    skopeo copy -q --src-cert-dir "$tls/certs" --src-creds 'ci:s3cret pass' --override-arch "$arch" \
+        "docker://$direct:1.0" "oci:$WORK/copy-$arch:1.0" >/dev/null 2>"$WORK/copy.err" ||
+        fail "skopeo copy of the $arch image failed: $(cat "$WORK/copy.err")"
+done
+pass "every blob of both platforms verifies (skopeo copy)"
+printf '{"auths": {"127.0.0.1:%s": {"auth": "%s"}}}\n' "$proxy_port" "$(printf 'ci:wrong' | base64)" >"$tls/docker/config.json"
+expect_error "wrong credentials" "the registry refused the credentials" \
+    "$XBUILD" image "$WORK/tiny" --arch x86_64 --tag "$flaky:1.0-amd64" --push
+echo '{}' >"$tls/docker/config.json"
+expect_error "no credentials" "the registry asks for a user name and password" \
+    "$XBUILD" image "$WORK/tiny" --arch x86_64 --tag "$flaky:1.0-amd64" --push
+unset DOCKER_CONFIG XBUILD_REGISTRY_CA
 
 kill "$registry_pid"
 expect_error "registry down" "127.0.0.1:$port" "$XBUILD" image "$root/recipes/samples/python-app" --tag "$ref" --push

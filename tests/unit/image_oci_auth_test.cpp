@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
 #include "image/oci/auth.hpp"
 #include "test_support.hpp"
 
@@ -81,5 +83,27 @@ TEST_SUITE("oci auth") {
         CHECK(basic_authorization("ab:c") == "Basic YWI6Yw==");
         CHECK_THROWS_WITH_AS(basic_authorization("nopassword"), contains("user:password"), Error);
         CHECK(percent_encode("sha256:ab/c d~-._") == "sha256%3Aab%2Fc%20d~-._");
+    }
+
+    TEST_CASE("credentials from a docker config file (docker login, podman login)") {
+        fs::TempDir dir(std::filesystem::temp_directory_path(), "xbuild-auth-");
+        const auto file = dir.path() / "config.json";
+        CHECK(docker_config_credentials(file, "127.0.0.1:5000").empty());  // no file: anonymous
+        fs::write_file_atomic(file, R"({"auths": {
+            "127.0.0.1:5000": {"auth": "YWxpY2U6czNjcjN0"},
+            "https://registry.example.org/v2/": {"username": "bob", "password": "pw:with:colons"},
+            "https://index.docker.io/v1/": {"auth": "aHViOmh1Yg=="},
+            "bad.example.org": {"auth": "bm8gY29sb24="}},
+            "credsStore": "desktop"})");
+        CHECK(docker_config_credentials(file, "127.0.0.1:5000") == "alice:s3cr3t");
+        CHECK(docker_config_credentials(file, "registry.example.org") == "bob:pw:with:colons");
+        CHECK(docker_config_credentials(file, "docker.io") == "hub:hub");
+        CHECK(docker_config_credentials(file, "127.0.0.1:5001").empty());
+        CHECK_THROWS_WITH_AS(docker_config_credentials(file, "bad.example.org"),
+                             contains("auths[\"bad.example.org\"]: \"auth\" is not base64 of user:password"),
+                             Error);
+        fs::write_file_atomic(file, "{not json");
+        CHECK_THROWS_WITH_AS(docker_config_credentials(file, "127.0.0.1:5000"),
+                             contains(file.string() + ": not a JSON object"), Error);
     }
 }

@@ -44,6 +44,7 @@ struct Reply {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    bool drop = false;  // close the connection without an answer
 };
 
 // Answers each connection's one request with handler(request), then closes it.
@@ -90,6 +91,7 @@ class FakeServer {
             ssize_t n = ::read(fd, buffer, sizeof buffer);
             if (n <= 0) return;
             data.append(buffer, static_cast<size_t>(n));
+            if (data[0] == 0x16) return;  // a TLS handshake: this server speaks plain HTTP only
         }
         Request request;
         std::string head = data.substr(0, header_end);
@@ -123,6 +125,7 @@ class FakeServer {
             std::lock_guard lock(m_mutex);
             m_requests.push_back(request);
         }
+        if (reply.drop) return;
         std::string response = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\nConnection: close\r\n";
         for (const auto& [name, value] : reply.headers) response += name + ": " + value + "\r\n";
         response += "Content-Length: " + std::to_string(request.method == "HEAD" ? 0 : reply.body.size()) +
@@ -150,6 +153,9 @@ struct FakeRegistry {
     std::string token;                       // when set, requests need "Bearer <token>"
     std::string credentials_header;          // when set, the token server needs this Authorization
     bool fail_blob_put = false;
+    int drops = 0;         // the next requests of any kind get no answer (a dropped connection)
+    int unavailable = 0;   // the next requests of any kind get 503
+    int lost_uploads = 0;  // the next upload PUTs are stored, but answered 404 (a lost answer, retried)
     bool lie_about_manifest_digest = false;
     std::map<std::string, std::string> blobs, manifests;
     // Repository "src" (read by index create): documents by tag or digest, and blobs; "app" mounts
@@ -177,6 +183,14 @@ struct FakeRegistry {
     Reply handle(const Request& request) {
         std::lock_guard lock(mutex);
         const std::string& target = request.target;
+        if (drops > 0 && target != "/v2/") {
+            --drops;
+            return {0, {}, "", true};
+        }
+        if (unavailable > 0 && target != "/v2/") {
+            --unavailable;
+            return {503, {}, R"({"errors":[{"code":"UNAVAILABLE","message":"try later"}]})"};
+        }
         if (target.starts_with("/token")) {
             if (!credentials_header.empty() && request.header("authorization") != credentials_header)
                 return {403, {}, R"({"errors":[{"code":"DENIED","message":"bad credentials"}]})"};
@@ -219,6 +233,10 @@ struct FakeRegistry {
             const std::string digest = "sha256:" + target.substr(target.find("%3A") + 3);
             if (sha256_digest(request.body) != digest) return {400, {}, "DIGEST_INVALID\nsecond line"};
             blobs[digest] = request.body;
+            if (lost_uploads > 0) {
+                --lost_uploads;
+                return {404, {}, R"({"errors":[{"code":"BLOB_UPLOAD_UNKNOWN"}]})"};
+            }
             return {201, {{"Docker-Content-Digest", digest}}, ""};
         }
         if (request.method == "PUT" && target.starts_with("/v2/app/manifests/")) {
@@ -433,5 +451,23 @@ TEST_SUITE("oci registry") {
         CHECK(registry.manifests.count("merged") == 0);
         CHECK_THROWS_WITH_AS(create_index(host + "/app:merged", {host + "/src:2"}, {}, k_quiet),
                              contains("reading " + host + "/src:2 for " + host + "/app: HTTP 404"), Error);
+    }
+
+    TEST_CASE("dropped connections, 503s and a lost upload answer are retried; the push completes") {
+        Image image;
+        FakeRegistry registry;
+        registry.drops = 2;
+        registry.unavailable = 2;
+        registry.lost_uploads = 1;
+        CHECK(push(image.store, image.index, registry.reference(), {}, k_quiet) == image.index.digest);
+        CHECK(registry.blobs.size() == 3);
+        for (const auto& [digest, bytes] : registry.blobs) CHECK(bytes == image.store.read(digest));
+        CHECK(registry.manifests.count("1") == 1);
+        // A registry that keeps failing: the last answer is the error, after 5 attempts.
+        registry.unavailable = 100;
+        registry.manifests.clear();
+        CHECK_THROWS_WITH_AS(push(image.store, image.index, registry.reference(), {}, k_quiet),
+                             contains(": HTTP 503"), Error);
+        CHECK(registry.unavailable == 95);
     }
 }
