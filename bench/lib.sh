@@ -30,3 +30,16 @@ median_ms() {
 
 # ratio A B: A / B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+# bench_project NAME: the pybind11 sample or PyYAML 6.0.2 (fetched into $work/fixtures first): sets
+# $project_dir and the build settings PyYAML's upstream CI passes (its libyaml extension, by Cython).
+bench_project() {
+    export XBUILD_ENVIRONMENT="PYYAML_FORCE_CYTHON=1 PYYAML_FORCE_LIBYAML=1"
+    if [[ $1 == pyyaml ]]; then
+        project_dir="$work/fixtures/pyyaml"
+        export XBUILD_BUILD_PACKAGES=libyaml-dev
+    else
+        project_dir=recipes/samples/$1
+        unset XBUILD_BUILD_PACKAGES
+    fi
+}

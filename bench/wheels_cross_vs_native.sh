@@ -23,15 +23,9 @@ wheel_seconds() {
         "$PY" -c 'import json,sys; d=json.load(sys.stdin)[0]; assert d["ok"], d; print("%.2f %.2f %.2f" % (d["build_seconds"], d["seconds"], d["test_seconds"]))'
 }
 
-export XBUILD_ENVIRONMENT="PYYAML_FORCE_CYTHON=1 PYYAML_FORCE_LIBYAML=1"
 for project in pybind-sample pyyaml; do
-    if [[ $project == pyyaml ]]; then
-        dir="$work/fixtures/pyyaml"
-        export XBUILD_BUILD_PACKAGES=libyaml-dev
-    else
-        dir=recipes/samples/pybind-sample
-        unset XBUILD_BUILD_PACKAGES
-    fi
+    bench_project "$project"
+    dir=$project_dir
     # Warm every stage first (untimed): stages are cached, builds are what is measured.
     for args in "x86_64" "arm64" "arm64 --emulate"; do wheel_seconds "$dir" $args >/dev/null; done
     read -r native native_whole native_test < <(wheel_seconds "$dir" x86_64)

@@ -11,6 +11,7 @@
 #include "builder/core/process.hpp"
 #include "builder/core/text.hpp"
 #include "builder/sandbox/spec.hpp"
+#include "builder/stage/compile_cache.hpp"
 #include "builder/toolchain/cross.hpp"
 #include "builder/toolchain/sysroot.hpp"
 #include "node/npm.hpp"
@@ -72,7 +73,9 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     fs::make_dirs(out);
     // Builds write into their source tree (build/): they get a copy.
     fs::copy_tree(request.source, src);
-    toolchain::write_toolchain_files(tools, node_toolchain_setup(target));
+    auto setup = node_toolchain_setup(target);
+    setup.ccache = request.ccache.has_value();
+    toolchain::write_toolchain_files(tools, setup);
     fs::make_dirs(tools / "tools");  // the mount point of the npm tools inside /xbuild
     // Only libuv of the build suite's headers: the rest of its /usr/include stays out of reach.
     fs::make_dirs(tools / "node-include");
@@ -97,13 +100,17 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
                   {tools, "/xbuild", true},
                   {request.tools, "/xbuild/tools", true},
                   {request.toolchain.sysroot, toolchain::k_sysroot_dir, true}};
+    std::unique_ptr<stage::RemoteRelay> relay;
+    if (request.ccache) relay = stage::use_compile_cache(spec, env, *request.ccache, request.work);
     spec.env = sandbox::sandbox_environment(env);
     spec.workdir = "/src";
     spec.argv = {"sh", "-c", script};
     spec.log_file = request.log;
-    fs::append_file(request.log,
-                    fmt::format("\n# build {} in {}\n# environment: {}\n$ {}\n", target.arch->node,
-                                request.toolchain.description, fmt::join(env, " "), script));
+    fs::append_file(
+        request.log,
+        fmt::format("\n# build {} in {}\n# compile cache: {}\n# environment: {}\n$ {}\n", target.arch->node,
+                    request.toolchain.description, request.ccache ? request.ccache->string() : "off",
+                    fmt::join(env, " "), script));
     int code = sandbox::run_sandbox(spec, context.launcher);
     if (code != 0) fail("{}: build failed (exit {})", target.arch->node, code);
 

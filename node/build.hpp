@@ -3,6 +3,7 @@
 // (CMakeLists.txt) from the npm tools, against the suite's Node headers (--nodedir=/usr), cross
 // (CC/CXX/LINK/AR of the target triplet, --arch) or native / emulated.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct BuildRequest {
     std::filesystem::path work;    // scratch: work/src (the copy), work/xbuild (cross files)
     std::filesystem::path log;     // the build log (appended)
     long long source_date_epoch;
+    // The compile cache's directory (builder/stage/compile_cache.hpp); nullopt: none.
+    std::optional<std::filesystem::path> ccache = std::nullopt;
 };
 
 // The compilers of target (builder/toolchain/cross.hpp): clang against the floor's sysroot in a

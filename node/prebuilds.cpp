@@ -14,6 +14,7 @@
 #include "builder/core/process.hpp"
 #include "builder/core/tree_digest.hpp"
 #include "builder/elf/resolver.hpp"
+#include "builder/stage/compile_cache.hpp"
 #include "builder/stage/key_lock.hpp"
 #include "builder/stage/result_cache.hpp"
 #include "node/build.hpp"
@@ -139,7 +140,8 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
                 const auto build_start = std::chrono::steady_clock::now();
                 auto built =
                     build_addon(context, {project, target, toolchain, tools, fetch_dir->path() / "src",
-                                          work.path(), outcome.log, epoch});
+                                          work.path(), outcome.log, epoch,
+                                          stage::compile_cache_dir(context, toolchain, source.string())});
                 outcome.build_seconds = seconds_since(build_start);
                 build_step.done();
 

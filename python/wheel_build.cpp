@@ -7,6 +7,7 @@
 #include "builder/core/process.hpp"
 #include "builder/core/text.hpp"
 #include "builder/sandbox/spec.hpp"
+#include "builder/stage/compile_cache.hpp"
 #include "builder/toolchain/cross.hpp"
 #include "builder/toolchain/sysroot.hpp"
 
@@ -40,7 +41,8 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     fs::make_dirs(out);
     // Builds write into their source tree (build/, *.egg-info): they get a copy.
     fs::copy_tree(project.dir, src, project.excluded);
-    const auto setup = toolchain_setup(target);
+    auto setup = toolchain_setup(target);
+    setup.ccache = request.ccache.has_value();
     toolchain::write_toolchain_files(tools, setup);
 
     // python3 is the target's Python here (forky serves two): before-build and backends that run
@@ -77,13 +79,17 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
                   {out, "/out", false},
                   {tools, toolchain::k_tools_dir, true},
                   {request.toolchain.sysroot, toolchain::k_sysroot_dir, true}};
+    std::unique_ptr<stage::RemoteRelay> relay;
+    if (request.ccache) relay = stage::use_compile_cache(spec, env, *request.ccache, request.work);
     spec.env = sandbox::sandbox_environment(env);
     spec.workdir = "/src";
     spec.argv = {"sh", "-c", script};
     spec.log_file = request.log;
-    fs::write_file_atomic(request.log,
-                          fmt::format("# xbuild {} in {}\n# environment: {}\n$ {}\n", target.build_id(),
-                                      request.toolchain.description, fmt::join(env, " "), script));
+    fs::write_file_atomic(
+        request.log,
+        fmt::format("# xbuild {} in {}\n# compile cache: {}\n# environment: {}\n$ {}\n", target.build_id(),
+                    request.toolchain.description, request.ccache ? request.ccache->string() : "off",
+                    fmt::join(env, " "), script));
     int code = sandbox::run_sandbox(spec, context.launcher);
     if (code != 0) fail("{}: build failed (exit {})", target.build_id(), code);
 

@@ -1,6 +1,7 @@
 #pragma once
 // Runs the PEP 517 build of one target in its toolchain stage, network off.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct BuildRequest {
     std::filesystem::path work;  // scratch: work/src (copy of the source), work/out, work/xbuild
     std::filesystem::path log;   // the build log
     long long source_date_epoch;
+    // The compile cache's directory (builder/stage/compile_cache.hpp); nullopt: none.
+    std::optional<std::filesystem::path> ccache = std::nullopt;
 };
 
 // Builds and returns the raw wheel in work/out. Throws Error ("build failed (exit N)") with

@@ -21,6 +21,7 @@
 #include "builder/core/process.hpp"
 #include "builder/core/tree_digest.hpp"
 #include "builder/elf/resolver.hpp"
+#include "builder/stage/compile_cache.hpp"
 #include "builder/stage/key_lock.hpp"
 #include "builder/stage/result_cache.hpp"
 #include "python/repair.hpp"
@@ -138,8 +139,10 @@ std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& t
         Step build_step(run.context.reporter,
                         fmt::format("{}: building in {}", target.build_id(), toolchain.description));
         auto build_start = std::chrono::steady_clock::now();
-        auto raw =
-            build_wheel(run.context, {project, target, toolchain, work.path(), outcome.log, run.epoch});
+        auto raw = build_wheel(
+            run.context,
+            {project, target, toolchain, work.path(), outcome.log, run.epoch,
+             stage::compile_cache_dir(run.context, toolchain, stdfs::absolute(run.options.source).string())});
         outcome.build_seconds = seconds_since(build_start);
         build_step.done();
         auto checked = check_wheel(raw, *target.arch, work.path());

@@ -47,12 +47,13 @@ std::string compiler_wrapper(const ToolchainSetup& setup, bool cxx) {
     const std::string triplet(setup.target.gnu_triplet);
     const std::string sysroot = k_sysroot_dir;
     std::string command;
+    const char* launcher = setup.ccache ? "ccache " : "";
     if (!setup.emulated) {
         // -Qunused-arguments: the linker flags below are unused when compiling (and clang says so).
         command = fmt::format(
-            "exec {} --target={} --sysroot={} -fuse-ld=lld -Qunused-arguments -L{}/usr/lib/{} "
+            "exec {}{} --target={} --sysroot={} -fuse-ld=lld -Qunused-arguments -L{}/usr/lib/{} "
             "\"$@\"",
-            cxx ? "clang++" : "clang", triplet, sysroot, sysroot, triplet);
+            launcher, cxx ? "clang++" : "clang", triplet, sysroot, sysroot, triplet);
     } else {
         // gcc searches its own prefix (the build suite's crt files and libraries) before the
         // sysroot: -B and -L put the floor GCC's and the sysroot's first.
@@ -63,9 +64,9 @@ std::string compiler_wrapper(const ToolchainSetup& setup, bool cxx) {
                 " -nostdinc++ -isystem {0}/usr/include/c++/{1} -isystem {0}/usr/include/{2}/c++/{1} "
                 "-isystem {0}/usr/include/c++/{1}/backward",
                 sysroot, setup.floor.gcc, triplet);
-        command = fmt::format("exec {} --sysroot={}{} -B{} -B{}/usr/lib/{} -L{} -L{}/usr/lib/{} \"$@\"",
-                              cxx ? "g++" : "gcc", sysroot, cxx_headers, gcc_dir, sysroot, triplet, gcc_dir,
-                              sysroot, triplet);
+        command = fmt::format("exec {}{} --sysroot={}{} -B{} -B{}/usr/lib/{} -L{} -L{}/usr/lib/{} \"$@\"",
+                              launcher, cxx ? "g++" : "gcc", sysroot, cxx_headers, gcc_dir, sysroot, triplet,
+                              gcc_dir, sysroot, triplet);
     }
     for (const std::string& dir : setup.after_includes) command += " -idirafter " + dir;
     return fmt::format(

@@ -30,6 +30,8 @@ struct ToolchainSetup {
     // Headers of the build suite a build may use beside the sysroot's, searched after them
     // (-idirafter): Node's libuv headers (uv.h, uv/), which Node's own headers include.
     std::vector<std::string> after_includes = {};
+    // The compiler runs under ccache (the stage has it; builder/stage/compile_cache.hpp).
+    bool ccache = false;
 };
 
 // CC and CXX (the wrappers), AR, RANLIB, STRIP, READELF, PKG_CONFIG_LIBDIR and PKG_CONFIG_SYSROOT_DIR
