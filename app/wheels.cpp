@@ -1,6 +1,7 @@
 #include "app/wheels.hpp"
 
 #include "app/run.hpp"
+#include "builder/stage/parallel.hpp"
 
 namespace xbuild::app {
 
@@ -14,14 +15,24 @@ python::WheelsOptions wheels_options(const WheelsRequest& request) {
     options.output_dir = std::filesystem::absolute(request.output);
     options.keep_going = request.keep_going;
     options.only = request.only;
+    options.jobs = stage::effective_jobs(request.jobs);
     return options;
 }
 
 }  // namespace
 
 WheelsResult build_wheels(const Session& session, const WheelsRequest& request) {
-    Run run(session);
-    return {python::build_wheels(run.context, wheels_options(request))};
+    const python::WheelsOptions options = wheels_options(request);
+    if (options.jobs <= 1 || !session.helper.empty()) {
+        Run run(session);
+        return {python::build_wheels(run.context, options)};
+    }
+    // Several build ids at once: this process becomes multithreaded, so its sandboxes are entered by
+    // re-executing this binary (the helper), as the language bindings do.
+    Session threaded = session;
+    threaded.helper = std::filesystem::read_symlink("/proc/self/exe");
+    Run run(threaded);
+    return {python::build_wheels(run.context, options)};
 }
 
 std::vector<std::string> wheel_build_identifiers(const Session& session, const WheelsRequest& request) {

@@ -17,6 +17,7 @@ struct WheelsRequest {
     std::string output = "wheelhouse";
     bool keep_going = false;
     std::string only;  // one build id alone (cibuildwheel's --only): its arch and Python from the id
+    int jobs = 1;      // build ids at once; 0: the number of cores (the CLI's default)
 };
 
 struct WheelsResult {

@@ -174,6 +174,12 @@ const CommandEntry k_commands[] = {
          command.add_option("--only", o.only,
                             "build this build id alone (cp313-manylinux_aarch64), whatever archs, python "
                             "and skip say");
+         o.jobs = 0;
+         command
+             .add_option("-j,--jobs", o.jobs,
+                         "build ids at once, each arch's first before its other Pythons (default: the "
+                         "number of cores)")
+             ->check(CLI::NonNegativeNumber);
          command.add_flag("--print-build-identifiers", state.wheels_print_ids,
                           "print the build ids, one per line, and build nothing");
          command.callback([&state] { state.action = [&state] { return print_wheels(state); }; });

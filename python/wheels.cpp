@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
@@ -23,6 +24,7 @@
 #include "builder/elf/resolver.hpp"
 #include "builder/stage/compile_cache.hpp"
 #include "builder/stage/key_lock.hpp"
+#include "builder/stage/parallel.hpp"
 #include "builder/stage/result_cache.hpp"
 #include "python/repair.hpp"
 #include "python/wheel_build.hpp"
@@ -266,36 +268,55 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
     const Arch* multiarch = nullptr;
     for (const WheelTarget& target : targets)
         if (!multiarch && target.arch != &host_arch() && !target.emulate) multiarch = target.arch;
-    std::vector<WheelOutcome> outcomes;
-    // By arch and --emulate. The plan lists the oldest Python first for every arch.
+    // By arch and --emulate. The plan lists the oldest Python first for every arch: a chain per arch
+    // (and --emulate), whose first build id makes the abi3 wheel the others then only test.
     std::map<std::pair<const Arch*, bool>, Abi3Wheel> abi3_wheels;
-    for (const WheelTarget& target : targets) {
-        WheelOutcome outcome;
-        outcome.build_id = target.build_id();
-        const std::string log_name = target.build_id() + (target.emulate ? "-emulate" : "");
-        outcome.log = logs / (log_name + ".log");
-        const stdfs::path lock = cache.lock_file("wheel-" + project.normalized_name + "-" + log_name);
-        stage::run_build_id(context, lock, outcome.build_id, project.name, outcome, [&] {
-            const Arch* stage_multiarch = target.arch != &host_arch() ? target.arch : multiarch;
-            auto toolchain = options.stages.toolchain(context, project, target, stage_multiarch);
-            auto runtime = options.stages.test(context, project, target, toolchain);
-            // A cross build's host-arch toolchain runs pip for the target (no pip under qemu).
-            const bool foreign = target.arch != &host_arch() && !target.emulate;
-            const TargetStages stages{toolchain, runtime, foreign ? &toolchain : nullptr};
-            const auto abi3 = abi3_wheels.find({target.arch, target.emulate});
-            if (abi3 != abi3_wheels.end() &&
-                python3_minor(target.python).value_or(0) >= abi3->second.oldest_minor) {
-                test_abi3_wheel(run, target, stages, abi3->second, outcome);
-            } else if (auto built = build_target_wheel(run, target, stages, outcome)) {
-                abi3_wheels[{target.arch, target.emulate}] = *built;
-            }
-        });
-        if (outcome.ok)
-            context.reporter.info(fmt::format("{}: {} ({})", outcome.build_id, outcome.wheel.string(),
-                                              format_seconds(outcome.seconds)));
-        outcomes.push_back(outcome);
-        if (!outcome.ok && !options.keep_going) break;
+    std::mutex abi3_mutex;
+    std::vector<std::vector<size_t>> chains;
+    std::map<std::pair<const Arch*, bool>, size_t> chain_of;
+    for (size_t i = 0; i < targets.size(); ++i) {
+        auto [at, added] = chain_of.emplace(std::pair{targets[i].arch, targets[i].emulate}, chains.size());
+        if (added) chains.emplace_back();
+        chains[at->second].push_back(i);
     }
+    std::vector<WheelOutcome> planned(targets.size());
+    const std::vector<bool> ran =
+        stage::run_chains(chains, targets.size(), options.jobs, options.keep_going, [&](size_t i) {
+            const WheelTarget& target = targets[i];
+            WheelOutcome& outcome = planned[i];
+            outcome.build_id = target.build_id();
+            const std::string log_name = target.build_id() + (target.emulate ? "-emulate" : "");
+            outcome.log = logs / (log_name + ".log");
+            const stdfs::path lock = cache.lock_file("wheel-" + project.normalized_name + "-" + log_name);
+            stage::run_build_id(context, lock, outcome.build_id, project.name, outcome, [&] {
+                const Arch* stage_multiarch = target.arch != &host_arch() ? target.arch : multiarch;
+                auto toolchain = options.stages.toolchain(context, project, target, stage_multiarch);
+                auto runtime = options.stages.test(context, project, target, toolchain);
+                // A cross build's host-arch toolchain runs pip for the target (no pip under qemu).
+                const bool foreign = target.arch != &host_arch() && !target.emulate;
+                const TargetStages stages{toolchain, runtime, foreign ? &toolchain : nullptr};
+                std::optional<Abi3Wheel> abi3;
+                {
+                    std::lock_guard lock(abi3_mutex);
+                    if (auto found = abi3_wheels.find({target.arch, target.emulate});
+                        found != abi3_wheels.end())
+                        abi3 = found->second;
+                }
+                if (abi3 && python3_minor(target.python).value_or(0) >= abi3->oldest_minor) {
+                    test_abi3_wheel(run, target, stages, *abi3, outcome);
+                } else if (auto built = build_target_wheel(run, target, stages, outcome)) {
+                    std::lock_guard lock(abi3_mutex);
+                    abi3_wheels[{target.arch, target.emulate}] = *built;
+                }
+            });
+            if (outcome.ok)
+                context.reporter.info(fmt::format("{}: {} ({})", outcome.build_id, outcome.wheel.string(),
+                                                  format_seconds(outcome.seconds)));
+            return outcome.ok;
+        });
+    std::vector<WheelOutcome> outcomes;
+    for (size_t i = 0; i < targets.size(); ++i)
+        if (ran[i]) outcomes.push_back(std::move(planned[i]));
     return outcomes;
 }
 

@@ -29,6 +29,8 @@ struct WheelsOptions {
     std::filesystem::path output_dir;  // the wheelhouse
     bool keep_going = false;
     std::string only;  // cibuildwheel's --only: this build id alone, whatever archs, python and skip say
+    // Build ids at once (stage/parallel.hpp); more than 1 needs a launcher that re-executes the helper.
+    unsigned jobs = 1;
     WheelStages stages;
 };
 

@@ -1,16 +1,23 @@
 #include "builder/core/log.hpp"
 
 #include <cstdio>
+#include <mutex>
 
 #include "builder/core/duration.hpp"
 #include "builder/core/process.hpp"
 
 namespace xbuild {
 
+namespace {
+// A front end's sink gets one line at a time, whichever thread reports it (`-j`: several build ids).
+std::mutex sink_mutex;
+}  // namespace
+
 void Reporter::emit(const std::string& line) const {
-    if (m_sink)
+    if (m_sink) {
+        std::lock_guard lock(sink_mutex);
         m_sink(line);
-    else
+    } else
         std::fprintf(stderr, "xbuild: %s\n", line.c_str());
 }
 
@@ -25,9 +32,10 @@ void Reporter::failure(const std::string& what, const std::string& error,
     std::error_code ignored;
     if (log.empty() || !std::filesystem::exists(log, ignored)) return;
     const std::string tail = process::tail_lines(log, 30);
-    if (m_sink)
+    if (m_sink) {
+        std::lock_guard lock(sink_mutex);
         m_sink(tail);
-    else
+    } else
         std::fprintf(stderr, "---- last 30 lines of %s ----\n%s\n----\n", log.c_str(), tail.c_str());
 }
 

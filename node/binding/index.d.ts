@@ -38,6 +38,8 @@ export interface WheelsOptions extends CommonOptions {
   keepGoing?: boolean
   /** One build id alone ('cp313-manylinux_aarch64'), whatever arch, python and skip say. */
   only?: string
+  /** Build ids at once (0: the number of cores); default 1. */
+  jobs?: number
 }
 
 export interface PrebuildOptions extends CommonOptions {

@@ -86,6 +86,14 @@ function text (value, name) {
   return value
 }
 
+function count (value, name) {
+  if (value === undefined || value === null) return undefined
+  if (!Number.isInteger(value) || value < 0 || value > 1024) {
+    throw new TypeError(`${name} must be an integer from 0 to 1024`)
+  }
+  return value
+}
+
 function flag (value, name) {
   if (value === undefined || value === null) return false
   if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`)
@@ -177,7 +185,7 @@ function outcome (item) {
 async function wheels (source = '.', options) {
   source = pathArgument(source, 'path')
   options = optionsOf(options, 'wheels',
-    ['arch', 'python', 'manylinux', 'output', 'emulate', 'keepGoing', 'only'])
+    ['arch', 'python', 'manylinux', 'output', 'emulate', 'keepGoing', 'only', 'jobs'])
   const json = await run('wheels', {
     source,
     archs: names(options.arch, 'arch'),
@@ -186,7 +194,8 @@ async function wheels (source = '.', options) {
     output: text(options.output, 'output') || 'wheelhouse',
     emulate: flag(options.emulate, 'emulate'),
     keep_going: flag(options.keepGoing, 'keepGoing'),
-    only: text(options.only, 'only')
+    only: text(options.only, 'only'),
+    jobs: count(options.jobs, 'jobs')
   }, options)
   return JSON.parse(json).map(item => ({
     buildId: item.build_id ?? null,

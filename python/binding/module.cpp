@@ -137,11 +137,11 @@ PYBIND11_MODULE(_native, m) {
         "wheels",
         [](const std::string& source, std::optional<std::vector<std::string>> archs,
            std::optional<std::vector<std::string>> pythons, const std::string& manylinux, bool emulate,
-           const std::string& output, bool keep_going, const std::string& only, const std::string& helper,
-           const std::string& cache, const std::string& mirror, bool verbose, bool quiet,
-           const py::object& on_progress) {
-            app::WheelsRequest request{source,  strings(archs), strings(pythons), manylinux,
-                                       emulate, output,         keep_going,       only};
+           const std::string& output, bool keep_going, const std::string& only, int jobs,
+           const std::string& helper, const std::string& cache, const std::string& mirror, bool verbose,
+           bool quiet, const py::object& on_progress) {
+            app::WheelsRequest request{
+                source, strings(archs), strings(pythons), manylinux, emulate, output, keep_going, only, jobs};
             return run(make_session(helper, cache, mirror, verbose, quiet), on_progress,
                        [&](const app::Session& session) {
                            auto result = app::build_wheels(session, request);
@@ -151,7 +151,7 @@ PYBIND11_MODULE(_native, m) {
         },
         py::arg("source"), py::arg("archs") = py::none(), py::arg("pythons") = py::none(),
         py::arg("manylinux") = "", py::arg("emulate") = false, py::arg("output") = "wheelhouse",
-        py::arg("keep_going") = false, py::arg("only") = "", XBUILD_SESSION_ARGS);
+        py::arg("keep_going") = false, py::arg("only") = "", py::arg("jobs") = 1, XBUILD_SESSION_ARGS);
 
     m.def(
         "prebuild",

@@ -81,6 +81,16 @@ class Args {
         return value.As<Napi::Boolean>().Value();
     }
 
+    // A non-negative integer (index.js checked it), fallback when absent.
+    int count(const char* key, int fallback) const {
+        Napi::Value value = get(key);
+        if (value.IsUndefined() || value.IsNull()) return fallback;
+        if (!value.IsNumber() || value.As<Napi::Number>().Int64Value() < 0 ||
+            value.As<Napi::Number>().Int64Value() > 1024)
+            throw Napi::TypeError::New(m_env, std::string(key) + " must be an integer from 0 to 1024");
+        return value.As<Napi::Number>().Int32Value();
+    }
+
     std::vector<std::string> strings(const char* key) const {
         Napi::Value value = get(key);
         std::vector<std::string> list;
@@ -220,10 +230,10 @@ Napi::Value start(const Napi::CallbackInfo& info, const char* name, SessionArgs 
 
 Napi::Value wheels(const Napi::CallbackInfo& info) {
     Args args(info);
-    app::WheelsRequest request{args.string("source", "."), args.strings("archs"),
-                               args.strings("pythons"),    args.string("manylinux"),
-                               args.flag("emulate"),       args.string("output", "wheelhouse"),
-                               args.flag("keep_going"),    args.string("only")};
+    app::WheelsRequest request{
+        args.string("source", "."), args.strings("archs"), args.strings("pythons"),
+        args.string("manylinux"),   args.flag("emulate"),  args.string("output", "wheelhouse"),
+        args.flag("keep_going"),    args.string("only"),   args.count("jobs", 1)};
     return start(info, "xbuild.wheels", args.session(), [request](const app::Session& session) {
         auto result = app::build_wheels(session, request);
         if (!request.keep_going) result.check();

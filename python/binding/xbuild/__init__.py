@@ -85,12 +85,12 @@ def _session(cache, mirror, verbose, quiet, on_progress):
 
 
 def wheels(path=".", *, arch=None, python=None, manylinux=None, output="wheelhouse", emulate=False,
-           keep_going=False, only=None, on_progress: Progress = None, cache=None, mirror=None, verbose=False,
+           keep_going=False, only=None, jobs=1, on_progress: Progress = None, cache=None, mirror=None, verbose=False,
            quiet=False) -> List[WheelResult]:
     """Build, repair and test the project's wheels (``xbuild wheels``); ``only``: one build id alone."""
     text = _native.wheels(_os.fspath(path), archs=_names(arch), pythons=_names(python),
                           manylinux=manylinux or "", emulate=emulate, output=_os.fspath(output),
-                          keep_going=keep_going, only=only or "",
+                          keep_going=keep_going, only=only or "", jobs=jobs,
                           **_session(cache, mirror, verbose, quiet, on_progress))
     return [WheelResult(build_id=item["build_id"], wheel=item.get("wheel"), tags=item.get("tags", []),
                         **_outcome(item))

@@ -38,7 +38,7 @@ class PrebuildResult(Outcome):
 def binary() -> str: ...
 def wheels(path: _Path = ".", *, arch: _Names = None, python: _Names = None, manylinux: Optional[str] = None,
            output: _Path = "wheelhouse", emulate: bool = False, keep_going: bool = False,
-           only: Optional[str] = None, on_progress: _Progress = None, cache: Optional[_Path] = None,
+           only: Optional[str] = None, jobs: int = 1, on_progress: _Progress = None, cache: Optional[_Path] = None,
            mirror: Optional[str] = None, verbose: bool = False, quiet: bool = False) -> List[WheelResult]: ...
 def prebuild(path: _Path = ".", *, arch: _Names = None, glibc: Optional[str] = None, test_suites: _Names = None,
              output: Optional[_Path] = None, emulate: bool = False, abi: bool = False, strip: bool = False,
