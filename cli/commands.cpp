@@ -116,7 +116,8 @@ int print_cache_prune(const State& state) {
     for (const std::string& kept : report.kept_other) std::printf("kept %s: in use\n", kept.c_str());
     if (report.removed_other > 0)
         std::printf(
-            "removed %d cached wheels, prebuilds, image blobs, indexes, build logs and work directories, "
+            "removed %d cached wheels, prebuilds, image blobs, indexes, compile caches, build logs and work "
+            "directories, "
             "freed %s\n",
             report.removed_other, format_bytes(report.freed_other).c_str());
     return 0;

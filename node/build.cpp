@@ -109,7 +109,7 @@ BuiltAddon build_addon(const StageContext& context, const BuildRequest& request)
     fs::append_file(
         request.log,
         fmt::format("\n# build {} in {}\n# compile cache: {}\n# environment: {}\n$ {}\n", target.arch->node,
-                    request.toolchain.description, request.ccache ? request.ccache->string() : "off",
+                    request.toolchain.description, request.ccache ? request.ccache->dir.string() : "off",
                     fmt::join(env, " "), script));
     int code = sandbox::run_sandbox(spec, context.launcher);
     if (code != 0) fail("{}: build failed (exit {})", target.arch->node, code);

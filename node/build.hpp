@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/stage/compile_cache.hpp"
 #include "builder/toolchain/cross.hpp"
 #include "node/project.hpp"
 #include "node/stages.hpp"
@@ -23,7 +24,7 @@ struct BuildRequest {
     std::filesystem::path log;     // the build log (appended)
     long long source_date_epoch;
     // The compile cache's directory (builder/stage/compile_cache.hpp); nullopt: none.
-    std::optional<std::filesystem::path> ccache = std::nullopt;
+    std::optional<stage::CompileCache> ccache = std::nullopt;
 };
 
 // The compilers of target (builder/toolchain/cross.hpp): clang against the floor's sysroot in a

@@ -88,7 +88,7 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     fs::write_file_atomic(
         request.log,
         fmt::format("# xbuild {} in {}\n# compile cache: {}\n# environment: {}\n$ {}\n", target.build_id(),
-                    request.toolchain.description, request.ccache ? request.ccache->string() : "off",
+                    request.toolchain.description, request.ccache ? request.ccache->dir.string() : "off",
                     fmt::join(env, " "), script));
     int code = sandbox::run_sandbox(spec, context.launcher);
     if (code != 0) fail("{}: build failed (exit {})", target.build_id(), code);

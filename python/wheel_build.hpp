@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/stage/compile_cache.hpp"
 #include "builder/toolchain/cross.hpp"
 #include "python/project.hpp"
 #include "python/targets.hpp"
@@ -28,7 +29,7 @@ struct BuildRequest {
     std::filesystem::path log;   // the build log
     long long source_date_epoch;
     // The compile cache's directory (builder/stage/compile_cache.hpp); nullopt: none.
-    std::optional<std::filesystem::path> ccache = std::nullopt;
+    std::optional<stage::CompileCache> ccache = std::nullopt;
 };
 
 // Builds and returns the raw wheel in work/out. Throws Error ("build failed (exit N)") with

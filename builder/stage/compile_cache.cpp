@@ -25,16 +25,19 @@
 
 namespace xbuild::stage {
 
-std::optional<std::filesystem::path> compile_cache_dir(const StageContext& context,
-                                                       const PreparedStage& toolchain,
-                                                       std::string_view project) {
+std::optional<CompileCache> compile_cache_dir(const StageContext& context, const PreparedStage& toolchain,
+                                              std::string_view project) {
     if (const char* setting = std::getenv("XBUILD_CCACHE"); setting && std::string_view(setting) == "0")
         return std::nullopt;
     hash::Sha256 key;
     key.update(fmt::format("xbuild-ccache 1\n{}\n{}\n{}\n", toolchain.key, toolchain.sysroot_key, project));
     std::filesystem::path dir = context.cache.dir() / "ccache" / key.hex_digest().substr(0, 24);
     fs::make_dirs(dir);
-    return dir;
+    auto lock = fs::FileLock::acquire(dir, fs::LockMode::shared, fs::LockWait::block);
+    if (!lock) fail("{}: removed while it was being opened", dir.string());
+    std::error_code ignored;
+    std::filesystem::last_write_time(dir, std::filesystem::file_time_type::clock::now(), ignored);
+    return CompileCache{dir, std::make_shared<const fs::FileLock>(std::move(*lock))};
 }
 
 RemoteStorage parse_remote_storage(std::string_view url) {
@@ -133,12 +136,12 @@ RemoteRelay::~RemoteRelay() {
 }
 
 std::unique_ptr<RemoteRelay> use_compile_cache(sandbox::SandboxSpec& spec, std::vector<std::string>& env,
-                                               const std::filesystem::path& dir,
-                                               const std::filesystem::path& work) {
-    spec.binds.push_back({dir, k_compile_cache_dir, false});
+                                               const CompileCache& cache, const std::filesystem::path& work) {
+    spec.binds.push_back({cache.dir, k_compile_cache_dir, false});
     env.push_back(fmt::format("CCACHE_DIR={}", k_compile_cache_dir));
     env.push_back("CCACHE_BASEDIR=/src");
     env.push_back("CCACHE_NOHASHDIR=1");
+    env.push_back("CCACHE_MAXSIZE=1G");
     const char* remote = std::getenv("XBUILD_CCACHE_REMOTE");
     if (!remote || !*remote) return nullptr;
     const RemoteStorage storage = parse_remote_storage(remote);

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "builder/core/file_lock.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/stage/context.hpp"
 
@@ -30,11 +31,17 @@ namespace xbuild::stage {
 inline constexpr const char* k_compile_cache_dir = "/xbuild-ccache";
 inline constexpr const char* k_remote_socket_dir = "/xbuild-ccache-remote";
 
-// The build's cache directory (created), or nullopt when XBUILD_CCACHE is "0". project: what names
-// the project for the key (its source path as given, or its sdist's digest).
-std::optional<std::filesystem::path> compile_cache_dir(const StageContext& context,
-                                                       const PreparedStage& toolchain,
-                                                       std::string_view project);
+// A build's compile cache: its directory, marked in use (a shared flock: `xbuild cache prune` keeps
+// it) and touched (its mtime is its last use, for `prune --older-than`).
+struct CompileCache {
+    std::filesystem::path dir;
+    std::shared_ptr<const fs::FileLock> in_use;
+};
+
+// The build's compile cache (created), or nullopt when XBUILD_CCACHE is "0". project: what names the
+// project for the key (its source path as given).
+std::optional<CompileCache> compile_cache_dir(const StageContext& context, const PreparedStage& toolchain,
+                                              std::string_view project);
 
 // The relay to a remote storage server for one build; stops it (kills and reaps the relay
 // processes) when destroyed.
@@ -52,13 +59,13 @@ class RemoteRelay {
     std::filesystem::path m_socket_dir;
 };
 
-// Binds dir at k_compile_cache_dir and sets ccache's environment: CCACHE_DIR, CCACHE_BASEDIR=/src
-// and no working-directory hashing (the same source in a new scratch directory hits). With
+// Binds the cache at k_compile_cache_dir and sets ccache's environment: CCACHE_DIR, CCACHE_BASEDIR=/src
+// and no working-directory hashing (the same source in a new scratch directory hits), and
+// CCACHE_MAXSIZE=1G (ccache's own default, 5G, is for one cache per machine, not per project). With
 // XBUILD_CCACHE_REMOTE set, starts the relay (its socket in work/) and returns it: it must live until
 // the build's sandbox has exited. Throws Error naming XBUILD_CCACHE_REMOTE for a URL it cannot serve.
 std::unique_ptr<RemoteRelay> use_compile_cache(sandbox::SandboxSpec& spec, std::vector<std::string>& env,
-                                               const std::filesystem::path& dir,
-                                               const std::filesystem::path& work);
+                                               const CompileCache& cache, const std::filesystem::path& work);
 
 // The parts of XBUILD_CCACHE_REMOTE: host, port (default 6379) and the "|..." attributes; throws Error
 // for anything but redis://HOST[:PORT][|attributes].

@@ -212,7 +212,10 @@ std::string docker_config_credentials(const std::filesystem::path& file, std::st
     if (!auths->is_object()) fail("{}: \"auths\" is not an object", source);
     // docker login stores Docker Hub under its v1 URL.
     const std::string wanted = registry == "docker.io" ? "index.docker.io" : std::string(registry);
-    for (const auto& [key, entry] : auths->items()) {
+    for (const auto& item : auths->items()) {
+        // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+        const std::string& key = item.key();
+        const nlohmann::json& entry = item.value();
         if (auths_host(key) != wanted) continue;
         const std::string where = fmt::format("{}: auths[\"{}\"]", source, text::printable(key));
         if (!entry.is_object()) fail("{}: not an object", where);

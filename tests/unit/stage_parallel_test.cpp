@@ -47,7 +47,10 @@ TEST_SUITE("parallel build ids") {
             const int now = ++running;
             for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);) {
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            // The chains' firsts wait (up to 5 s) for each other: two at once, however slow the machine.
+            for (int waited = 0; i < 2 && most < 2 && waited < 5000; ++waited)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
             --running;
             std::lock_guard lock(mutex);
             finished.push_back(i);
@@ -67,10 +70,16 @@ TEST_SUITE("parallel build ids") {
         CHECK(ran[0]);
         CHECK_FALSE(ran[2]);  // chain 0's rest never started
         CHECK(calls <= 4);
-        std::atomic<bool> other_finished{false};
+        // The exception comes once the other build id, already running, has finished.
+        std::atomic<bool> other_started{false}, other_finished{false};
         CHECK_THROWS_AS(run_chains({{0}, {1}}, 2, 2, true,
                                    [&](std::size_t i) -> bool {
-                                       if (i == 0) throw std::runtime_error("interrupted");
+                                       if (i == 0) {
+                                           while (!other_started)
+                                               std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                                           throw std::runtime_error("interrupted");
+                                       }
+                                       other_started = true;
                                        std::this_thread::sleep_for(std::chrono::milliseconds(50));
                                        other_finished = true;
                                        return true;
