@@ -89,13 +89,25 @@ struct Transfer {
     HttpResponse& response;
     int body_fd = -1;
     std::string_view body;
+    std::uint64_t body_left = 0;  // of body_fd
     int read_errno = 0;
+    long status = 0;         // of the response being received (from its status line)
+    std::string sink_error;  // what body_sink threw: the transfer is aborted
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
     auto* transfer = static_cast<Transfer*>(user);
     std::string& body = transfer->response.body;
     const size_t bytes = size * count;
+    if (transfer->request.body_sink && transfer->status >= 200 && transfer->status < 300) {
+        try {
+            transfer->request.body_sink(std::string_view(data, bytes));
+        } catch (const std::exception& error) {
+            transfer->sink_error = error.what();
+            return 0;  // aborts the transfer
+        }
+        return bytes;
+    }
     const size_t keep =
         std::min(bytes, transfer->request.max_body - std::min(transfer->request.max_body, body.size()));
     body.append(data, keep);
@@ -108,6 +120,9 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
     if (line.starts_with("HTTP/")) {
         transfer->response.headers.clear();  // a new response (after a redirect or a 100 Continue)
+        const size_t space = line.find(' ');
+        transfer->status =
+            space == std::string_view::npos ? 0 : std::atol(std::string(line.substr(space + 1, 3)).c_str());
     } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
         transfer->response.headers.emplace_back(text::lower(text::trim(line.substr(0, colon))),
                                                 std::string(text::trim(line.substr(colon + 1))));
@@ -125,8 +140,13 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
         return n;
     }
     for (;;) {
-        ssize_t n = ::read(transfer->body_fd, buffer, capacity);
-        if (n >= 0) return static_cast<size_t>(n);
+        const size_t want = static_cast<size_t>(std::min<std::uint64_t>(capacity, transfer->body_left));
+        if (want == 0) return 0;
+        ssize_t n = ::read(transfer->body_fd, buffer, want);
+        if (n >= 0) {
+            transfer->body_left -= static_cast<std::uint64_t>(n);
+            return static_cast<size_t>(n);
+        }
         if (errno == EINTR) continue;
         transfer->read_errno = errno;
         return CURL_READFUNC_ABORT;
@@ -176,8 +196,13 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
         struct stat st;
         if (!body_fd || ::fstat(body_fd.get(), &st) != 0)
             fail("{}: cannot read {}: {}", what, request.body_file.string(), errno_text(errno));
+        const auto file_size = static_cast<std::uint64_t>(st.st_size);
+        const std::uint64_t offset = std::min(request.body_offset, file_size);
+        if (offset > 0 && ::lseek(body_fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0)
+            fail("{}: cannot read {}: {}", what, request.body_file.string(), errno_text(errno));
         transfer.body_fd = body_fd.get();
-        upload_size = st.st_size;
+        transfer.body_left = std::min(request.body_length, file_size - offset);
+        upload_size = static_cast<curl_off_t>(transfer.body_left);
     }
     std::unique_ptr<curl_slist, decltype(curl.slist_free_all)> headers(nullptr, curl.slist_free_all);
     auto add_header = [&](const std::string& header) {
@@ -234,12 +259,13 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
         }
     } else if (request.method == "HEAD") {
         set(CURLOPT_NOBODY, "CURLOPT_NOBODY", 1L);
-    } else if (request.method == "POST" || request.method == "PUT") {
+    } else if (request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
         set(CURLOPT_UPLOAD, "CURLOPT_UPLOAD", 1L);
         set(CURLOPT_READFUNCTION, "CURLOPT_READFUNCTION", on_read);
         set(CURLOPT_READDATA, "CURLOPT_READDATA", &transfer);
         set(CURLOPT_INFILESIZE_LARGE, "CURLOPT_INFILESIZE_LARGE", upload_size);
-        if (request.method == "POST") set(CURLOPT_CUSTOMREQUEST, "CURLOPT_CUSTOMREQUEST", "POST");
+        if (request.method != "PUT")
+            set(CURLOPT_CUSTOMREQUEST, "CURLOPT_CUSTOMREQUEST", request.method.c_str());
     } else {
         fail("{}: unsupported HTTP method", what);
     }
@@ -247,6 +273,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);  // cannot fail: the buffer goes out of scope
     if (transfer.read_errno != 0)
         fail("{}: cannot read {}: {}", what, request.body_file.string(), errno_text(transfer.read_errno));
+    if (!transfer.sink_error.empty()) fail("{}: {}", what, transfer.sink_error);
     m_untrusted = code == CURLE_PEER_FAILED_VERIFICATION;
     if (code != CURLE_OK)
         fail("{}: {}{}", what, error_buffer[0] ? text::printable(error_buffer) : curl.easy_strerror(code),

@@ -4,7 +4,9 @@
 // top-level CMakeLists.txt), so libcurl and the TLS libraries it needs are loaded only by a process that
 // talks to a registry. <curl/curl.h> is included for types and constants only; nothing links -lcurl.
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,13 +15,20 @@
 namespace xbuild::oci {
 
 struct HttpRequest {
-    std::string method = "GET";        // GET, HEAD, POST or PUT
+    std::string method = "GET";        // GET, HEAD, POST, PUT or PATCH
     std::string url;                   // http:// or https://
     std::vector<std::string> headers;  // "Name: value"
-    std::string body;                  // sent for POST and PUT unless body_file is set
-    std::filesystem::path body_file;   // streamed as the body of a PUT (a blob of any size)
-    bool follow_redirects = false;     // for GET: follow 3xx (token servers)
-    std::size_t max_body = 1 << 20;    // response bytes kept; the rest is read and dropped
+    std::string body;                  // sent for POST, PUT and PATCH unless body_file is set
+    std::filesystem::path body_file;   // streamed as the body (a blob of any size)
+    // The part of body_file sent: from body_offset, body_length bytes (the rest of the file when
+    // larger than what is left): one chunk of a chunked upload.
+    std::uint64_t body_offset = 0;
+    std::uint64_t body_length = UINT64_MAX;
+    bool follow_redirects = false;   // for GET: follow 3xx (token servers, blob storage)
+    std::size_t max_body = 1 << 20;  // response bytes kept; the rest is read and dropped
+    // When set, the body of a 2xx answer goes here as it arrives (a blob of any size) instead of
+    // into HttpResponse::body; an error answer's body is still kept there for its message.
+    std::function<void(std::string_view)> body_sink;
 };
 
 struct HttpResponse {

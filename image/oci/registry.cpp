@@ -1,6 +1,7 @@
 #include "image/oci/registry.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <optional>
 
@@ -8,8 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "builder/core/atomic_file.hpp"
 #include "builder/core/duration.hpp"
 #include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/hash.hpp"
 #include "builder/core/interrupt.hpp"
 #include "builder/core/text.hpp"
 #include "image/oci/auth.hpp"
@@ -54,6 +58,10 @@ std::string describe(const HttpResponse& response) {
     if (line.ends_with('\r')) line = text::trim(line.substr(0, line.size() - 1));
     return line.empty() ? status : status + ": " + text::printable(line.substr(0, 200));
 }
+
+}  // namespace
+
+namespace detail {
 
 class Session {
   public:
@@ -237,6 +245,12 @@ class Session {
     HttpClient m_http;
 };
 
+}  // namespace detail
+
+namespace {
+
+using detail::Session;
+
 void check_digest_header(Session& session, const HttpResponse& response, std::string_view digest,
                          std::string_view what) {
     const std::string answer = response.header("docker-content-digest");
@@ -244,10 +258,45 @@ void check_digest_header(Session& session, const HttpResponse& response, std::st
         session.fail_with(what, "the registry stored it as {}", text::printable(answer.substr(0, 100)));
 }
 
-// HEAD, then POST and one monolithic PUT. An upload the registry no longer knows (404 on the PUT: a PUT
-// retried after its answer was lost, a session that expired) starts over from the HEAD, which then
-// finds the blob when the lost PUT had stored it.
-void push_blob(Session& session, const BlobStore& store, const Descriptor& blob, const Reporter& reporter) {
+// Blobs larger than this are uploaded in chunks of this size (PATCH), smaller ones in one PUT.
+constexpr std::uint64_t k_chunk = std::uint64_t{32} << 20;
+
+// Sends file (the blob's bytes) to the upload at `upload` (a Location from POST .../blobs/uploads/):
+// one PUT ?digest= with the content, or, for a blob over k_chunk, PATCHes of k_chunk bytes each
+// (Content-Range), each to the Location the previous answer gave, then a PUT ?digest= without a body.
+// Returns the final answer; an answer that is not the expected one ends the upload early with it.
+HttpResponse send_blob(Session& session, std::string upload, const std::filesystem::path& file,
+                       const Descriptor& blob, std::string_view what) {
+    auto with_digest = [&](std::string url) {
+        return url + (url.find('?') == std::string::npos ? "?" : "&") +
+               "digest=" + percent_encode(blob.digest);
+    };
+    if (blob.size <= k_chunk) {
+        HttpRequest put{"PUT", with_digest(upload), {"Content-Type: application/octet-stream"}};
+        put.body_file = file;
+        return session.send(put, what);
+    }
+    for (std::uint64_t offset = 0; offset < blob.size; offset += k_chunk) {
+        const std::uint64_t length = std::min(k_chunk, blob.size - offset);
+        HttpRequest patch{"PATCH",
+                          upload,
+                          {"Content-Type: application/octet-stream",
+                           fmt::format("Content-Range: {}-{}", offset, offset + length - 1)}};
+        patch.body_file = file;
+        patch.body_offset = offset;
+        patch.body_length = length;
+        HttpResponse answer = session.send(patch, what);
+        if (answer.status != 202) return answer;
+        upload = session.resolve(answer.header("location"), upload, what);
+    }
+    return session.send({"PUT", with_digest(upload), {"Content-Type: application/octet-stream"}}, what);
+}
+
+// HEAD, then POST and the upload (send_blob). An upload the registry no longer knows or got only in
+// part (404 or 416: a request retried after its answer or part of its body was lost, a session that
+// expired) starts over from the HEAD, which then finds the blob when the lost PUT had stored it.
+void push_blob_file(Session& session, const std::filesystem::path& file, const Descriptor& blob,
+                    const Reporter& reporter) {
     const std::string what = "pushing blob " + short_digest(blob.digest);
     std::optional<Step> step;
     for (int attempt = 1;; ++attempt) {
@@ -264,19 +313,19 @@ void push_blob(Session& session, const BlobStore& store, const Descriptor& blob,
         HttpRequest start{"POST", session.url("/blobs/uploads/")};
         HttpResponse started = session.send(start, what);
         if (started.status != 202) session.refuse(what, started);
-        std::string upload = session.resolve(started.header("location"), start.url, what);
-        upload +=
-            (upload.find('?') == std::string::npos ? "?" : "&") + ("digest=" + percent_encode(blob.digest));
-        HttpRequest put{"PUT", upload, {"Content-Type: application/octet-stream"}};
-        put.body_file = store.path_of(blob.digest);
-        store.check_present(blob);
-        HttpResponse stored = session.send(put, what);
-        if (stored.status == 404 && attempt < k_attempts) continue;
+        const std::string upload = session.resolve(started.header("location"), start.url, what);
+        HttpResponse stored = send_blob(session, upload, file, blob, what);
+        if ((stored.status == 404 || stored.status == 416) && attempt < k_attempts) continue;
         if (stored.status != 201) session.refuse(what, stored);
         check_digest_header(session, stored, blob.digest, what);
         step->done();
         return;
     }
+}
+
+void push_blob(Session& session, const BlobStore& store, const Descriptor& blob, const Reporter& reporter) {
+    store.check_present(blob);
+    push_blob_file(session, store.path_of(blob.digest), blob, reporter);
 }
 
 // PUT /v2/<repo>/manifests/<name> of a document whose digest is known.
@@ -514,6 +563,156 @@ std::string push(const BlobStore& store, const Descriptor& root, std::string_vie
     push_manifest(session, store, root, ref.tag);
     reporter.info(fmt::format("pushed {} ({})", ref.to_string(), root.digest));
     return root.digest;
+}
+
+// ---- the cache ----
+
+namespace {
+
+constexpr std::string_view k_cache_artifact = "application/vnd.xbuild.cache.v1";
+constexpr std::string_view k_cache_config = "application/vnd.xbuild.cache.config.v1+json";
+constexpr std::string_view k_layer_zstd = "application/vnd.oci.image.layer.v1.tar+zstd";
+constexpr int k_download_attempts = 3;
+
+// Downloads blob from the session's repository into file (replaced), hashing it on the way: a body
+// that does not hash to the blob's digest or has another size (a connection dropped and resumed by a
+// retry mid-body, a corrupt registry) is downloaded again, k_download_attempts in all.
+void download_blob(Session& session, const Descriptor& blob, const std::filesystem::path& file,
+                   std::string_view what) {
+    std::string got;
+    for (int attempt = 1; attempt <= k_download_attempts; ++attempt) {
+        fs::AtomicFile out = fs::AtomicFile::next_to(file);
+        hash::Sha256 hasher;
+        HttpRequest get{"GET", session.url("/blobs/" + blob.digest)};
+        get.follow_redirects = true;  // blob storage may be elsewhere (credentials stay home)
+        get.body_sink = [&](std::string_view bytes) {
+            if (out.size() + bytes.size() > blob.size) fail("more than the {} bytes of the blob", blob.size);
+            out.write(bytes);
+            hasher.update(bytes);
+        };
+        HttpResponse response = session.send(get, what);
+        if (response.status != 200) session.refuse(what, response);
+        got = "sha256:" + hasher.hex_digest();
+        if (out.size() == blob.size && got == blob.digest) {
+            out.commit(file, 0644);
+            return;
+        }
+    }
+    session.fail_with(what, "the registry served content of digest {}, not {} ({} attempts)",
+                      short_digest(got), short_digest(blob.digest), k_download_attempts);
+}
+
+}  // namespace
+
+std::string cache_tag(std::string_view kind, std::string_view key) {
+    const std::string tag = fmt::format("{}-{}", kind, key);
+    const bool valid =
+        !tag.empty() && tag.size() <= 128 &&
+        (std::isalnum(static_cast<unsigned char>(tag[0])) || tag[0] == '_') &&
+        std::all_of(tag.begin(), tag.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+        });
+    if (!valid) fail("cache entry '{}': not a valid registry tag", text::printable(tag));
+    return tag;
+}
+
+struct CacheRepository::Connection {
+    Connection(Reference parsed, PushOptions given)
+        : ref(std::move(parsed)), options(std::move(given)), session(ref, options, "in") {}
+    Reference ref;
+    PushOptions options;
+    Session session;
+};
+
+CacheRepository::CacheRepository(std::string_view repository, PushOptions options) {
+    Reference ref = parse_reference(repository);
+    if (!ref.tag.empty() || !ref.digest.empty())
+        fail("cache registry '{}': a repository (host/path), without a tag or digest",
+             text::printable(repository));
+    m_name = ref.registry + "/" + ref.repository;
+    m_connection = std::make_unique<Connection>(std::move(ref), std::move(options));
+}
+
+CacheRepository::~CacheRepository() = default;
+
+bool CacheRepository::has(std::string_view kind, const std::string& key, const Reporter&) {
+    std::lock_guard lock(m_mutex);
+    Session& session = m_connection->session;
+    const std::string tag = cache_tag(kind, key);
+    HttpRequest head{"HEAD", session.url("/manifests/" + tag), {std::string(k_accept_manifests)}};
+    HttpResponse found = session.send(head, "looking up " + tag);
+    if (found.status == 200) return true;
+    if (found.status == 404) return false;
+    session.refuse("looking up " + tag, found);
+}
+
+void CacheRepository::push(const CacheArtifact& artifact, const std::filesystem::path& archive,
+                           const Reporter& reporter) {
+    std::lock_guard lock(m_mutex);
+    Session& session = m_connection->session;
+    const std::string tag = cache_tag(artifact.kind, artifact.key);
+    const std::string config = canonical_dump(
+        {{"kind", artifact.kind}, {"key", artifact.key}, {"description", artifact.description}},
+        "cache config");
+    const Descriptor config_blob{
+        std::string(k_cache_config), sha256_digest(config), config.size(), {}, {}, ""};
+    hash::Sha256 hasher;
+    const std::uint64_t size = hasher.update_file(archive);
+    const Descriptor layer{std::string(k_layer_zstd), "sha256:" + hasher.hex_digest(), size, {}, {}, ""};
+    // The config is small: written next to the archive to go through the same upload.
+    const std::filesystem::path config_file = archive.string() + ".config.json";
+    fs::write_file_atomic(config_file, config);
+    push_blob_file(session, config_file, config_blob, reporter);
+    std::filesystem::remove(config_file);
+    push_blob_file(session, archive, layer, reporter);
+    nlohmann::json manifest = {{"schemaVersion", 2},
+                               {"mediaType", media_type::image_manifest},
+                               {"artifactType", k_cache_artifact},
+                               {"config", to_json(config_blob)},
+                               {"layers", nlohmann::json::array({to_json(layer)})},
+                               {"annotations",
+                                {{"dev.xbuild.cache.kind", artifact.kind},
+                                 {"dev.xbuild.cache.key", artifact.key},
+                                 {"org.opencontainers.image.description", artifact.description}}}};
+    const std::string body = canonical_dump(manifest, "cache manifest");
+    put_manifest(session, tag, media_type::image_manifest, body, sha256_digest(body));
+}
+
+bool CacheRepository::pull(std::string_view kind, const std::string& key,
+                           const std::filesystem::path& archive, const Reporter&) {
+    std::lock_guard lock(m_mutex);
+    Session& session = m_connection->session;
+    const std::string tag = cache_tag(kind, key);
+    const std::string what = "pulling " + tag;
+    HttpRequest head{"HEAD", session.url("/manifests/" + tag), {std::string(k_accept_manifests)}};
+    HttpResponse found = session.send(head, what);
+    if (found.status == 404) return false;
+    if (found.status != 200) session.refuse(what, found);
+    const Document document =
+        get_document(session, session.repository(), "manifests", tag, "", k_max_document, what);
+    if (!is_manifest_type(document.media_type))
+        session.fail_with(what, "not a cache artifact (media type '{}')",
+                          text::printable(document.media_type.substr(0, 100)));
+    const Manifest manifest = parse_manifest(document.body, what);
+    const nlohmann::json json = nlohmann::json::parse(document.body, nullptr, false);
+    auto annotation = [&](const char* name) {
+        auto it = manifest.annotations.find(name);
+        return it != manifest.annotations.end() ? it->second : std::string();
+    };
+    if (json.value("artifactType", std::string()) != k_cache_artifact ||
+        annotation("dev.xbuild.cache.kind") != kind || annotation("dev.xbuild.cache.key") != key)
+        session.fail_with(what, "the tag holds something else than xbuild's {} entry {}", kind, key);
+    if (manifest.config.media_type != k_cache_config || manifest.layers.size() != 1 ||
+        manifest.layers.front().media_type != k_layer_zstd)
+        session.fail_with(what, "unexpected config or layers in the cache manifest");
+    const Document config = get_document(session, session.repository(), "blobs", manifest.config.digest,
+                                         manifest.config.digest, k_max_document, what);
+    const nlohmann::json info = nlohmann::json::parse(config.body, nullptr, false);
+    if (!info.is_object() || info.value("kind", std::string()) != kind ||
+        info.value("key", std::string()) != key)
+        session.fail_with(what, "its config names another entry");
+    download_blob(session, manifest.layers.front(), archive, what);
+    return true;
 }
 
 }  // namespace xbuild::oci
