@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "app/registry_credentials.hpp"
 #include "app/run.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/stage/result_cache.hpp"
@@ -68,31 +69,6 @@ image::DependencyInstaller prepare_dependencies(const stage::StageContext& conte
     };
 }
 
-// "user:password" for the registry of reference: $XBUILD_REGISTRY_AUTH, else what `docker login`
-// stored ($DOCKER_CONFIG/config.json, ~/.docker/config.json), else what `podman login` stored
-// ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json); "" for anonymous access.
-std::string registry_credentials(std::string_view reference) {
-    if (const char* auth = std::getenv("XBUILD_REGISTRY_AUTH"); auth && *auth) return auth;
-    const std::string registry = oci::parse_reference(reference).registry;
-    std::vector<stdfs::path> files;
-    auto env = [](const char* name) -> std::string {
-        const char* value = std::getenv(name);
-        return value ? value : "";
-    };
-    if (!env("DOCKER_CONFIG").empty())
-        files.push_back(stdfs::path(env("DOCKER_CONFIG")) / "config.json");
-    else if (!env("HOME").empty())
-        files.push_back(stdfs::path(env("HOME")) / ".docker/config.json");
-    if (!env("REGISTRY_AUTH_FILE").empty())
-        files.emplace_back(env("REGISTRY_AUTH_FILE"));
-    else if (!env("XDG_RUNTIME_DIR").empty())
-        files.push_back(stdfs::path(env("XDG_RUNTIME_DIR")) / "containers/auth.json");
-    for (const stdfs::path& file : files)
-        if (std::string credentials = oci::docker_config_credentials(file, registry); !credentials.empty())
-            return credentials;
-    return {};
-}
-
 }  // namespace
 
 ImageResult build_image(const Session& session, const ImageRequest& options) {
@@ -100,6 +76,7 @@ ImageResult build_image(const Session& session, const ImageRequest& options) {
     const stdfs::path dir = stdfs::absolute(options.source).lexically_normal();
     image::ImageRequest request;
     request.config = image::load_image_config(dir, {options.tag, options.archs});
+    stage::use_project_cache_registry(run.context, request.config.cache_registry);
     if (request.config.base == image::BaseKind::python3)
         request.python_version = python::python_for_suite(request.config.suite);
     request.source_date_epoch = stage::source_date_epoch(dir, 0);

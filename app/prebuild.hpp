@@ -19,6 +19,7 @@ struct PrebuildRequest {
     bool strip = false;  // strip with the target's strip
     std::string output;  // empty: <source>/prebuilds
     bool keep_going = false;
+    int jobs = 1;  // archs at once; 0: the number of cores (the CLI's default)
 };
 
 struct PrebuildResult {

@@ -13,6 +13,11 @@ namespace xbuild::app {
 // limits of the session, else the XBUILD_* variables, else the defaults.
 sandbox::Launcher launcher(const Session& session);
 
+// The session of a run of `jobs` builds at once: with more than one, this process becomes
+// multithreaded, so its sandboxes are entered by re-executing this binary (the helper), as the
+// language bindings do; a session that has a helper already keeps it.
+Session session_for_jobs(const Session& session, unsigned jobs);
+
 // The cache's work directory (created), where inputs are extracted into temporary directories.
 std::filesystem::path work_dir(const Session& session);
 

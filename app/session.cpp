@@ -2,11 +2,13 @@
 
 #include <cstring>
 
+#include "app/remote_cache.hpp"
 #include "app/run.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/sandbox/limits.hpp"
 #include "builder/stage/apt_sources.hpp"
 #include "builder/stage/recipes.hpp"
+#include "builder/stage/result_cache.hpp"
 #include "builder/stage/stage.hpp"
 
 namespace xbuild::app {
@@ -44,6 +46,12 @@ sandbox::Launcher launcher(const Session& session) {
     return launcher;
 }
 
+Session session_for_jobs(const Session& session, unsigned jobs) {
+    Session result = session;
+    if (jobs > 1 && result.helper.empty()) result.helper = self_exe();
+    return result;
+}
+
 std::filesystem::path work_dir(const Session& session) {
     const std::filesystem::path work = session.cache() / "work";
     fs::make_dirs(work);
@@ -53,7 +61,18 @@ std::filesystem::path work_dir(const Session& session) {
 Run::Run(const Session& session)
     : reporter(session.reporter()),
       cache(session.cache()),
-      context{cache, launcher(session), stage::resolve_mirror(session.mirror), reporter} {}
+      context{cache, launcher(session), stage::resolve_mirror(session.mirror), reporter} {
+    if (!session.helper.empty()) stage::set_identity_binary(session.helper);
+    cache.set_remote(registry_cache(session, reporter));
+    if (!cache.remote()) {
+        const Session copy = session;
+        context.registry_cache = [copy, this](const std::string& repository) {
+            Session with = copy;
+            with.cache_from = with.cache_to = repository;
+            return registry_cache(with, reporter);
+        };
+    }
+}
 
 std::string default_suite() {
     return std::string(stage::k_default_suite);

@@ -14,6 +14,10 @@ namespace xbuild::app {
 struct Session {
     std::string cache_dir;  // empty: $XBUILD_CACHE, $XDG_CACHE_HOME/xbuild, ~/.cache/xbuild
     std::string mirror;     // empty: $XBUILD_MIRROR, else the host's apt sources
+    // The registry cache (README, Registry cache): repositories ("host[:port]/path") to pull missing
+    // stage and result entries from, and to push every entry a run uses to. Both empty:
+    // $XBUILD_CACHE_REGISTRY for both, else none.
+    std::string cache_from, cache_to;
     Verbosity verbosity = Verbosity::normal;
     // Sandbox limits as the user spelled them ("4096", "2g", "30m"); empty: the XBUILD_* variable,
     // else the default.

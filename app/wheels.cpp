@@ -23,15 +23,7 @@ python::WheelsOptions wheels_options(const WheelsRequest& request) {
 
 WheelsResult build_wheels(const Session& session, const WheelsRequest& request) {
     const python::WheelsOptions options = wheels_options(request);
-    if (options.jobs <= 1 || !session.helper.empty()) {
-        Run run(session);
-        return {python::build_wheels(run.context, options)};
-    }
-    // Several build ids at once: this process becomes multithreaded, so its sandboxes are entered by
-    // re-executing this binary (the helper), as the language bindings do.
-    Session threaded = session;
-    threaded.helper = std::filesystem::read_symlink("/proc/self/exe");
-    Run run(threaded);
+    Run run(session_for_jobs(session, options.jobs));
     return {python::build_wheels(run.context, options)};
 }
 

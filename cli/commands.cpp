@@ -208,6 +208,9 @@ const CommandEntry k_commands[] = {
          command.add_option("-o,--output", o.output, "prebuilds directory (default: SOURCE/prebuilds)");
          command.add_flag("--keep-going", o.keep_going, "build the other archs after a failure");
          command.add_flag("--json", state.prebuild_json, "print the outcomes as JSON on stdout");
+         o.jobs = 0;
+         command.add_option("-j,--jobs", o.jobs, "archs at once (default: the number of cores)")
+             ->check(CLI::NonNegativeNumber);
          command.callback([&state] { state.action = [&state] { return print_prebuilds(state); }; });
      }},
     {nullptr, "image", "Assemble a slim multi-arch OCI image (interpreter base + wheels/prebuilds + app)",
@@ -316,6 +319,12 @@ int run(int argc, char** argv) {
                    "$XDG_CACHE_HOME/xbuild, ~/.cache/xbuild)");
     app.add_option("--mirror", state.session.mirror,
                    "Debian mirror URL (default: $XBUILD_MIRROR, else the host's apt sources)");
+    app.add_option("--cache-from", state.session.cache_from,
+                   "registry repository (host[:port]/path) to pull missing stages and results from "
+                   "(default: $XBUILD_CACHE_REGISTRY)");
+    app.add_option("--cache-to", state.session.cache_to,
+                   "registry repository to push every stage and result a run uses to "
+                   "(default: $XBUILD_CACHE_REGISTRY)");
     app.add_flag("-v,--verbose", state.verbose, "more output");
     app.add_flag("-q,--quiet", state.quiet, "only errors");
     // Sandbox limits: before or after the command (every subcommand falls through to these).

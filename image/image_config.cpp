@@ -159,6 +159,16 @@ ImageConfig load_image_config(const stdfs::path& dir, const ImageOverrides& over
     const toml::table* image = root["image"].as_table();
     if (image == nullptr) fail("{}: no [image] table", file.string());
     read_image_table(*image, file.string(), config);
+    if (const toml::node* cache = root.get("cache")) {
+        const std::string where = file.string() + ": [cache]";
+        const toml::table* table = cache->as_table();
+        if (table == nullptr) fail("{}: must be a table (registry = \"host/repo\")", where);
+        for (const auto& [name, value] : *table) {
+            if (name.str() != "registry")
+                fail("{} {}: unknown key (known: registry)", where, text::printable(name.str()));
+            config.cache_registry = stage::toml_string(value, where + " registry");
+        }
+    }
     if (!overrides.tag.empty()) config.tag = overrides.tag;
     if (!overrides.archs.empty()) config.archs = overrides.archs;
     if (const char* archs = std::getenv("XBUILD_ARCHS"); archs && *archs)

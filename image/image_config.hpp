@@ -18,8 +18,9 @@ struct FileCopy {
 };
 
 struct ImageConfig {
-    std::filesystem::path dir;  // the project directory holding xbuild.toml
-    std::string tag;            // "name:tag" (or a registry reference)
+    std::filesystem::path dir;   // the project directory holding xbuild.toml
+    std::string cache_registry;  // [cache] registry: the registry cache (README, Registry cache)
+    std::string tag;             // "name:tag" (or a registry reference)
     BaseKind base = BaseKind::python3;
     std::string suite;                       // Debian suite of the base (trixie)
     std::vector<std::string> archs;          // empty: the host's

@@ -1,6 +1,7 @@
 #include "node/prebuilds.hpp"
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include "builder/elf/resolver.hpp"
 #include "builder/stage/compile_cache.hpp"
 #include "builder/stage/key_lock.hpp"
+#include "builder/stage/parallel.hpp"
 #include "builder/stage/result_cache.hpp"
 #include "node/build.hpp"
 #include "node/check.hpp"
@@ -63,6 +65,7 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
     const auto excluded = excluded_paths(project, output_dir);
     const std::string source_key = fs::tree_digest(project.source_root, excluded);
     const long long epoch = stage::source_date_epoch(source);
+    stage::use_project_cache_registry(context, project.config.cache_registry);
     const stage::ResultCache results(cache, "prebuilds");
     // The package name is checked when package.json is loaded; path_name is one path component.
     const stdfs::path logs = cache.dir() / "logs" / project.path_name;
@@ -88,142 +91,157 @@ std::vector<PrebuildOutcome> build_prebuilds(const StageContext& context, const 
     const stdfs::path tools = tools_entry.root;
     std::optional<fs::TempDir> fetch_dir;  // the fetched package, made when a build needs it
 
-    std::vector<PrebuildOutcome> outcomes;
-    for (const Arch* arch : archs) {
-        PrebuildOutcome outcome;
-        outcome.arch = std::string(arch->node);
-        const std::string log_name = outcome.arch + (options.emulate ? "-emulate" : "");
-        outcome.log = logs / (log_name + ".log");
-        const std::string platform = platform_dir(*arch);
-        const stdfs::path lock = cache.lock_file("prebuild-" + project.path_name + "-" + log_name);
-        stage::run_build_id(context, lock, outcome.arch, project.name, outcome, [&] {
-            NodeTarget target{arch, options.emulate, options.abi, &floor};
-            const Arch* stage_multiarch = arch != &host_arch() ? arch : multiarch;
-            PreparedStage base =
-                stage_multiarch == multiarch
-                    ? host_base
-                    : options.stages.host_toolchain(context, project.config.suite, stage_multiarch);
-            auto toolchain = options.stages.toolchain(context, project, target, base);
-            // One test stage per test suite: the prebuild must load in each suite's Node.
-            std::vector<PreparedStage> runtimes;
-            std::string runtime_keys;
-            for (const std::string& suite : test_suites(project.config)) {
-                runtimes.push_back(options.stages.test(context, project, *arch, suite));
-                runtime_keys += (runtime_keys.empty() ? "" : ",") + runtimes.back().key;
-            }
-            hash::Sha256 key;
-            key.update(fmt::format("xbuild-prebuild 2 {} {}\n{}\n{} {} {} {}\n", XBUILD_VERSION,
-                                   stage::binary_identity(), source_key, toolchain.key, toolchain.sysroot_key,
-                                   runtime_keys, tools.filename().string()));
-            key.update(fmt::format("{} {} {} {} {}\n{}\n{}\nepoch {}\n", outcome.arch, options.emulate,
-                                   options.abi, options.strip, project.config.napi_version.value_or(0),
-                                   project.config.test_command, fmt::join(project.config.environment, "\n"),
-                                   epoch));
-            key.update(fmt::format("package {}\nexecutables {}\n", project.package_path.string(),
-                                   fmt::join(project.config.executables, " ")));
-            const std::string cache_key = key.hex_digest().substr(0, 32);
-            auto cached = results.find(cache_key);
-            if (cached) {
-                outcome.cached = true;
-            } else {
-                if (!fetch_dir) {
-                    fetch_dir.emplace(cache.dir() / "work", "fetch-");
-                    fs::copy_tree(project.source_root, fetch_dir->path() / "src", excluded);
-                    Step fetch_step(context.reporter, fmt::format("{}: fetching dependencies", project.name));
-                    npm_fetch(context, host_base, fetch_dir->path() / "src" / project.package_path,
-                              project.has_lock_file, outcome.log);
-                    fetch_step.done();
+    std::mutex fetch_mutex;  // one fetch, made by the first build that needs it
+    // Every arch is a chain of its own: none depends on another.
+    std::vector<std::vector<size_t>> chains;
+    for (size_t i = 0; i < archs.size(); ++i) chains.push_back({i});
+    std::vector<PrebuildOutcome> planned(archs.size());
+    const std::vector<bool> ran =
+        stage::run_chains(chains, archs.size(), options.jobs, options.keep_going, [&](size_t index) {
+            const Arch* arch = archs[index];
+            PrebuildOutcome& outcome = planned[index];
+            outcome.arch = std::string(arch->node);
+            const std::string log_name = outcome.arch + (options.emulate ? "-emulate" : "");
+            outcome.log = logs / (log_name + ".log");
+            const std::string platform = platform_dir(*arch);
+            const stdfs::path lock = cache.lock_file("prebuild-" + project.path_name + "-" + log_name);
+            stage::run_build_id(context, lock, outcome.arch, project.name, outcome, [&] {
+                NodeTarget target{arch, options.emulate, options.abi, &floor};
+                const Arch* stage_multiarch = arch != &host_arch() ? arch : multiarch;
+                PreparedStage base =
+                    stage_multiarch == multiarch
+                        ? host_base
+                        : options.stages.host_toolchain(context, project.config.suite, stage_multiarch);
+                auto toolchain = options.stages.toolchain(context, project, target, base);
+                // One test stage per test suite: the prebuild must load in each suite's Node.
+                std::vector<PreparedStage> runtimes;
+                std::string runtime_keys;
+                for (const std::string& suite : test_suites(project.config)) {
+                    runtimes.push_back(options.stages.test(context, project, *arch, suite));
+                    runtime_keys += (runtime_keys.empty() ? "" : ",") + runtimes.back().key;
                 }
-                fs::TempDir work(cache.dir() / "work", outcome.arch + "-");
-                Step build_step(context.reporter,
-                                fmt::format("{}: building in {}", outcome.arch, toolchain.description));
-                const auto build_start = std::chrono::steady_clock::now();
-                auto built =
-                    build_addon(context, {project, target, toolchain, tools, fetch_dir->path() / "src",
-                                          work.path(), outcome.log, epoch,
-                                          stage::compile_cache_dir(context, toolchain, source.string())});
-                outcome.build_seconds = seconds_since(build_start);
-                build_step.done();
+                hash::Sha256 key;
+                key.update(fmt::format("xbuild-prebuild 2 {} {}\n{}\n{} {} {} {}\n", XBUILD_VERSION,
+                                       stage::binary_identity(), source_key, toolchain.key,
+                                       toolchain.sysroot_key, runtime_keys, tools.filename().string()));
+                key.update(fmt::format("{} {} {} {} {}\n{}\n{}\nepoch {}\n", outcome.arch, options.emulate,
+                                       options.abi, options.strip, project.config.napi_version.value_or(0),
+                                       project.config.test_command,
+                                       fmt::join(project.config.environment, "\n"), epoch));
+                key.update(fmt::format("package {}\nexecutables {}\n", project.package_path.string(),
+                                       fmt::join(project.config.executables, " ")));
+                const std::string cache_key = key.hex_digest().substr(0, 32);
+                auto cached = results.find(cache_key);
+                if (cached) {
+                    outcome.cached = true;
+                } else {
+                    {
+                        std::lock_guard fetch_lock(fetch_mutex);
+                        if (!fetch_dir) {
+                            fs::TempDir fetched(cache.dir() / "work", "fetch-");
+                            fs::copy_tree(project.source_root, fetched.path() / "src", excluded);
+                            Step fetch_step(context.reporter,
+                                            fmt::format("{}: fetching dependencies", project.name));
+                            npm_fetch(context, host_base, fetched.path() / "src" / project.package_path,
+                                      project.has_lock_file, outcome.log);
+                            fetch_step.done();
+                            fetch_dir.emplace(std::move(fetched));
+                        }
+                    }
+                    fs::TempDir work(cache.dir() / "work", outcome.arch + "-");
+                    Step build_step(context.reporter,
+                                    fmt::format("{}: building in {}", outcome.arch, toolchain.description));
+                    const auto build_start = std::chrono::steady_clock::now();
+                    auto built =
+                        build_addon(context, {project, target, toolchain, tools, fetch_dir->path() / "src",
+                                              work.path(), outcome.log, epoch,
+                                              stage::compile_cache_dir(context, toolchain, source.string())});
+                    outcome.build_seconds = seconds_since(build_start);
+                    build_step.done();
 
-                const std::string file_name =
-                    prebuild_file_name(project.prebuild_name, *arch, {built.abi, "glibc"});
-                // Libraries are grafted from the sysroot the addon was linked against.
-                elf::LibraryResolver resolver({toolchain.sysroot}, *arch);
-                auto checked = check_prebuild(built.file, *arch, resolver,
-                                              {"prebuilds/" + platform + "/" + file_name, file_name,
-                                               options.strip, work.path(), options.abi, built.executables});
-                if (!checked.glibc_floor.empty() &&
-                    toolchain::compare_glibc(checked.glibc_floor, floor.glibc) > 0)
-                    fail("{}: needs glibc {}, more than its floor {} ({})", file_name, checked.glibc_floor,
-                         floor.glibc,
-                         project.config.glibc_source.empty() ? "the default" : project.config.glibc_source);
-                const stdfs::path staged = work.path() / "prebuilds";
-                write_staged(checked.files, staged / platform);
+                    const std::string file_name =
+                        prebuild_file_name(project.prebuild_name, *arch, {built.abi, "glibc"});
+                    // Libraries are grafted from the sysroot the addon was linked against.
+                    elf::LibraryResolver resolver({toolchain.sysroot}, *arch);
+                    auto checked =
+                        check_prebuild(built.file, *arch, resolver,
+                                       {"prebuilds/" + platform + "/" + file_name, file_name, options.strip,
+                                        work.path(), options.abi, built.executables});
+                    if (!checked.glibc_floor.empty() &&
+                        toolchain::compare_glibc(checked.glibc_floor, floor.glibc) > 0)
+                        fail("{}: needs glibc {}, more than its floor {} ({})", file_name,
+                             checked.glibc_floor, floor.glibc,
+                             project.config.glibc_source.empty() ? "the default"
+                                                                 : project.config.glibc_source);
+                    const stdfs::path staged = work.path() / "prebuilds";
+                    write_staged(checked.files, staged / platform);
 
-                const auto test_start = std::chrono::steady_clock::now();
-                for (size_t i = 0; i < runtimes.size(); ++i) {
-                    const PreparedStage& runtime = runtimes[i];
-                    Step test_step(context.reporter,
-                                   fmt::format("{}: testing in {}", outcome.arch, runtime.description));
-                    const stdfs::path test_work = work.path() / ("test-" + std::to_string(i));
-                    fs::make_dirs(test_work);
-                    test_prebuild(context, {project, *arch, runtime, tools,
-                                            fetch_dir->path() / "src" / project.package_path, staged,
-                                            platform + "/" + file_name, test_work, outcome.log});
-                    test_step.done();
+                    const auto test_start = std::chrono::steady_clock::now();
+                    for (size_t i = 0; i < runtimes.size(); ++i) {
+                        const PreparedStage& runtime = runtimes[i];
+                        Step test_step(context.reporter,
+                                       fmt::format("{}: testing in {}", outcome.arch, runtime.description));
+                        const stdfs::path test_work = work.path() / ("test-" + std::to_string(i));
+                        fs::make_dirs(test_work);
+                        test_prebuild(context, {project, *arch, runtime, tools,
+                                                fetch_dir->path() / "src" / project.package_path, staged,
+                                                platform + "/" + file_name, test_work, outcome.log});
+                        test_step.done();
+                    }
+                    outcome.test_seconds = seconds_since(test_start);
+
+                    fs::TempDir entry = results.stage();
+                    write_staged(checked.files, entry.path() / platform);
+                    json grafted = json::array();
+                    for (const auto& graft : checked.grafted)
+                        grafted.push_back(
+                            {{"soname", graft.soname}, {"file", graft.new_name}, {"from", graft.stage_path}});
+                    json result = {{"file", file_name},
+                                   {"executables", project.config.executables},
+                                   {"glibc_floor", checked.glibc_floor},
+                                   {"newest_glibcxx", checked.newest_glibcxx},
+                                   {"grafted", grafted}};
+                    fs::write_file_atomic(entry.path() / "result.json", result.dump(2) + "\n");
+                    cached = results.store(cache_key, entry);
                 }
-                outcome.test_seconds = seconds_since(test_start);
-
-                fs::TempDir entry = results.stage();
-                write_staged(checked.files, entry.path() / platform);
-                json grafted = json::array();
-                for (const auto& graft : checked.grafted)
-                    grafted.push_back(
-                        {{"soname", graft.soname}, {"file", graft.new_name}, {"from", graft.stage_path}});
-                json result = {{"file", file_name},
-                               {"executables", project.config.executables},
-                               {"glibc_floor", checked.glibc_floor},
-                               {"newest_glibcxx", checked.newest_glibcxx},
-                               {"grafted", grafted}};
-                fs::write_file_atomic(entry.path() / "result.json", result.dump(2) + "\n");
-                cached = results.store(cache_key, entry);
-            }
-            const json result = json::parse(fs::read_file(cached->dir / "result.json"));
-            outcome.glibc_floor = result.at("glibc_floor").get<std::string>();
-            outcome.newest_glibcxx = result.at("newest_glibcxx").get<std::string>();
-            const stdfs::path out = output_dir / platform;
-            fs::make_dirs(out);
-            // The grafts and programs first: the .node file never stands in the output without them.
-            for (const json& graft : result.at("grafted")) {
-                const std::string file = graft.at("file").get<std::string>();
+                const json result = json::parse(fs::read_file(cached->dir / "result.json"));
+                outcome.glibc_floor = result.at("glibc_floor").get<std::string>();
+                outcome.newest_glibcxx = result.at("newest_glibcxx").get<std::string>();
+                const stdfs::path out = output_dir / platform;
+                fs::make_dirs(out);
+                // The grafts and programs first: the .node file never stands in the output without them.
+                for (const json& graft : result.at("grafted")) {
+                    const std::string file = graft.at("file").get<std::string>();
+                    fs::copy_file_atomic(cached->dir / platform / file, out / file);
+                    outcome.grafted.push_back(file);
+                }
+                for (const json& program : result.at("executables")) {
+                    const std::string file = program.get<std::string>();
+                    fs::copy_file_atomic(cached->dir / platform / file, out / file);
+                    outcome.executables.push_back(file);
+                }
+                const std::string file = result.at("file").get<std::string>();
                 fs::copy_file_atomic(cached->dir / platform / file, out / file);
-                outcome.grafted.push_back(file);
+                outcome.prebuild = out / file;
+                outcome.ok = true;
+            });
+            if (outcome.ok) {
+                std::string facts = outcome.glibc_floor.empty() ? "no glibc symbol versions"
+                                                                : "needs glibc >= " + outcome.glibc_floor;
+                if (!outcome.newest_glibcxx.empty()) facts += ", " + outcome.newest_glibcxx;
+                if (!outcome.grafted.empty())
+                    facts += fmt::format(", grafted {}", fmt::join(outcome.grafted, " "));
+                if (!outcome.executables.empty())
+                    facts += fmt::format(", with {}", fmt::join(outcome.executables, " "));
+                context.reporter.info(fmt::format(
+                    "{}: {} ({}{}, {})", outcome.arch, outcome.prebuild.string(), facts,
+                    outcome.cached ? ", unchanged: from the cache" : "", format_seconds(outcome.seconds)));
             }
-            for (const json& program : result.at("executables")) {
-                const std::string file = program.get<std::string>();
-                fs::copy_file_atomic(cached->dir / platform / file, out / file);
-                outcome.executables.push_back(file);
-            }
-            const std::string file = result.at("file").get<std::string>();
-            fs::copy_file_atomic(cached->dir / platform / file, out / file);
-            outcome.prebuild = out / file;
-            outcome.ok = true;
+            return outcome.ok;
         });
-        if (outcome.ok) {
-            std::string facts = outcome.glibc_floor.empty() ? "no glibc symbol versions"
-                                                            : "needs glibc >= " + outcome.glibc_floor;
-            if (!outcome.newest_glibcxx.empty()) facts += ", " + outcome.newest_glibcxx;
-            if (!outcome.grafted.empty())
-                facts += fmt::format(", grafted {}", fmt::join(outcome.grafted, " "));
-            if (!outcome.executables.empty())
-                facts += fmt::format(", with {}", fmt::join(outcome.executables, " "));
-            context.reporter.info(fmt::format("{}: {} ({}{}, {})", outcome.arch, outcome.prebuild.string(),
-                                              facts, outcome.cached ? ", unchanged: from the cache" : "",
-                                              format_seconds(outcome.seconds)));
-        }
-        outcomes.push_back(outcome);
-        if (!outcome.ok && !options.keep_going) break;
-    }
+    std::vector<PrebuildOutcome> outcomes;
+    for (size_t i = 0; i < archs.size(); ++i)
+        if (ran[i]) outcomes.push_back(std::move(planned[i]));
     return outcomes;
 }
 

@@ -35,6 +35,8 @@ struct PrebuildOptions {
     bool strip = false;
     std::filesystem::path output_dir;  // default: <source>/prebuilds
     bool keep_going = false;
+    // Archs at once (stage/parallel.hpp); more than 1 needs a launcher that re-executes the helper.
+    unsigned jobs = 1;
     PrebuildStages stages;
 };
 

@@ -99,6 +99,13 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
                     name.ends_with(".node"))
                     fail("{}: '{}' is not the file name of a program in build/Release", at,
                          text::printable(name));
+        } else if (key == "cache") {
+            if (!value.is_object()) fail("{}: must be an object ({{\"registry\": \"host/repo\"}})", at);
+            for (const auto& [name, item] : value.items()) {
+                if (name != "registry")
+                    fail("{}.{}: unknown key (known: registry)", at, text::printable(name));
+                config.cache_registry = string_value(item, at + ".registry");
+            }
         } else if (key == "environment") {
             if (!value.is_object()) fail("{}: must be an object of strings", at);
             for (const auto& [name, item] : value.items())
@@ -106,7 +113,7 @@ void read_xbuild_section(const json& section, const std::string& where, Prebuild
         } else {
             fail(
                 "{}: unknown key (known: archs, glibc, build-packages, test-command, test-packages, "
-                "napi-version, suite, test-suites, environment, source-root, exclude, executables)",
+                "napi-version, suite, test-suites, environment, source-root, exclude, executables, cache)",
                 at);
         }
     }

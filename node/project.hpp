@@ -14,6 +14,7 @@ namespace xbuild::node {
 enum class BuildSystem { node_gyp, cmake_js };
 
 struct PrebuildConfig {
+    std::string cache_registry;               // xbuild.cache.registry: the registry cache
     std::vector<std::string> archs;           // empty: the host arch
     std::vector<std::string> build_packages;  // Debian packages: build tools and target libraries
     std::string test_command;                 // empty: require the package and print its exports

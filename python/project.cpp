@@ -59,13 +59,21 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
                 config.requirement_packages[std::string(name.str())] = stage::toml_string_list(value, at);
                 stage::check_package_names(config.requirement_packages[std::string(name.str())], at);
             }
+        } else if (key == "cache") {
+            const toml::table* table = node.as_table();
+            if (table == nullptr) fail("{}: must be a table (registry = \"host/repo\")", where);
+            for (const auto& [name, value] : *table) {
+                if (name.str() != "registry")
+                    fail("{}.{}: unknown key (known: registry)", where, std::string(name.str()));
+                config.cache_registry = stage::toml_string(value, where + ".registry");
+            }
         } else if (key == "wheels" || key == "prebuild" || key == "image") {
             // Sections of other commands.
         } else {
             fail(
                 "{}: unknown key (known: archs, python, manylinux, build-packages, test-command, "
                 "test-requires, "
-                "before-build, environment, skip, exclude, requirement-packages)",
+                "before-build, environment, skip, exclude, requirement-packages, cache)",
                 where);
         }
     }

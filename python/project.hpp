@@ -11,6 +11,7 @@
 namespace xbuild::python {
 
 struct WheelConfig {
+    std::string cache_registry;               // [tool.xbuild.cache] registry: the registry cache
     std::vector<std::string> archs;           // empty: the host arch
     std::vector<std::string> pythons;         // "3.13"; empty: every one requires-python allows
     std::string manylinux;                    // the glibc floor ("2_31"), checked; empty: the default

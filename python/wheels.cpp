@@ -248,6 +248,7 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
     if (source_key.empty()) source_key = "tree " + fs::tree_digest(options.source, project.excluded);
     project.origin = options.source;
     const auto& targets = loaded.targets;
+    stage::use_project_cache_registry(context, project.config.cache_registry);
     const long long epoch = stage::source_date_epoch(project_dir);
     const stage::ResultCache results(cache, "wheels");
     const Run run{context, options, project, results, source_key, epoch};

@@ -29,4 +29,9 @@ void require_arch(const Arch& arch, PreparedStage& stage) {
     if (&arch != &host_arch() && !binfmt.fix_binary) stage.extra_files.push_back(binfmt.interpreter);
 }
 
+void use_project_cache_registry(const StageContext& context, const std::string& repository) {
+    if (repository.empty() || !context.registry_cache || context.cache.remote()) return;
+    context.cache.set_remote(context.registry_cache(repository));
+}
+
 }  // namespace xbuild::stage

@@ -2,6 +2,7 @@
 // What the language front ends (wheels, prebuilds, images) share to run their stages: the cache,
 // how sandboxes start, the mirror and the reporter; and a stage made ready for sandboxes.
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +19,16 @@ struct StageContext {
     sandbox::Launcher launcher;
     std::string mirror;
     const Reporter& reporter;
+    // Set when neither the command line nor the environment named a registry cache: the registry
+    // cache of a repository a project's configuration names (its `cache.registry`), for
+    // use_project_cache_registry.
+    std::function<std::shared_ptr<const RemoteCache>(const std::string& repository)> registry_cache = {};
 };
+
+// Puts the registry cache of repository (a project's `cache.registry`) behind the context's cache,
+// unless the command line or the environment set one (or repository is empty). Call before any stage
+// is prepared.
+void use_project_cache_registry(const StageContext& context, const std::string& repository);
 
 struct PreparedStage {
     std::vector<std::filesystem::path> layers;  // for SandboxSpec::layers

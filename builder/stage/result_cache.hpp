@@ -5,7 +5,9 @@
 // stage, build or test work. `xbuild cache prune` ages them out with the stages, except entries in
 // use: find() and store() return the entry with a shared flock on its directory (see fs::TempDir
 // and fs::prune_children). Two processes making the same result take a KeyLock first
-// (RootfsCache::lock_file): the second waits, then finds the first one's result.
+// (RootfsCache::lock_file): the second waits, then finds the first one's result. With a shared
+// cache behind the stage cache (RootfsCache::set_remote), a result missing here is pulled from it,
+// and every result found or stored is pushed to it.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -16,9 +18,13 @@
 
 namespace xbuild::stage {
 
-// The running xbuild binary as an input of cached results: a new build of xbuild does not reuse
-// an old one's. (Size and mtime: hashing the binary would cost ~40 ms per run.)
+// The xbuild binary as an input of cached results: the SHA-256 of its content (computed once per
+// process), so a new build of xbuild does not reuse an old one's results, and the same binary on
+// another machine finds them in a shared cache (remote_cache.hpp). The binary is the running one
+// (/proc/self/exe), else the one set_identity_binary names: a language binding's xbuild program,
+// built with the module from the same sources.
 std::string binary_identity();
+void set_identity_binary(const std::filesystem::path& binary);
 
 // SOURCE_DATE_EPOCH, else the last commit time of the git checkout at dir, else fallback
 // (1980-01-01, the zip epoch, for wheels; 0 for image layers).
@@ -34,7 +40,7 @@ class ResultCache {
     // kind: "wheels", "prebuilds" (a directory of the cache).
     ResultCache(const RootfsCache& cache, std::string kind);
 
-    // The entry of key when it is complete, locked in use.
+    // The entry of key when it is complete (here, or pulled from the shared cache), locked in use.
     std::optional<ResultEntry> find(const std::string& key) const;
     // A new staging directory for an entry, on the cache's file system (removed unless stored).
     fs::TempDir stage() const;
@@ -43,8 +49,13 @@ class ResultCache {
     ResultEntry store(const std::string& key, fs::TempDir& staged) const;
 
   private:
+    std::optional<ResultEntry> find_local(const std::string& key) const;
+    ResultEntry shared(const std::string& key, ResultEntry entry) const;
+
+    std::string m_kind;
     std::filesystem::path m_dir;
     std::filesystem::path m_work;
+    const RemoteCache* m_remote;
 };
 
 }  // namespace xbuild::stage

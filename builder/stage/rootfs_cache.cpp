@@ -120,18 +120,41 @@ void RootfsCache::remove_partial_builds(const std::string& key) const {
     }
 }
 
+CacheEntry RootfsCache::install(const std::string& key, fs::TempDir& temp, bool built_now) const {
+    stdfs::path final_dir = m_dir / "rootfs" / key;
+    if (::rename(temp.path().c_str(), final_dir.c_str()) != 0)
+        fail("failed to move the stage to {}: {}", final_dir.string(), errno_text(errno));
+    // The temp dir's shared lock moves with it: the new entry is in use from its first moment.
+    auto in_use = std::make_shared<const fs::FileLock>(temp.release());
+    return CacheEntry{key, final_dir, final_dir / "root", built_now, std::move(in_use)};
+}
+
 CacheEntry RootfsCache::ensure_entry(const std::string& key, const std::string& what,
                                      const BuildFunction& build, const Reporter& reporter) {
+    auto shared = [&](CacheEntry entry) {
+        if (m_remote) m_remote->push("rootfs", key, what, entry.dir);
+        return entry;
+    };
     if (auto hit = find(key)) {
         touch(hit->dir);
-        return *hit;
+        return shared(*hit);
     }
     KeyLock lock(lock_file(key), reporter, what);
     if (auto hit = find(key)) {  // built by the process we waited for
         touch(hit->dir);
-        return *hit;
+        return shared(*hit);
     }
     remove_partial_builds(key);
+
+    if (m_remote) {
+        fs::TempDir pulled(m_dir / "rootfs", ".build-" + key + "-");
+        if (m_remote->pull("rootfs", key, what, pulled.path()) &&
+            stdfs::exists(pulled.path() / "stage.json") && stdfs::is_directory(pulled.path() / "root")) {
+            CacheEntry entry = install(key, pulled, false);
+            lock.remove();
+            return entry;
+        }
+    }
 
     Step step(reporter, "building " + what);
     fs::TempDir temp(m_dir / "rootfs", ".build-" + key + "-");
@@ -159,14 +182,10 @@ CacheEntry RootfsCache::ensure_entry(const std::string& key, const std::string& 
     info["bytes"] = bytes;
     info["created"] = static_cast<long long>(::time(nullptr));
     fs::write_file_atomic(temp.path() / "stage.json", info.dump(2) + "\n");
-    stdfs::path final_dir = m_dir / "rootfs" / key;
-    if (::rename(temp.path().c_str(), final_dir.c_str()) != 0)
-        fail("failed to move the built stage to {}: {}", final_dir.string(), errno_text(errno));
-    // The temp dir's shared lock moves with it: the new entry is in use from its first moment.
-    auto in_use = std::make_shared<const fs::FileLock>(temp.release());
+    CacheEntry entry = install(key, temp, true);
     lock.remove();
     step.done();
-    return CacheEntry{key, final_dir, final_dir / "root", true, std::move(in_use)};
+    return shared(std::move(entry));
 }
 
 CacheEntry RootfsCache::ensure(const StageSpec& spec, const std::string& variant, const Reporter& reporter) {

@@ -33,7 +33,9 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/core/file_lock.hpp"
+#include "builder/core/fs.hpp"
 #include "builder/core/log.hpp"
+#include "builder/stage/remote_cache.hpp"
 #include "builder/stage/stage.hpp"
 
 namespace xbuild::stage {
@@ -107,11 +109,20 @@ class RootfsCache {
     // The lock file of a key (or of another name made of [A-Za-z0-9._-]) in locks/.
     std::filesystem::path lock_file(const std::string& name) const;
 
+    // The shared cache behind this one (remote_cache.hpp): ensure_entry pulls a missing entry from
+    // it before building, and pushes every entry it returns; so do the result caches made on this one.
+    void set_remote(std::shared_ptr<const RemoteCache> remote) { m_remote = std::move(remote); }
+    const RemoteCache* remote() const { return m_remote.get(); }
+
   private:
     // Removes rootfs/.build-<key>-* left by killed processes; the caller holds the key's lock.
     void remove_partial_builds(const std::string& key) const;
 
+    // Moves a complete entry directory (root/, stage.json, ...) into place as key's entry.
+    CacheEntry install(const std::string& key, fs::TempDir& temp, bool built_now) const;
+
     std::filesystem::path m_dir;
+    std::shared_ptr<const RemoteCache> m_remote;
 };
 
 }  // namespace xbuild::stage

@@ -75,6 +75,13 @@ cache_entries() {
     find "$dir/rootfs" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
 }
 
+# binary_copy DEST: a copy of the xbuild binary whose cached results are its own (the binary's
+# content is an input of every result key): bytes after the ELF image change the hash, not the program.
+binary_copy() {
+    cp "$XBUILD" "$1"
+    printf 'xbuild-test-copy %s %s\n' "$1" "$RANDOM$RANDOM" >>"$1"
+}
+
 host_deb_arch() { dpkg --print-architecture; }
 foreign_arch() { if [[ $(host_deb_arch) == amd64 ]]; then echo arm64; else echo amd64; fi; }
 uname_of() { case $1 in amd64) echo x86_64 ;; arm64) echo aarch64 ;; *) echo "$1" ;; esac; }

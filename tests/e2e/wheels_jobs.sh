@@ -5,10 +5,7 @@ source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 # Two copies of the binary: a result cached by one is not the other's (the binary is an input of the
 # key), so both runs build every wheel while the stages stay shared.
-for n in 1 2; do
-    cp "$XBUILD" "$WORK/xbuild-$n"
-    touch -d "@$((1700000000 + n))" "$WORK/xbuild-$n"
-done
+for n in 1 2; do binary_copy "$WORK/xbuild-$n"; done
 plan=(--arch x86_64,arm64 --python 3.11,3.13)
 run_capture "$WORK/xbuild-1" wheels "$root/recipes/samples/pybind-sample" "${plan[@]}" -j 1 -o "$WORK/j1"
 [[ $CODE -eq 0 ]] || fail "-j 1: $ERR"

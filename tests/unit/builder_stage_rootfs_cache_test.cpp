@@ -2,13 +2,17 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "builder/core/error.hpp"
 #include "builder/core/file_lock.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/stage/key_lock.hpp"
+#include "builder/stage/result_cache.hpp"
 #include "builder/stage/rootfs_cache.hpp"
 #include "tests/unit/test_support.hpp"
 
@@ -139,5 +143,79 @@ TEST_SUITE("rootfs cache") {
         held->remove();
         // The holder removed the file: a new locker gets a new one at once.
         CHECK(KeyLock::try_lock(file));
+    }
+}
+
+namespace {
+
+// A shared cache in memory-backed directories: what a registry cache does, without the network.
+struct FakeRemote : RemoteCache {
+    stdfs::path store;
+    mutable std::vector<std::string> pulls, pushes;
+    bool pull(std::string_view kind, const std::string& key, const std::string&,
+              const stdfs::path& dir) const override {
+        pulls.push_back(std::string(kind) + "/" + key);
+        const stdfs::path from = store / kind / key;
+        if (!stdfs::exists(from)) return false;
+        stdfs::copy(from, dir, stdfs::copy_options::recursive);
+        return true;
+    }
+    void push(std::string_view kind, const std::string& key, const std::string&,
+              const stdfs::path& dir) const override {
+        const stdfs::path to = store / kind / key;
+        if (stdfs::exists(to)) return;
+        pushes.push_back(std::string(kind) + "/" + key);
+        stdfs::create_directories(to);
+        stdfs::copy(dir, to, stdfs::copy_options::recursive);
+    }
+};
+
+}  // namespace
+
+TEST_SUITE("rootfs cache: a shared cache behind it") {
+    TEST_CASE("machine A pushes what it builds; machine B pulls it instead of building") {
+        fs::TempDir shared(stdfs::temp_directory_path(), "xbuild-remote-test-");
+        auto remote = std::make_shared<FakeRemote>();
+        remote->store = shared.path();
+        Cache a, b;
+        a.cache.set_remote(remote);
+        b.cache.set_remote(remote);
+        auto built = a.ensure(k_key);
+        CHECK(built.built_now);
+        CHECK(remote->pushes == std::vector<std::string>{"rootfs/" + k_key});
+        auto pulled = b.ensure(k_key);
+        CHECK(b.builds == 0);
+        CHECK_FALSE(pulled.built_now);
+        CHECK(fs::read_file(pulled.root / "file") == "x");
+        REQUIRE(pulled.in_use);
+        CHECK(b.cache.find(k_key));  // an ordinary entry of B's cache now
+
+        // Results: B finds A's stored result through the shared cache.
+        const ResultCache a_results(a.cache, "wheels"), b_results(b.cache, "wheels");
+        const std::string result_key = "fedcba9876543210fedcba9876543210";
+        CHECK_FALSE(b_results.find(result_key));  // nowhere yet
+        fs::TempDir staged = a_results.stage();
+        fs::write_file_atomic(staged.path() / "x.whl", "wheel");
+        a_results.store(result_key, staged);
+        CHECK(remote->pushes.back() == "wheels/" + result_key);
+        auto found = b_results.find(result_key);
+        REQUIRE(found);
+        CHECK(fs::read_file(found->dir / "x.whl") == "wheel");
+    }
+
+    TEST_CASE("a pulled directory that is not a complete entry is not used: the entry is built") {
+        fs::TempDir shared(stdfs::temp_directory_path(), "xbuild-remote-test-");
+        auto remote = std::make_shared<FakeRemote>();
+        remote->store = shared.path();
+        fs::make_dirs(shared.path() / "rootfs" / k_key / "root");  // no stage.json
+        Cache c;
+        c.cache.set_remote(remote);
+        auto entry = c.ensure(k_key);
+        CHECK(entry.built_now);
+        CHECK(c.builds == 1);
+        // A result without its .complete marker (or another key's) is not one either.
+        fs::make_dirs(shared.path() / "wheels" / "k1");
+        fs::write_file_atomic(shared.path() / "wheels" / "k1" / ".complete", "k2\n");
+        CHECK_FALSE(ResultCache(c.cache, "wheels").find("k1"));
     }
 }

@@ -201,6 +201,16 @@ ports = "8080/tcp,9090/tcp"
         CHECK_THROWS_WITH_AS(broken_line5.load(), contains(broken_line5.file() + ":5: "), Error);
     }
 
+    TEST_CASE("[cache] registry names the registry cache") {
+        CleanArchs clean;
+        Project project("[image]\ntag = \"app:1\"\n[cache]\nregistry = \"registry.internal/team/cache\"\n");
+        CHECK(project.load().cache_registry == "registry.internal/team/cache");
+        refused("[cache]\nrepo = \"x\"\n", "[cache] repo: unknown key (known: registry)");
+        Project not_table("cache = 1\n[image]\ntag = \"app:1\"\n");
+        CHECK_THROWS_WITH_AS(not_table.load(), contains(not_table.file() + ": [cache]: must be a table"),
+                             Error);
+    }
+
     TEST_CASE("unknown keys and bases, values of the wrong type") {
         CleanArchs clean;
         refused("colour = \"blue\"\n", "[image] colour: unknown key (known: tag, base, suite, archs");

@@ -175,6 +175,13 @@ TEST_SUITE("node project") {
         Package bad_name(R"({"name": "../Evil"})");
         CHECK_THROWS_WITH_AS(load_node_project(bad_name.dir.path(), {}),
                              contains("not a valid npm package name"), Error);
+        Package cached(R"({"name": "p", "xbuild": {"cache": {"registry": "registry.internal/team/cache"}}})");
+        CHECK(load_node_project(cached.dir.path(), {}).config.cache_registry ==
+              "registry.internal/team/cache");
+        Package cache_key(R"({"name": "p", "xbuild": {"cache": {"repo": "x"}}})");
+        CHECK_THROWS_WITH_AS(
+            load_node_project(cache_key.dir.path(), {}),
+            contains(cache_key.where() + ": xbuild.cache.repo: unknown key (known: registry)"), Error);
         Package unknown(R"({"name": "p", "xbuild": {"arch": "x64"}})");
         CHECK_THROWS_WITH_AS(load_node_project(unknown.dir.path(), {}),
                              contains(unknown.where() + ": xbuild.arch: unknown key"), Error);

@@ -214,6 +214,21 @@ tag = "x"
         CHECK(project.load().config.archs == Strings{"arm64"});
     }
 
+    TEST_CASE("[tool.xbuild.cache] registry names the registry cache") {
+        CleanEnvironment clean;
+        Project project;
+        project.write("pyproject.toml",
+                      k_build_system + "[tool.xbuild.cache]\nregistry = \"registry.internal/team/cache\"\n");
+        CHECK(project.load().config.cache_registry == "registry.internal/team/cache");
+        project.write("pyproject.toml", k_build_system + "[tool.xbuild.cache]\nrepo = \"x\"\n");
+        CHECK_THROWS_WITH_AS(project.load(),
+                             contains(project.pyproject().string() +
+                                      ": [tool.xbuild] cache.repo: unknown key (known: registry)"),
+                             Error);
+        project.write("pyproject.toml", k_build_system + "[tool.xbuild]\ncache = \"x\"\n");
+        CHECK_THROWS_WITH_AS(project.load(), contains(": [tool.xbuild] cache: must be a table"), Error);
+    }
+
     TEST_CASE("exclude: project paths, relative and inside the project") {
         CleanEnvironment clean;
         Project project;
