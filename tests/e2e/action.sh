@@ -51,7 +51,7 @@ expect_contains "$ERR" "XBUILD_ACTION_BUILD_ID names its arch" "a build id with 
 
 # image per arch (one runner each), then merge.
 command -v docker-registry >/dev/null || fail "docker-registry is not installed (./bootstrap installs it)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p "$WORK/registry"
 printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
     "$WORK/registry/data" "$port" >"$WORK/registry/config.yml"

@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 command -v docker-registry >/dev/null || fail "docker-registry is not installed (./bootstrap installs it)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p "$WORK/registry"
 cat >"$WORK/registry/config.yml" <<YML
 version: 0.1
@@ -122,8 +122,8 @@ mkdir -p "$tls/certs"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
     -keyout "$tls/key.pem" -out "$tls/certs/ca.crt" 2>/dev/null || fail "openssl could not make a certificate"
 htpasswd -Bbc "$tls/htpasswd" ci 's3cret pass' 2>/dev/null || fail "htpasswd failed (apache2-utils)"
-tls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-proxy_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+tls_port=$(free_port)
+proxy_port=$(free_port)
 cat >"$tls/config.yml" <<YML
 version: 0.1
 storage:

@@ -82,6 +82,9 @@ binary_copy() {
     printf 'xbuild-test-copy %s %s\n' "$1" "$RANDOM$RANDOM" >>"$1"
 }
 
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now (for the servers a test starts).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 host_deb_arch() { dpkg --print-architecture; }
 foreign_arch() { if [[ $(host_deb_arch) == amd64 ]]; then echo arm64; else echo amd64; fi; }
 uname_of() { case $1 in amd64) echo x86_64 ;; arm64) echo aarch64 ;; *) echo "$1" ;; esac; }

@@ -56,7 +56,7 @@ done
 # relays). Machine A (a copy of the source elsewhere: new local compile caches) compiles and fills redis;
 # machine B (another copy) compiles nothing: every compile is a remote hit.
 command -v redis-server >/dev/null || fail "redis-server is not installed (./bootstrap installs it)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
 cleanup_hooks+=("kill $! 2>/dev/null")
 for _ in $(seq 50); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done

@@ -8,7 +8,6 @@
 source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 command -v docker-registry >/dev/null || fail "docker-registry is not installed (./bootstrap installs it)"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 reg="$WORK/registry"
 mkdir -p "$reg/certs"
