@@ -9,7 +9,7 @@
 #include "builder/archive/tree_archive.hpp"
 #include "builder/core/duration.hpp"
 #include "builder/core/fs.hpp"
-#include "image/oci/registry.hpp"
+#include "image/oci/cache_repository.hpp"
 
 namespace xbuild::app {
 
@@ -37,7 +37,7 @@ class RegistryCache : public stage::RemoteCache {
         fs::TempDir temp(m_work, "pull-");
         const stdfs::path file = temp.path() / "entry.tar.zst";
         try {
-            if (!m_from->pull(kind, key, file, m_reporter)) {
+            if (!m_from->pull(kind, key, file)) {
                 m_reporter.verbose(fmt::format("{} is not in {}", description, m_from->name()));
                 return false;
             }
@@ -57,7 +57,7 @@ class RegistryCache : public stage::RemoteCache {
     void push(std::string_view kind, const std::string& key, const std::string& description,
               const stdfs::path& dir) const override {
         if (!m_to || known(kind, key)) return;
-        if (m_to->has(kind, key, m_reporter)) {
+        if (m_to->has(kind, key)) {
             remember(kind, key);
             return;
         }

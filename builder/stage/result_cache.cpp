@@ -22,10 +22,6 @@ namespace {
 // Written last into a staged entry: a directory without it is not a result.
 constexpr const char* k_complete = ".complete";
 
-}  // namespace
-
-namespace {
-
 std::mutex g_identity_mutex;
 stdfs::path g_identity_binary = "/proc/self/exe";
 std::map<stdfs::path, std::string> g_identities;  // by binary

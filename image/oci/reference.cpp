@@ -72,14 +72,14 @@ bool valid_domain(std::string_view domain) {
     }
 }
 
+}  // namespace
+
 // tag := [\w][\w.-]{0,127}
 bool valid_tag(std::string_view tag) {
     auto word = [](char c) { return alnum(c) || c == '_'; };
     return !tag.empty() && tag.size() <= 128 && word(tag.front()) &&
            std::all_of(tag.begin(), tag.end(), [&](char c) { return word(c) || c == '.' || c == '-'; });
 }
-
-}  // namespace
 
 Reference parse_reference(std::string_view text) {
     auto refuse = [&](std::string_view why) {

@@ -25,6 +25,9 @@ struct Reference {
     std::string familiar() const;
 };
 
+// True for a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
+bool valid_tag(std::string_view tag);
+
 // Throws Error "invalid image reference '<text>': <why>" (one line, the text quoted printably).
 Reference parse_reference(std::string_view text);
 
