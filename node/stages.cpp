@@ -22,31 +22,6 @@ const stage::RecipeFile& node_recipes() {
     return stage::RecipeFile::get("node.toml");
 }
 
-PreparedStage prepared_from(const stage::CacheEntry& base, const stage::CacheEntry& top,
-                            const std::string& description) {
-    PreparedStage prepared;
-    prepared.layers = stage::layer_stack(base, top);
-    prepared.key = top.key;
-    prepared.description = description;
-    prepared.base_root = base.root;
-    prepared.base_key = base.key;
-    prepared.hold(base);
-    prepared.hold(top);
-    return prepared;
-}
-
-stage::CacheEntry ensure_toolchain_base(const StageContext& context, const std::string& suite,
-                                        const Arch& arch, const Arch& target,
-                                        const std::vector<std::string>& packages, stage::StageSpec& spec) {
-    spec.suite = suite;
-    spec.kind = stage::StageKind::toolchain;
-    spec.mirror = context.mirror;
-    spec.arch = &arch;
-    spec.target = &target;
-    const std::string variant = stage::set_stage_packages(spec, packages);
-    return context.cache.ensure(spec, variant, context.reporter);
-}
-
 }  // namespace
 
 bool is_system_library(std::string_view soname) {
@@ -60,11 +35,11 @@ PreparedStage prepare_host_toolchain(const StageContext& context, const std::str
     // and npm as a layer: a run that makes wheels and prebuilds builds one base, not two.
     stage::StageSpec spec;
     auto base =
-        ensure_toolchain_base(context, suite, host_arch(), multiarch ? *multiarch : host_arch(), {}, spec);
+        stage::ensure_toolchain_base(context, suite, host_arch(), multiarch ? *multiarch : host_arch(), spec);
     auto layer = stage::ensure_layer(context.cache,
                                      {base, spec.describe(), node_recipes().strings("toolchain", "packages")},
                                      context.launcher, context.reporter);
-    return prepared_from(base, layer, spec.describe());
+    return stage::prepared_from(base, layer, spec.describe());
 }
 
 PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& project,
@@ -78,7 +53,7 @@ PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& 
         // The plain toolchain base with Node as a layer: the Python front end shares the base.
         stage::require_arch(*target.arch, prepared);
         stage::StageSpec spec;
-        base = ensure_toolchain_base(context, project.config.suite, *target.arch, *target.arch, {}, spec);
+        base = stage::ensure_toolchain_base(context, project.config.suite, *target.arch, *target.arch, spec);
         description = spec.describe();
         extra = node_recipes().strings("toolchain", "emulated-packages");
     } else {
@@ -99,7 +74,7 @@ PreparedStage prepare_toolchain(const StageContext& context, const NodeProject& 
     }
     auto top =
         stage::ensure_layer(context.cache, {base, description, extra}, context.launcher, context.reporter);
-    auto result = prepared_from(base, top, description);
+    auto result = stage::prepared_from(base, top, description);
     result.extra_files = prepared.extra_files;
     if (!target.emulate)
         result.in_use.insert(result.in_use.end(), host_base.in_use.begin(), host_base.in_use.end());
@@ -155,7 +130,7 @@ PreparedStage prepare_test_stage(const StageContext& context, const NodeProject&
     packages.insert(packages.end(), project.config.test_packages.begin(), project.config.test_packages.end());
     const std::string variant = stage::set_stage_packages(spec, packages);
     auto entry = context.cache.ensure(spec, variant, context.reporter);
-    auto result = prepared_from(entry, entry, spec.describe());
+    auto result = stage::prepared_from(entry, entry, spec.describe());
     result.extra_files = prepared.extra_files;
     return result;
 }

@@ -1,11 +1,36 @@
 #include "builder/stage/context.hpp"
 
 #include "builder/sandbox/binfmt.hpp"
+#include "builder/stage/layer.hpp"
+#include "builder/stage/recipes.hpp"
 
 namespace xbuild::stage {
 
 void PreparedStage::hold(const CacheEntry& entry) {
     if (entry.in_use) in_use.push_back(entry.in_use);
+}
+
+PreparedStage prepared_from(const CacheEntry& base, const CacheEntry& top, const std::string& description) {
+    PreparedStage prepared;
+    prepared.layers = layer_stack(base, top);
+    prepared.key = top.key;
+    prepared.description = description;
+    prepared.base_root = base.root;
+    prepared.base_key = base.key;
+    prepared.hold(base);
+    prepared.hold(top);
+    return prepared;
+}
+
+CacheEntry ensure_toolchain_base(const StageContext& context, const std::string& suite, const Arch& arch,
+                                 const Arch& target, StageSpec& spec) {
+    spec.suite = suite;
+    spec.kind = StageKind::toolchain;
+    spec.mirror = context.mirror;
+    spec.arch = &arch;
+    spec.target = &target;
+    const std::string variant = set_stage_packages(spec, {});
+    return context.cache.ensure(spec, variant, context.reporter);
 }
 
 sandbox::SandboxSpec tool_run(const StageContext& context, const PreparedStage& stage) {

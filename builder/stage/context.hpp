@@ -11,6 +11,7 @@
 #include "builder/sandbox/launcher.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/stage/rootfs_cache.hpp"
+#include "builder/stage/stage.hpp"
 
 namespace xbuild::stage {
 
@@ -47,6 +48,15 @@ struct PreparedStage {
     // Adds entry's lock to in_use.
     void hold(const CacheEntry& entry);
 };
+
+// A stage of top (a layer, or base itself when the stage has none) over base, both held in use.
+PreparedStage prepared_from(const CacheEntry& base, const CacheEntry& top, const std::string& description);
+
+// The plain toolchain base of suite (recipes/stages.toml [toolchain]): rootfs arch, with target as the
+// multiarch architecture (arch itself for a native stage). Every front end's toolchain stages of a
+// suite share it; their tools are layers over it. spec is filled (for describe()).
+CacheEntry ensure_toolchain_base(const StageContext& context, const std::string& suite, const Arch& arch,
+                                 const Arch& target, StageSpec& spec);
 
 // The two kinds of run in a prepared stage, the one place their common fields are set (layers, the qemu
 // interpreter the stage may need, the scratch directory under the cache); callers add binds, env, argv:
