@@ -7,6 +7,7 @@
 #include "app/run.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/stage/result_cache.hpp"
+#include "compiled/program.hpp"
 #include "image/oci/auth.hpp"
 #include "image/oci/reference.hpp"
 #include "image/oci/registry.hpp"
@@ -22,10 +23,42 @@ namespace {
 
 // What the image installs: wheels (Python base) or node_modules (Node base), prepared once for all
 // archs; the installer then fills each arch's dependencies layer.
+// A compiled program ([build]): built for every arch, its installed files copied in; the packages
+// of its sysroots tell the image which package of a library it linked.
+image::DependencyInstaller prepare_program(const stage::StageContext& context, image::ImageRequest& request,
+                                           const compiled::BuildConfig& build) {
+    image::ImageConfig& config = request.config;
+    if (!config.wheels.empty() || !config.node_packages.empty())
+        fail("{}: [build] makes a program image: wheels and node-packages belong to a python3 or nodejs base",
+             build.file);
+    auto programs = std::make_shared<std::vector<compiled::BuiltProgram>>(compiled::build_programs(
+        context, {build, config.suite, archs_from_names(config.archs), request.source_date_epoch}));
+    for (const auto& program : *programs)
+        request.linked_packages[std::string(program.arch->debian)] = program.linked_packages;
+    // No entrypoint: the one program installed in bin/, when there is one.
+    if (config.entrypoint.empty() && config.cmd.empty()) {
+        std::vector<std::string> binaries;
+        for (const std::string& file : programs->front().files)
+            if (file.starts_with("/usr/local/bin/") && file.find('/', 15) == std::string::npos)
+                binaries.push_back(file);
+        if (binaries.size() == 1) config.entrypoint = binaries;
+    }
+    return [programs](const Arch& arch, const image::ImageBase&, const stdfs::path& root) {
+        for (const auto& program : *programs)
+            if (program.arch == &arch) fs::copy_tree(program.root, root);
+        return std::vector<image::SbomPackage>{};
+    };
+}
+
 image::DependencyInstaller prepare_dependencies(const stage::StageContext& context,
                                                 const image::ImageConfig& config,
                                                 const std::string& python_version, const stdfs::path& work) {
     const auto archs = archs_from_names(config.archs);
+    if ((config.base == image::BaseKind::cc || config.base == image::BaseKind::static_files) &&
+        (!config.wheels.empty() || !config.node_packages.empty()))
+        fail("{}: wheels and node-packages need base = \"python3\" or \"nodejs\"",
+             (config.dir / "xbuild.toml").string());
+    if (config.base == image::BaseKind::cc || config.base == image::BaseKind::static_files) return {};
     if (config.base == image::BaseKind::nodejs && !config.wheels.empty())
         fail("{}: wheels need base = \"python3\"", (config.dir / "xbuild.toml").string());
     if (config.base == image::BaseKind::python3 && !config.node_packages.empty())
@@ -92,8 +125,11 @@ ImageResult build_image(const Session& session, const ImageRequest& options) {
         outputs.credentials = registry_credentials(request.config.tag);
 
     fs::TempDir work(work_dir(session), "image-");
-    request.install_dependencies =
-        prepare_dependencies(run.context, request.config, request.python_version, work.path());
+    if (auto build = compiled::load_build_config(dir))
+        request.install_dependencies = prepare_program(run.context, request, *build);
+    else
+        request.install_dependencies =
+            prepare_dependencies(run.context, request.config, request.python_version, work.path());
     return {image::build_image(run.context, request), outputs};
 }
 

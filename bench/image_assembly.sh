@@ -15,19 +15,7 @@ app=recipes/samples/python-app
 warm=$(median_ms "$runs" "$XBUILD" -q image "$app" -o "$work/app.tar")
 echo "warm assembly of $app (x86_64 + arm64, oci-archive): ${warm} ms median of $runs  (target <= 2000 ms)"
 
-mirror=$("$PY" - <<'PY'
-import glob, re
-for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*")):
-    try:
-        text = open(path).read()
-    except OSError:
-        continue
-    for uri in re.findall(r"(?m)^URIs:\s*(\S+)", text) + re.findall(r"(?m)^deb\s+(?:\[[^\]]*\]\s+)?(\S+)", text):
-        if "security" not in uri:
-            print(uri)
-            raise SystemExit
-PY
-)
+mirror=$(host_mirror)
 for arch in amd64 arm64; do
     read -r uncompressed compressed key < <("$PY" -c '
 import json, sys

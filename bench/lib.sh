@@ -43,3 +43,19 @@ bench_project() {
         unset XBUILD_BUILD_PACKAGES
     fi
 }
+
+# host_mirror: the first Debian mirror of the host's apt sources that is not a security mirror.
+host_mirror() {
+    "$PY" - <<'PY'
+import glob, re
+for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*")):
+    try:
+        text = open(path).read()
+    except OSError:
+        continue
+    for uri in re.findall(r"(?m)^URIs:\s*(\S+)", text) + re.findall(r"(?m)^deb\s+(?:\[[^\]]*\]\s+)?(\S+)", text):
+        if "security" not in uri:
+            print(uri)
+            raise SystemExit
+PY
+}

@@ -67,8 +67,10 @@ std::string field(const std::string& control, std::string_view name) {
     return {};
 }
 
-// status.d from the control files the extraction saved; returns the packages for the SBOM.
-std::vector<DebianPackage> write_status(const stdfs::path& root, const stdfs::path& controls) {
+// status.d from the control files the extraction saved (only those of `only` when it is not empty);
+// returns the packages for the SBOM.
+std::vector<DebianPackage> write_status(const stdfs::path& root, const stdfs::path& controls,
+                                        const std::vector<std::string>& only) {
     const stdfs::path status = root / "var/lib/dpkg/status.d";
     fs::make_dirs(status);
     std::vector<DebianPackage> packages;
@@ -77,6 +79,10 @@ std::vector<DebianPackage> write_status(const stdfs::path& root, const stdfs::pa
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
         const std::string name = file.filename().string();
+        const std::string package = name.ends_with(".md5sums")
+                                        ? name.substr(0, name.size() - std::string_view(".md5sums").size())
+                                        : name;
+        if (!only.empty() && std::find(only.begin(), only.end(), package) == only.end()) continue;
         if (name.ends_with(".md5sums")) {
             fs::write_file_atomic(status / name, fs::read_file(file));
             continue;
@@ -157,6 +163,11 @@ ImageBase ensure_image_base(const stage::StageContext& context, const ImageBaseR
         rules.paths.insert(rules.paths.end(), shells.begin(), shells.end());
     }
     std::vector<std::string> links = recipes.strings(section, "links", placeholders);
+    // A base of files alone (static): what its packages bring beyond these paths goes, and only the
+    // packages the recipe names are listed.
+    const std::vector<std::string> keep_paths = recipes.strings(section, "keep-only", placeholders);
+    const std::vector<std::string> listed =
+        keep_paths.empty() ? std::vector<std::string>{} : recipes.strings(section, "packages", placeholders);
     if (request.shell) {
         auto shell_links = recipes.strings("shell", "links", placeholders);
         links.insert(links.end(), shell_links.begin(), shell_links.end());
@@ -168,19 +179,20 @@ ImageBase ensure_image_base(const stage::StageContext& context, const ImageBaseR
     // The base is made by this binary's code (pruning, links, accounts, status.d): a rebuilt xbuild
     // makes it again rather than reuse one an older xbuild made.
     const std::string key =
-        hash::sha256_hex(fmt::format("xbuild-image-base 1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n", spec.key(),
+        hash::sha256_hex(fmt::format("xbuild-image-base 1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n", spec.key(),
                                      stage::binary_identity(), fmt::join(rules.paths, " "),
                                      fmt::join(rules.patterns, " "), fmt::join(rules.keep, " "),
-                                     fmt::join(links, " "), request.shell))
+                                     fmt::join(links, " "), request.shell, fmt::join(keep_paths, " ")))
             .substr(0, 24);
     auto build = [&](const stdfs::path& temp) {
         const stdfs::path root = temp / "root";
         stage::build_rootfs(spec, "extract",
                             {root, temp / "packages.tsv", temp / "build.log", temp / "controls"});
         prune_tree(root, rules);
+        if (!keep_paths.empty()) keep_only(root, keep_paths);
         for (const std::string& link : links) make_link(root, link);
         write_accounts(root);
-        write_status(root, temp / "controls");
+        write_status(root, temp / "controls", listed);
         fs::remove_tree(temp / "controls");
         return nlohmann::json{{"kind", "image-base"},
                               {"suite", spec.suite},
@@ -198,7 +210,8 @@ ImageBase ensure_image_base(const stage::StageContext& context, const ImageBaseR
     for (const auto& package : base.packages)
         if (package.name == "libc6")
             base.glibc_version = package.version.substr(0, package.version.find('-'));
-    if (base.glibc_version.empty()) fail("{}: the image base has no libc6", base.description);
+    if (base.glibc_version.empty() && request.base != BaseKind::static_files)
+        fail("{}: the image base has no libc6", base.description);
     return base;
 }
 

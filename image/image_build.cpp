@@ -13,6 +13,7 @@
 #include "builder/core/hash.hpp"
 #include "image/app_files.hpp"
 #include "image/closure.hpp"
+#include "image/closure_packages.hpp"
 #include "image/oci/blob_store.hpp"
 #include "image/oci/image.hpp"
 #include "image/oci/layer.hpp"
@@ -81,6 +82,47 @@ oci::Layer base_layer(const oci::BlobStore& store, const ImageBase& base, const 
     fail("image {}: the ELF closure check failed: {}", arch.debian, text);
 }
 
+// base = "cc": the packages of the libraries the closure misses are added to the base, which is made
+// again with them, until nothing is missing (a library's own needs come with its package's Depends).
+ClosureReport add_closure_packages(const stage::StageContext& context, const ImageRequest& request,
+                                   const Arch& arch, const std::vector<stdfs::path>& upper, ImageBase& base,
+                                   PlatformImage& platform) {
+    const ImageConfig& config = request.config;
+    auto layers = [&] {
+        auto all = upper;
+        all.push_back(base.root);
+        return all;
+    };
+    const auto linked = request.linked_packages.find(platform.arch);
+    const std::vector<std::string> preferred =
+        linked == request.linked_packages.end() ? std::vector<std::string>{} : linked->second;
+    std::vector<std::string> packages = config.packages;
+    std::map<std::string, std::string> added;  // package -> soname
+    ClosureReport closure = check_closure(layers(), arch);
+    for (int round = 0; round < 4 && !closure.ok(); ++round) {
+        bool more = false;
+        for (const auto& [soname, package] :
+             packages_for_missing(context, config.suite, arch, closure, preferred))
+            if (added.emplace(package, soname).second) {
+                packages.push_back(package);
+                more = true;
+            }
+        if (!more) break;
+        base = request.base(
+            context, {config.suite, &arch, config.base, request.python_version, packages, config.shell});
+        closure = check_closure(layers(), arch);
+    }
+    for (const auto& [package, soname] : added) {
+        std::string version;
+        for (const auto& installed : base.packages)
+            if (installed.name == package) version = installed.version;
+        platform.added.push_back(fmt::format("{} {} ({})", package, version, soname));
+        context.reporter.info(
+            fmt::format("{}: added {} {} for {} (ELF closure)", platform.arch, package, version, soname));
+    }
+    return closure;
+}
+
 std::string size_text(std::uint64_t bytes) {
     return format_bytes(bytes);
 }
@@ -129,6 +171,13 @@ ImageResult build_image(const stage::StageContext& context, const ImageRequest& 
         copy_app_files(config, app);
 
         auto closure = check_closure({app, deps, base.root}, *arch);
+        if (config.base == BaseKind::cc && !closure.ok())
+            closure = add_closure_packages(context, request, *arch, {app, deps}, base, platform);
+        if (config.base == BaseKind::static_files && !closure.ok())
+            fail(
+                "image {}: {} is dynamically linked (it needs {}), and base = \"static\" has no C library: "
+                "use base = \"cc\" or link it statically",
+                platform.arch, closure.missing.front().file, closure.missing.front().soname);
         if (!closure.ok()) fail_closure(context, config, *arch, closure);
 
         std::vector<std::pair<std::string, oci::Layer>> layers{
@@ -141,6 +190,10 @@ ImageResult build_image(const stage::StageContext& context, const ImageRequest& 
         image.platform = oci::platform_of(*arch);
         image.created = request.source_date_epoch;
         image.entrypoint = config.entrypoint.empty() ? base.entrypoint : config.entrypoint;
+        if (image.entrypoint.empty() && config.cmd.empty() &&
+            (config.base == BaseKind::cc || config.base == BaseKind::static_files))
+            fail("{}: [image] entrypoint is needed: base = \"{}\" has no program of its own to run",
+                 (config.dir / "xbuild.toml").string(), base_name(config.base));
         image.cmd = config.cmd;
         image.env.push_back(k_default_path);
         image.env.insert(image.env.end(), base.env.begin(), base.env.end());
@@ -240,6 +293,7 @@ std::string image_json(const ImageResult& result, const ImageOutputs& outputs) {
                              {"uncompressed_bytes", platform.uncompressed_bytes},
                              {"compressed_bytes", platform.compressed_bytes},
                              {"layers", platform.layers},
+                             {"added_packages", platform.added},
                              {"sbom", platform.sbom.string()},
                              {"sbom_packages", platform.sbom_packages}});
     json out = {{"tag", result.tag}, {"digest", result.digest}, {"platforms", platforms}};

@@ -6,6 +6,7 @@
 // layout, and/or pushed. Nothing of the target arch runs: assembly is file work on the host.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct ImageRequest {
     std::string python_version;  // the suite's Python (for the base recipe)
     DependencyInstaller install_dependencies;
     ImageOutputs outputs;
+    // base = "cc": per arch (Debian name), the packages whose libraries the program was linked against
+    // (its sysroot's): preferred when several packages ship a library the closure misses.
+    std::map<std::string, std::vector<std::string>> linked_packages;
     long long source_date_epoch = 0;
     int gzip_level = 6;
     // How each arch's base is made: from Debian packages (image_base.hpp), or, in the orchestration
@@ -51,6 +55,7 @@ struct PlatformImage {
     std::uint64_t uncompressed_bytes = 0;  // the layers' tar sizes
     std::uint64_t compressed_bytes = 0;    // the layers' blob sizes
     std::vector<std::string> layers;       // "base 14.2M", "dependencies 1.1M", "app 2.0K"
+    std::vector<std::string> added;        // base = "cc": "libyaml-0-2 0.2.5-2 (libyaml-0.so.2)"
     std::filesystem::path sbom;            // the SPDX document written beside the archive ("" when none)
     std::size_t sbom_packages = 0;
 };

@@ -86,12 +86,15 @@ void read_image_table(const toml::table& image, const std::string& file, ImageCo
             config.tag = stage::toml_string(node, where);
         } else if (key == "base") {
             const std::string base = stage::toml_string(node, where);
-            if (base == "python3")
-                config.base = BaseKind::python3;
-            else if (base == "nodejs")
-                config.base = BaseKind::nodejs;
-            else
-                fail("{}: unknown base '{}' (known: python3, nodejs)", where, text::printable(base));
+            bool known = false;
+            for (BaseKind kind : {BaseKind::python3, BaseKind::nodejs, BaseKind::cc, BaseKind::static_files})
+                if (base == base_name(kind)) {
+                    config.base = kind;
+                    known = true;
+                }
+            if (!known)
+                fail("{}: unknown base '{}' (known: python3, nodejs, cc, static)", where,
+                     text::printable(base));
         } else if (key == "suite") {
             config.suite = stage::toml_string(node, where);
             check_at(where, [&] { stage::check_suite(config.suite); });
@@ -141,7 +144,17 @@ void read_image_table(const toml::table& image, const std::string& file, ImageCo
 }  // namespace
 
 std::string_view base_name(BaseKind kind) {
-    return kind == BaseKind::python3 ? "python3" : "nodejs";
+    switch (kind) {
+        case BaseKind::python3:
+            return "python3";
+        case BaseKind::nodejs:
+            return "nodejs";
+        case BaseKind::cc:
+            return "cc";
+        case BaseKind::static_files:
+            return "static";
+    }
+    return "?";
 }
 
 ImageConfig load_image_config(const stdfs::path& dir, const ImageOverrides& overrides) {

@@ -10,7 +10,10 @@
 
 namespace xbuild::image {
 
-enum class BaseKind { python3, nodejs };
+// python3, nodejs: the suite's interpreter; cc: glibc, libgcc and libstdc++ (distroless/cc), for
+// dynamically linked programs; static_files: only /etc files, CA certificates and tzdata
+// (distroless/static, "static" in xbuild.toml), for statically linked programs.
+enum class BaseKind { python3, nodejs, cc, static_files };
 
 struct FileCopy {
     std::string from;  // a path or glob ('*', '?', '[...]' in the last components) relative to the project
@@ -48,6 +51,6 @@ struct ImageOverrides {  // the command line
 // naming the file (and line or key) on bad input, or the directory when it has no xbuild.toml.
 ImageConfig load_image_config(const std::filesystem::path& dir, const ImageOverrides& overrides);
 
-std::string_view base_name(BaseKind kind);  // "python3", "nodejs"
+std::string_view base_name(BaseKind kind);  // "python3", "nodejs", "cc", "static"
 
 }  // namespace xbuild::image

@@ -123,4 +123,14 @@ PruneResult prune_tree(const stdfs::path& root, const PruneRules& rules) {
     return result;
 }
 
+PruneResult keep_only(const stdfs::path& root, const std::vector<std::string>& keep) {
+    const PruneRules rules{{}, {}, keep};
+    PruneResult result;
+    std::vector<std::string> names;
+    for (const auto& entry : stdfs::directory_iterator(root))
+        names.push_back(entry.path().filename().string());
+    for (const std::string& name : names) remove_path(root, name, rules, result);
+    return result;
+}
+
 }  // namespace xbuild::image

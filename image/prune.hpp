@@ -23,5 +23,8 @@ struct PruneResult {
 // Removes what rules name below root. Symlinks are removed, never followed; nothing outside root is
 // touched ("..", absolute paths and paths through a symlink are refused with an Error).
 PruneResult prune_tree(const std::filesystem::path& root, const PruneRules& rules);
+// Removes everything below root but what the globs in keep name (root-relative paths, FNM_PATHNAME; a
+// directory named is kept whole) and the directories leading to it.
+PruneResult keep_only(const std::filesystem::path& root, const std::vector<std::string>& keep);
 
 }  // namespace xbuild::image

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The layering of docs/ARCHITECTURE.md, checked over the sources: cli/ -> app/ -> python/, node/,
-# image/ -> builder/. Prints every include that points the wrong way; fails when there is one.
+# compiled/, image/ -> builder/. Prints every include that points the wrong way; fails when there is one.
 set -u
 cd "$(dirname "$0")/.."
 status=0
@@ -14,10 +14,11 @@ wrong() {
         status=1
     fi
 }
-wrong builder 'app|cli|python|node|image' "builder/ includes a layer above it"
-wrong python 'app|cli|node|image' "python/ includes a layer beside or above it"
-wrong node 'app|cli|python|image' "node/ includes a layer beside or above it"
-wrong image 'app|cli|python|node' "image/ includes a layer beside or above it"
+wrong builder 'app|cli|python|node|image|compiled' "builder/ includes a layer above it"
+wrong python 'app|cli|node|image|compiled' "python/ includes a layer beside or above it"
+wrong node 'app|cli|python|image|compiled' "node/ includes a layer beside or above it"
+wrong image 'app|cli|python|node|compiled' "image/ includes a layer beside or above it"
+wrong compiled 'app|cli|python|node|image' "compiled/ includes a layer beside or above it"
 wrong app 'cli' "app/ includes the CLI"
 # The front ends (cli/, the Python and Node bindings) include only app/, builder/core/ and themselves.
 for front in cli python/binding node/binding; do

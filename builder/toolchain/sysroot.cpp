@@ -93,6 +93,8 @@ Sysroot ensure_sysroot(const stage::StageContext& context, const SysrootRequest&
     stage.hold(entry);
     sysroot.root = entry.root;
     sysroot.key = entry.key;
+    if (auto installed = stage::installed_packages(base))
+        for (const auto& package : *installed) sysroot.packages.push_back(package.name);
     return sysroot;
 }
 

@@ -34,6 +34,8 @@ struct Sysroot {
     std::filesystem::path root;  // bound at k_sysroot_dir
     std::string key;
     std::string description;  // "manylinux_2_31 sysroot bullseye/arm64"
+    // The Debian packages of the floor's suite it was made of (names): whose libraries a build links.
+    std::vector<std::string> packages;
 };
 
 // The sysroot of request, built when missing; its entries are held in use by stage.

@@ -214,7 +214,8 @@ ports = "8080/tcp,9090/tcp"
     TEST_CASE("unknown keys and bases, values of the wrong type") {
         CleanArchs clean;
         refused("colour = \"blue\"\n", "[image] colour: unknown key (known: tag, base, suite, archs");
-        refused("base = \"ruby\"\n", "[image] base: unknown base 'ruby' (known: python3, nodejs)");
+        refused("base = \"ruby\"\n",
+                "[image] base: unknown base 'ruby' (known: python3, nodejs, cc, static)");
         refused("base = 3\n", "[image] base: must be a string");
         refused("shell = \"yes\"\n", "[image] shell: must be true or false");
         refused("compile-bytecode = 1\n", "[image] compile-bytecode: must be true or false");

@@ -245,4 +245,28 @@ TEST_SUITE("prune") {
         CHECK(fs::read_file(tree.outside / "libout.a") == "outside");
         CHECK(tree.entries() == Strings{"usr/", "usr/lib/", "usr/lib/out"});
     }
+
+    TEST_CASE("keep_only keeps the named paths and the directories leading to them, nothing else") {
+        Tree tree;
+        tree.file("etc/ssl/certs/ca-certificates.crt", 5);
+        tree.file("usr/lib/os-release", 3);
+        tree.file("usr/lib/x86_64-linux-gnu/libc.so.6", 100);
+        tree.file("usr/share/zoneinfo/UTC", 4);
+        tree.file("usr/share/doc/tzdata/copyright", 2);
+        tree.file("usr/share/doc/libc6/copyright", 2);
+        tree.file("usr/bin/openssl", 50);
+        tree.link("../usr/lib/os-release", "etc/os-release");
+        tree.link("usr/bin", "bin");
+        tree.link("/", "outside-link");
+        auto result = keep_only(
+            tree.root, {"etc", "usr/lib/os-release", "usr/share/zoneinfo", "usr/share/doc/*/copyright"});
+        CHECK(tree.entries() == Strings{"etc/", "etc/os-release", "etc/ssl/", "etc/ssl/certs/",
+                                        "etc/ssl/certs/ca-certificates.crt", "usr/", "usr/lib/",
+                                        "usr/lib/os-release", "usr/share/", "usr/share/doc/",
+                                        "usr/share/doc/libc6/", "usr/share/doc/libc6/copyright",
+                                        "usr/share/doc/tzdata/", "usr/share/doc/tzdata/copyright",
+                                        "usr/share/zoneinfo/", "usr/share/zoneinfo/UTC"});
+        CHECK(result.bytes == 150);
+        CHECK(stdfs::exists(tree.outside));  // the symlink to / went, not what it points to
+    }
 }
