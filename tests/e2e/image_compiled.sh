@@ -1,5 +1,5 @@
 # xbuild image on the compiled samples (recipes/samples: yaml-service, C++ with CMake linking libyaml;
-# go-app, Go; rust-app, Rust): x86_64 and arm64 images built in the cross toolchain stage, run by
+# go-app, Go with a vendored module; rust-app, Rust with a crate from Debian): x86_64 and arm64 images built in the cross toolchain stage, run by
 # podman on both arches (arm64 under qemu); aarch64 ELF files, no compiler, header or shell; the
 # C++ image's files; two clean builds with one digest; the SBOM's added package; the errors.
 source "$(dirname "$0")/lib.sh"
@@ -33,7 +33,7 @@ PY
 declare -A expected=(
     [yaml-service]='yaml-service on UNAME: 3 keys (name, ports, tags), libyaml 0.2.5'
     [go-app]='go-app on linux/DEBARCH: 3 words, sha256 a12d7eba7ba6'
-    [rust-app]='rust-app on UNAME: fib(90) = 2880067194370816120'
+    [rust-app]='rust-app on UNAME: fib(90) = 2880067194370816120, uid 65532'
 )
 for sample in yaml-service go-app rust-app; do
     run_capture "$XBUILD" image "$samples/$sample" -o "$WORK/$sample.tar" --json
@@ -102,15 +102,19 @@ grep -qE '/libc\.so\.6 ' "$WORK/go-app-amd64.files" && fail "the static Go image
 pass "the static Go image has no C library ($(grep -c ' file$' "$WORK/go-app-amd64.files") files)"
 
 # Two clean builds: another xbuild binary (new result and image base keys: the program compiled and
-# the bases extracted again; the toolchain stages shared) gives the same digests and archive.
+# the bases extracted again; the toolchain stages shared) gives the same digests and archive. The
+# first build is made again for arm64 alone (the cross build), and compared with it.
+run_capture "$XBUILD" image "$samples/yaml-service" --arch arm64 -o "$WORK/first.tar" --json
+[[ $CODE -eq 0 ]] || fail "the arm64 build failed: $ERR"
+printf '%s\n' "$OUT" >"$WORK/first.json"
 binary_copy "$WORK/xbuild-again"
-run_capture "$WORK/xbuild-again" image "$samples/yaml-service" -o "$WORK/again.tar" --json
+run_capture "$WORK/xbuild-again" image "$samples/yaml-service" --arch arm64 -o "$WORK/again.tar" --json
 [[ $CODE -eq 0 ]] || fail "the second build failed: $ERR"
-expect_contains "$ERR" "amd64: building yaml-service (cmake)" "the second build compiled the program again"
+expect_contains "$ERR" "arm64: building yaml-service (cmake)" "the second build compiled the program again"
 expect_contains "$ERR" "building trixie/arm64 cc image base" "and made the base again"
 digest() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["digest"], *[p["manifest"] for p in d["platforms"]])'; }
-expect_eq "$(digest <<<"$OUT")" "$(digest <"$WORK/yaml-service.json")" "two clean builds give identical digests"
-cmp -s "$WORK/yaml-service.tar" "$WORK/again.tar" || fail "the two oci-archives differ"
+expect_eq "$(digest <<<"$OUT")" "$(digest <"$WORK/first.json")" "two clean builds give identical digests"
+cmp -s "$WORK/first.tar" "$WORK/again.tar" || fail "the two oci-archives differ"
 pass "and byte-identical oci-archives"
 
 # Errors: one line naming the problem, nothing written.
@@ -135,7 +139,7 @@ sed -i 's|^install = .*|install = ["bin/yaml-service", "lib/*.so*"]|' "$nothing/
 expect_build_error "an install glob matching nothing" \
     "xbuild.toml: [build] install 'lib/*.so*' matches nothing the build installed under /usr/local" "$nothing"
 crate=$(project crate rust-app)
-rm "$crate/Cargo.lock" && printf '\n[dependencies]\nserde_yaml_ng = "0.10"\n' >>"$crate/Cargo.toml"
+sed -i 's/^\[dependencies\]$/[dependencies]\nserde_yaml_ng = "0.10"/' "$crate/Cargo.toml"
 expect_build_error "a crate neither vendored nor packaged" "the crate 'serde_yaml_ng' is neither vendored" "$crate"
 static=$(project static rust-app)
 sed -i 's/^base = "cc"/base = "static"/' "$static/xbuild.toml"

@@ -1,4 +1,5 @@
-// go-app: counts the words of its arguments and prints their SHA-256, with the platform it runs on.
+// go-app: counts the words of its arguments (with a vendored module) and prints their SHA-256, with
+// the platform it runs on.
 package main
 
 import (
@@ -7,10 +8,12 @@ import (
 	"os"
 	"runtime"
 	"strings"
+
+	"example.com/wordcount"
 )
 
 func main() {
 	text := strings.Join(os.Args[1:], " ")
 	sum := sha256.Sum256([]byte(text))
-	fmt.Printf("go-app on %s/%s: %d words, sha256 %x\n", runtime.GOOS, runtime.GOARCH, len(strings.Fields(text)), sum[:6])
+	fmt.Printf("go-app on %s/%s: %d words, sha256 %x\n", runtime.GOOS, runtime.GOARCH, wordcount.Count(text), sum[:6])
 }
