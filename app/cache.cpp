@@ -18,12 +18,12 @@ CachePruneReport cache_prune(const Session& session, const std::string& older_th
     stage::RootfsCache cache(session.cache());
     CachePruneReport report;
     report.stages = cache.prune(limit, session.reporter());
-    // Cached wheels, prebuilds, image blobs and Contents indexes, compile caches, build logs and
+    // Cached wheels, prebuilds, programs, image blobs and Contents indexes, compile caches, build logs and
     // leftovers of killed builds and sandboxes, by age; what a running build or sandbox holds
     // (locked) stays.
     const long long max_age = limit ? limit->count() : -1;
     for (const char* area :
-         {"wheels", "prebuilds", "images", "contents", "ccache", "logs", "work", "sandbox"}) {
+         {"wheels", "prebuilds", "programs", "images", "contents", "ccache", "logs", "work", "sandbox"}) {
         auto result = fs::prune_children(cache.dir() / area, max_age);
         for (const auto& kept : result.kept)
             report.kept_other.push_back(std::string(area) + "/" + kept.filename().string());
