@@ -24,6 +24,8 @@ namespace stdfs = std::filesystem;
 namespace {
 
 constexpr const char* k_destdir = "/out/install";
+// Where Debian's golang-*-dev packages put their sources.
+constexpr const char* k_gocode = "/usr/share/gocode/src";
 
 std::string quoted_args(const std::vector<std::string>& args) {
     std::string out;
@@ -93,11 +95,31 @@ std::string build_script(const BuildConfig& config, const Arch& arch, unsigned j
                 triple, jobs, args, k_destdir, prefix);
         }
         case BuildSystem::go:
+            // Modules from the project's vendor directory, else from Debian's golang-*-dev packages
+            // (source trees with their go.mod under /usr/share/gocode/src): each module required, by
+            // the project or by such a module, that Debian has replaces the module by its directory (a
+            // local directory needs no download and no checksum).
             return fmt::format(
                 "mkdir -p {0}{1}/bin\n"
-                "[ ! -f vendor/modules.txt ] || export GOFLAGS=\"-mod=vendor $GOFLAGS\"\n"
+                "if [ -f vendor/modules.txt ]; then\n"
+                "  export GOFLAGS=\"-mod=vendor $GOFLAGS\"\n"
+                "elif [ -d {4} ]; then\n"
+                "  export GOFLAGS=\"-mod=mod $GOFLAGS\"\n"
+                "  todo=go.mod seen=\n"
+                "  while [ -n \"$todo\" ]; do\n"
+                "    file=${{todo%% *}}; case $todo in *' '*) todo=${{todo#* }} ;; *) todo= ;; esac\n"
+                "    for module in $(go mod edit -json \"$file\" | sed -n 's/^[[:space:]]*\"Path\": "
+                "\"\\([^\"]*\\)\".*/\\1/p'); do\n"
+                "      case \" $seen \" in *\" $module \"*) continue ;; esac\n"
+                "      [ -f \"{4}/$module/go.mod\" ] || continue\n"
+                "      seen=\"$seen $module\"\n"
+                "      go mod edit -replace=\"$module={4}/$module\"\n"
+                "      todo=\"${{todo:+$todo }}{4}/$module/go.mod\"\n"
+                "    done\n"
+                "  done\n"
+                "fi\n"
                 "go build -trimpath -buildvcs=false -p {2}{3} -o {0}{1}/bin/ ./...\n",
-                k_destdir, prefix, jobs, args);
+                k_destdir, prefix, jobs, args, k_gocode);
     }
     return {};
 }
@@ -151,13 +173,15 @@ std::string missing_dependency(const BuildConfig& config, const std::string& log
             match[1].str(), debian);
     }
     if (config.system == BuildSystem::go) {
-        for (const char* pattern : {R"(no required module provides package ([^\s;:]+))",
-                                    R"(cannot find module providing package ([^\s;:]+))",
-                                    R"(([^\s:]+)@[^\s:]+: module lookup disabled by GOPROXY=off)"})
+        for (const char* pattern :
+             {R"(no required module provides package ([^\s;:]+))",
+              R"(cannot find module providing package ([^\s;:]+))",
+              R"(([^\s:]+)@[^\s:]+: module lookup disabled by GOPROXY=off)",
+              R"(go: downloading (\S+) v[^\n]*\n(.*\n)*.*module lookup disabled by GOPROXY=off)"})
             if (std::regex_search(tail, match, std::regex(pattern)))
                 return fmt::format(
-                    "the Go package '{}' is not in the project's vendor directory (go mod vendor): the "
-                    "build has no network",
+                    "the Go package '{}' is neither vendored in the project (go mod vendor) nor packaged by "
+                    "Debian in [build] build-packages (golang-…-dev): the build has no network",
                     match[1].str());
     }
     if (std::regex_search(tail, match, std::regex(R"(Package '([^']+)', required by '[^']*', not found)")) ||

@@ -47,12 +47,16 @@ ProgramStage prepare_stage(const stage::StageContext& context, const ProgramRequ
         packages.insert(packages.end(), cross.begin(), cross.end());
     }
     auto split = stage::split_build_packages(context, base, spec.describe(), config.build_packages);
-    if (config.system == BuildSystem::cargo) {
-        // Debian's crates (librust-*-dev, Multi-Arch: same) are sources cargo reads from
-        // /usr/share/cargo/registry in the toolchain stage, whatever the target.
-        auto crate = [](const std::string& name) { return name.starts_with("librust-"); };
-        std::copy_if(split.sysroot.begin(), split.sysroot.end(), std::back_inserter(split.tools), crate);
-        std::erase_if(split.sysroot, crate);
+    if (config.system == BuildSystem::cargo || config.system == BuildSystem::go) {
+        // Debian's crates (librust-*-dev, Multi-Arch: same) and Go modules (golang-*-dev, all) are
+        // sources cargo and go read in the toolchain stage (/usr/share/cargo/registry,
+        // /usr/share/gocode/src), whatever the target: not the sysroot's.
+        const std::string prefix = config.system == BuildSystem::cargo ? "librust-" : "golang-";
+        auto source = [&prefix](const std::string& name) { return name.starts_with(prefix); };
+        for (const std::string& name : split.sysroot)
+            if (source(name) && std::find(split.tools.begin(), split.tools.end(), name) == split.tools.end())
+                split.tools.push_back(name);
+        std::erase_if(split.sysroot, source);
     }
     packages.insert(packages.end(), split.tools.begin(), split.tools.end());
     auto layer = stage::ensure_layer(context.cache, {base, spec.describe(), packages}, context.launcher,

@@ -1,5 +1,6 @@
 # xbuild image on the compiled samples (recipes/samples: yaml-service, C++ with CMake linking libyaml;
-# go-app, Go with a vendored module; rust-app, Rust with a crate from Debian): x86_64 and arm64 images built in the cross toolchain stage, run by
+# go-app, Go with modules from Debian; rust-app, Rust with a crate from Debian; a Go project with a
+# vendored module): x86_64 and arm64 images built in the cross toolchain stage, run by
 # podman on both arches (arm64 under qemu); aarch64 ELF files, no compiler, header or shell; the
 # C++ image's files; two clean builds with one digest; the SBOM's added package; the errors.
 source "$(dirname "$0")/lib.sh"
@@ -32,7 +33,7 @@ PY
 # The three samples, each for x86_64 and arm64, each run on both arches.
 declare -A expected=(
     [yaml-service]='yaml-service on UNAME: 3 keys (name, ports, tags), libyaml 0.2.5'
-    [go-app]='go-app on linux/DEBARCH: 3 words, sha256 a12d7eba7ba6'
+    [go-app]='go-app on linux/DEBARCH: 3 words, width 13, sha256 a12d7eba7ba6'
     [rust-app]='rust-app on UNAME: fib(90) = 2880067194370816120, uid 65532'
 )
 for sample in yaml-service go-app rust-app; do
@@ -101,6 +102,21 @@ pass "the arm64 SBOM lists libyaml-0-2 0.2.5 with its purl"
 grep -qE '/libc\.so\.6 ' "$WORK/go-app-amd64.files" && fail "the static Go image holds libc"
 pass "the static Go image has no C library ($(grep -c ' file$' "$WORK/go-app-amd64.files") files)"
 
+# A Go project that vendors its module (what `go mod vendor` writes): built with -mod=vendor.
+mkdir -p "$WORK/vendored/vendor/example.com/wordcount"
+cp "$samples/go-app/xbuild.toml" "$WORK/vendored/"
+printf 'module example.com/vendored\n\ngo 1.22\n\nrequire example.com/wordcount v1.0.0\n' >"$WORK/vendored/go.mod"
+printf '# example.com/wordcount v1.0.0\n## explicit; go 1.22\nexample.com/wordcount\n' >"$WORK/vendored/vendor/modules.txt"
+printf 'package wordcount\n\nimport "strings"\n\nfunc Count(s string) int { return len(strings.Fields(s)) }\n' \
+    >"$WORK/vendored/vendor/example.com/wordcount/wordcount.go"
+printf 'package main\n\nimport (\n\t"fmt"\n\t"os"\n\n\t"example.com/wordcount"\n)\n\nfunc main() { fmt.Println("vendored:", wordcount.Count(os.Args[1])) }\n' \
+    >"$WORK/vendored/main.go"
+sed -i 's|^entrypoint = .*|entrypoint = ["/usr/local/bin/vendored"]|; s|^cmd = .*|cmd = ["one two three four"]|' "$WORK/vendored/xbuild.toml"
+run_capture "$XBUILD" image "$WORK/vendored" --arch arm64 -o "$WORK/vendored.tar"
+[[ $CODE -eq 0 ]] || fail "the vendored Go project failed: $ERR"
+run_capture "${podman_run[@]}" --arch arm64 "oci-archive:$WORK/vendored.tar:xbuild-go-app:1.0"
+expect_eq "$OUT" "vendored: 4" "a Go project's vendored module is built in (arm64)"
+
 # Two clean builds: another xbuild binary (new result and image base keys: the program compiled and
 # the bases extracted again; the toolchain stages shared) gives the same digests and archive. The
 # first build is made again for arm64 alone (the cross build), and compared with it.
@@ -141,6 +157,10 @@ expect_build_error "an install glob matching nothing" \
 crate=$(project crate rust-app)
 sed -i 's/^\[dependencies\]$/[dependencies]\nserde_yaml_ng = "0.10"/' "$crate/Cargo.toml"
 expect_build_error "a crate neither vendored nor packaged" "the crate 'serde_yaml_ng' is neither vendored" "$crate"
+gomissing=$(project gomissing go-app)
+sed -i 's|^require github.com/mattn/go-runewidth.*|&\nrequire github.com/google/uuid v1.6.0|' "$gomissing/go.mod"
+sed -i 's|^\t"github.com/mattn/go-runewidth"|&\n\t"github.com/google/uuid"|; s|runewidth.StringWidth(text)|runewidth.StringWidth(text) + len(uuid.Nil.String())|' "$gomissing/main.go"
+expect_build_error "a Go module neither vendored nor packaged" "the Go package 'github.com/google/uuid' is neither vendored" "$gomissing"
 static=$(project static rust-app)
 sed -i 's/^base = "cc"/base = "static"/' "$static/xbuild.toml"
 expect_build_error "a dynamic program on the static base" \

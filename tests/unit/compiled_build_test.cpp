@@ -89,7 +89,12 @@ TEST_SUITE("compiled build") {
         CHECK(has(
             missing_dependency(config_of(BuildSystem::go),
                                "main.go:4:2: no required module provides package github.com/x/y; to add it:"),
-            "the Go package 'github.com/x/y' is not in the project's vendor directory"));
+            "the Go package 'github.com/x/y' is neither vendored in the project (go mod vendor)"));
+        CHECK(has(
+            missing_dependency(config_of(BuildSystem::go),
+                               "go: downloading github.com/google/uuid v1.6.0\nmain.go:13:2: module lookup "
+                               "disabled by GOPROXY=off\n"),
+            "the Go package 'github.com/google/uuid' is neither vendored"));
         CHECK(
             has(missing_dependency(config_of(BuildSystem::cmake),
                                    "-- Checking for module 'yaml-0.1'\n--   Package 'yaml-0.1', required by "

@@ -2,4 +2,6 @@ module example.com/go-app
 
 go 1.22
 
-require example.com/wordcount v1.0.0
+require github.com/mattn/go-runewidth v0.0.16
+
+require github.com/rivo/uniseg v0.4.7 // indirect

@@ -1,5 +1,5 @@
-// go-app: counts the words of its arguments (with a vendored module) and prints their SHA-256, with
-// the platform it runs on.
+// go-app: counts the words of its arguments, their display width (with a module Debian packages) and
+// prints their SHA-256, with the platform it runs on.
 package main
 
 import (
@@ -9,11 +9,12 @@ import (
 	"runtime"
 	"strings"
 
-	"example.com/wordcount"
+	"github.com/mattn/go-runewidth"
 )
 
 func main() {
 	text := strings.Join(os.Args[1:], " ")
 	sum := sha256.Sum256([]byte(text))
-	fmt.Printf("go-app on %s/%s: %d words, sha256 %x\n", runtime.GOOS, runtime.GOARCH, wordcount.Count(text), sum[:6])
+	fmt.Printf("go-app on %s/%s: %d words, width %d, sha256 %x\n", runtime.GOOS, runtime.GOARCH,
+		len(strings.Fields(text)), runewidth.StringWidth(text), sum[:6])
 }
