@@ -21,8 +21,6 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-// What the image installs: wheels (Python base) or node_modules (Node base), prepared once for all
-// archs; the installer then fills each arch's dependencies layer.
 // A compiled program ([build]): built for every arch, its installed files copied in; the packages
 // of its sysroots tell the image which package of a library it linked.
 image::DependencyInstaller prepare_program(const stage::StageContext& context, image::ImageRequest& request,
@@ -50,6 +48,8 @@ image::DependencyInstaller prepare_program(const stage::StageContext& context, i
     };
 }
 
+// What the image installs: wheels (Python base) or node_modules (Node base), prepared once for all
+// archs; the installer then fills each arch's dependencies layer.
 image::DependencyInstaller prepare_dependencies(const stage::StageContext& context,
                                                 const image::ImageConfig& config,
                                                 const std::string& python_version, const stdfs::path& work) {
