@@ -32,4 +32,9 @@ std::vector<std::string> wheel_build_identifiers(const Session& session, const W
     return python::build_identifiers(run.context, wheels_options(request));
 }
 
+std::string wheel_config(const Session& session, const WheelsRequest& request) {
+    Run run(session);
+    return python::config_report(run.context, wheels_options(request));
+}
+
 }  // namespace xbuild::app

@@ -31,5 +31,7 @@ struct WheelsResult {
 WheelsResult build_wheels(const Session& session, const WheelsRequest& request);
 // The build ids the request would build, in order (--print-build-identifiers); builds nothing.
 std::vector<std::string> wheel_build_identifiers(const Session& session, const WheelsRequest& request);
+// The resolved configuration and where each key came from (--print-config); builds nothing.
+std::string wheel_config(const Session& session, const WheelsRequest& request);
 
 }  // namespace xbuild::app

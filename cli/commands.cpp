@@ -35,6 +35,7 @@ struct State {
     app::WheelsRequest wheels;
     bool wheels_json = false;
     bool wheels_print_ids = false;
+    bool wheels_print_config = false;
     app::PrebuildRequest prebuild;
     bool prebuild_json = false;
     app::ImageRequest image;
@@ -53,6 +54,10 @@ int print_wheels(const State& state) {
     if (state.wheels_print_ids) {
         for (const std::string& id : app::wheel_build_identifiers(state.session, state.wheels))
             std::puts(id.c_str());
+        return 0;
+    }
+    if (state.wheels_print_config) {
+        std::fputs(app::wheel_config(state.session, state.wheels).c_str(), stdout);
         return 0;
     }
     const auto result = app::build_wheels(state.session, state.wheels);
@@ -183,6 +188,9 @@ const CommandEntry k_commands[] = {
              ->check(CLI::NonNegativeNumber);
          command.add_flag("--print-build-identifiers", state.wheels_print_ids,
                           "print the build ids, one per line, and build nothing");
+         command.add_flag("--print-config", state.wheels_print_config,
+                          "print each configuration key, its value and where it came from ([tool.xbuild], "
+                          "[tool.cibuildwheel], CIBW_*, ...), and build nothing");
          command.callback([&state] { state.action = [&state] { return print_wheels(state); }; });
      }},
     {nullptr, "prebuild", "Build and test Node-API prebuilds for every arch, in node-gyp-build's layout",

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "builder/core/env_override.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/text.hpp"
 #include "builder/stage/recipes.hpp"
@@ -49,9 +50,7 @@ std::vector<std::string> environment(const toml::node& node, const std::string& 
     std::map<std::string, std::string> sorted;
     for (const auto& [key, value] : *table) {
         const std::string name(key.str());
-        bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
-        for (char c : name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-        if (!valid) fail("{}: '{}' is not an environment variable name", where, text::printable(name));
+        env_override::check_variable_name(name, where);
         sorted[name] = stage::toml_string(value, where + "." + name);
     }
     std::vector<std::string> out;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "builder/core/env_override.hpp"
 #include "builder/core/error.hpp"
 #include "builder/core/text.hpp"
 #include "builder/stage/recipes.hpp"
@@ -40,12 +41,6 @@ void check_at(const std::string& where, Check check) {
     } catch (const Error& error) {
         fail("{}: {}", where, error.what());
     }
-}
-
-void check_env_name(const std::string& name, const std::string& where) {
-    bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
-    for (char c : name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-    if (!valid) fail("{}: '{}' is not an environment variable name", where, text::printable(name));
 }
 
 std::vector<FileCopy> file_copies(const toml::node& node, const std::string& where) {
@@ -120,7 +115,7 @@ void read_image_table(const toml::table& image, const std::string& file, ImageCo
             config.cmd = argv_list(node, where);
         } else if (key == "env") {
             config.env = string_table(node, where);
-            for (const auto& [name, value] : config.env) check_env_name(name, where);
+            for (const auto& [name, value] : config.env) env_override::check_variable_name(name, where);
         } else if (key == "workdir") {
             config.workdir = stage::toml_string(node, where);
             if (config.workdir.empty() || config.workdir.front() != '/')

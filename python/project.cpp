@@ -1,6 +1,9 @@
 #include "python/project.hpp"
 
 #include <cstdlib>
+#include <optional>
+
+#include <fmt/format.h>
 
 #include <toml++/toml.h>
 
@@ -11,11 +14,21 @@
 #include "builder/stage/recipes.hpp"
 #include "builder/stage/stage.hpp"
 #include "builder/toolchain/floor.hpp"
+#include "python/cibw_config.hpp"
 #include "python/wheel_name.hpp"
 
 namespace xbuild::python {
 
 namespace stdfs = std::filesystem;
+
+struct ConfigInputs {
+    std::string file;  // pyproject.toml's path
+    std::optional<cibw::Config> cibw;
+    std::optional<toml::table> xbuild;                       // [tool.xbuild]
+    std::map<std::string, std::vector<std::string>> extras;  // [project.optional-dependencies]
+    WheelOverrides overrides;
+    std::string requires_python, requires_python_where;
+};
 
 namespace {
 
@@ -23,6 +36,7 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
     for (const auto& [key_node, node] : tool) {
         std::string key(key_node.str());
         std::string where = file + ": [tool.xbuild] " + key;
+        config.sources[key] = where;
         if (key == "archs")
             config.archs = stage::toml_string_list(node, where);
         else if (key == "python")
@@ -68,7 +82,7 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
                 config.cache_registry = stage::toml_string(value, where + ".registry");
             }
         } else if (key == "wheels" || key == "prebuild" || key == "image") {
-            // Sections of other commands.
+            config.sources.erase(key);  // sections of other commands
         } else {
             fail(
                 "{}: unknown key (known: archs, python, manylinux, build-packages, test-command, "
@@ -108,6 +122,17 @@ void check_name(const std::string& name, const std::string& where) {
 
 void apply_environment(WheelConfig& config) {
     using env_override::value, env_override::list;
+    for (const auto& [key, variable] : std::initializer_list<std::pair<const char*, const char*>>{
+             {"archs", "XBUILD_ARCHS"},
+             {"python", "XBUILD_PYTHON"},
+             {"manylinux", "XBUILD_MANYLINUX"},
+             {"build-packages", "XBUILD_BUILD_PACKAGES"},
+             {"test-command", "XBUILD_TEST_COMMAND"},
+             {"test-requires", "XBUILD_TEST_REQUIRES"},
+             {"before-build", "XBUILD_BEFORE_BUILD"},
+             {"environment", "XBUILD_ENVIRONMENT"},
+             {"skip", "XBUILD_SKIP"}})
+        if (value(variable)) config.sources[key] = variable;
     stage::apply_common_overrides(
         {config.archs, config.build_packages, config.test_command, config.environment});
     if (auto v = list("XBUILD_PYTHON")) config.pythons = *v;
@@ -118,6 +143,40 @@ void apply_environment(WheelConfig& config) {
     if (auto v = stage::package_list_override("XBUILD_TEST_REQUIRES")) config.test_requires = *v;
     if (auto v = value("XBUILD_BEFORE_BUILD")) config.before_build = *v;
     if (auto v = list("XBUILD_SKIP")) config.skip = *v;
+}
+
+// cibuildwheel's options, [tool.xbuild] over them, the command line, the XBUILD_* variables.
+WheelConfig resolve(const ConfigInputs& inputs, std::string_view build_id) {
+    WheelConfig config;
+    config.requires_python = inputs.requires_python;
+    config.requires_python_where = inputs.requires_python_where;
+    if (inputs.cibw) cibw::apply(inputs.cibw->resolve(build_id), inputs.extras, config);
+    const std::map<std::string, std::string> from_cibw = config.sources;
+    if (inputs.xbuild) {
+        read_tool_table(*inputs.xbuild, inputs.file, config);
+        std::vector<std::string> replaced, kept;
+        for (const auto& [key, where] : from_cibw)
+            (config.sources.at(key) == where ? kept : replaced).push_back(key);
+        // [tool.xbuild] test-requires names Debian packages, cibuildwheel's PyPI projects: one of them.
+        if (inputs.xbuild->contains("test-requires")) config.test_requirements.clear();
+        if (inputs.xbuild->contains("environment")) config.exports.clear();
+        if (inputs.cibw)
+            config.notes.push_back(fmt::format(
+                "{}: both [tool.xbuild] and cibuildwheel's options are set: [tool.xbuild] wins{}{}",
+                inputs.file,
+                replaced.empty() ? "" : fmt::format(" (over cibuildwheel's {})", fmt::join(replaced, ", ")),
+                kept.empty() ? "" : fmt::format("; taken from cibuildwheel: {}", fmt::join(kept, ", "))));
+    }
+    if (!inputs.overrides.archs.empty())
+        config.archs = inputs.overrides.archs, config.sources["archs"] = "--arch";
+    if (!inputs.overrides.pythons.empty())
+        config.pythons = inputs.overrides.pythons, config.sources["python"] = "--python";
+    if (!inputs.overrides.manylinux.empty()) {
+        config.manylinux = toolchain::find_floor(inputs.overrides.manylinux, "--manylinux").name;
+        config.manylinux_source = config.sources["manylinux"] = "--manylinux";
+    }
+    apply_environment(config);
+    return config;
 }
 
 }  // namespace
@@ -137,6 +196,9 @@ PythonProject load_project(const stdfs::path& dir, const WheelOverrides& overrid
     project.dir = dir;
     project.origin = dir;
     const stdfs::path pyproject = dir / "pyproject.toml";
+    auto inputs = std::make_shared<ConfigInputs>();
+    inputs->file = pyproject.string();
+    inputs->overrides = overrides;
     const bool has_pyproject = stdfs::exists(pyproject);
     const bool has_setup_py = stdfs::exists(dir / "setup.py");
     if (!has_pyproject && !has_setup_py)
@@ -166,13 +228,27 @@ PythonProject load_project(const stdfs::path& dir, const WheelOverrides& overrid
             check_name(project.name, pyproject.string() + ": [project] name");
         }
         if (const toml::node* requires_python = root["project"]["requires-python"].node()) {
-            project.config.requires_python_where = pyproject.string() + ": [project] requires-python";
-            project.config.requires_python =
-                stage::toml_string(*requires_python, project.config.requires_python_where);
+            inputs->requires_python_where = pyproject.string() + ": [project] requires-python";
+            inputs->requires_python = stage::toml_string(*requires_python, inputs->requires_python_where);
         }
-        if (const toml::table* tool = root["tool"]["xbuild"].as_table())
-            read_tool_table(*tool, pyproject.string(), project.config);
+        if (const toml::node* tool = root["tool"]["xbuild"].node()) {
+            if (!tool->is_table()) fail("{}: [tool.xbuild] must be a table", pyproject.string());
+            inputs->xbuild = *tool->as_table();
+        }
+        const toml::node* cibw_node = root["tool"]["cibuildwheel"].node();
+        if (cibw_node && !cibw_node->is_table())
+            fail("{}: [tool.cibuildwheel] must be a table", pyproject.string());
+        inputs->cibw.emplace(cibw_node ? cibw_node->as_table() : nullptr, pyproject.string(),
+                             cibw::environment_variables());
+        if (const toml::table* extras = root["project"]["optional-dependencies"].as_table())
+            for (const auto& [extra, list] : *extras)
+                inputs->extras[std::string(extra.str())] =
+                    stage::toml_string_list(list, pyproject.string() + ": [project.optional-dependencies] " +
+                                                      std::string(extra.str()));
+    } else {
+        inputs->cibw.emplace(nullptr, pyproject.string(), cibw::environment_variables());
     }
+    if (inputs->cibw->empty()) inputs->cibw.reset();
     if (project.name.empty()) {
         project.name = setup_cfg_name(dir);
         if (!project.name.empty())
@@ -187,14 +263,13 @@ PythonProject load_project(const stdfs::path& dir, const WheelOverrides& overrid
                                      "its directory's name");
     }
     project.normalized_name = normalize_name(project.name);
-    if (!overrides.archs.empty()) project.config.archs = overrides.archs;
-    if (!overrides.pythons.empty()) project.config.pythons = overrides.pythons;
-    if (!overrides.manylinux.empty()) {
-        project.config.manylinux = toolchain::find_floor(overrides.manylinux, "--manylinux").name;
-        project.config.manylinux_source = "--manylinux";
-    }
-    apply_environment(project.config);
+    project.inputs = inputs;
+    project.config = resolve(*inputs, "");
     return project;
+}
+
+WheelConfig PythonProject::config_for(std::string_view build_id) const {
+    return inputs ? resolve(*inputs, build_id) : config;
 }
 
 }  // namespace xbuild::python

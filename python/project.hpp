@@ -3,6 +3,7 @@
 // and [tool.xbuild], with XBUILD_* environment variables and command-line options on top.
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,18 +27,19 @@ struct WheelConfig {
     std::vector<std::string> skip;            // build-id selectors: "cp39-*", "*_aarch64"
     std::vector<std::string> exclude;         // project paths not copied into the build nor keyed
     std::map<std::string, std::vector<std::string>> requirement_packages;  // name → Debian packages
-};
-
-struct PythonProject {
-    std::filesystem::path dir;     // the source tree (an extracted sdist for .tar.gz input)
-    std::filesystem::path origin;  // what the user named (directory or sdist)
-    std::string name;              // [project].name, setup.cfg's name, or the directory's name
-    std::string normalized_name;   // PEP 503 ("my-pkg"): the path component of logs and locks
-    std::vector<std::string> build_requires;
-    std::string build_backend;
-    WheelConfig config;
-    // What the build neither copies nor keys on: config.exclude under dir, and the output directory.
-    std::vector<std::filesystem::path> excluded;
+    // Read from cibuildwheel's options ([tool.cibuildwheel], CIBW_*), which [tool.xbuild] has no key for:
+    std::vector<std::string> build;              // build-id selectors to build; empty: every one
+    std::vector<std::string> test_skip;          // build-id selectors whose wheels are not tested
+    std::vector<std::string> test_requirements;  // PyPI requirements of the test, as Debian packages
+    std::vector<std::string> test_sources;       // project paths copied into the test's directory
+    std::vector<std::string> test_exports;       // test-environment: shell assignments ($VAR expanded)
+    std::string before_all;                      // shell command run in the source copy before before-build
+    std::string before_test;                     // shell command run in the test stage before the test
+    std::vector<std::string> exports;            // environment: shell assignments, exported in the build
+    std::vector<std::string> config_settings;    // KEY=VALUE for the PEP 517 backend (pip --config-settings)
+    bool repair = true;                          // false: repair-wheel-command = "" (a linux_ tagged wheel)
+    std::map<std::string, std::string> sources;  // key → where its value came from (--print-config)
+    std::vector<std::string> notes;              // options read but not honoured: one line each
 };
 
 struct WheelOverrides {  // the command line
@@ -46,12 +48,31 @@ struct WheelOverrides {  // the command line
     std::string manylinux;
 };
 
+// What a build id's WheelConfig is resolved from (python/project.cpp).
+struct ConfigInputs;
+
+struct PythonProject {
+    std::filesystem::path dir;     // the source tree (an extracted sdist for .tar.gz input)
+    std::filesystem::path origin;  // what the user named (directory or sdist)
+    std::string name;              // [project].name, setup.cfg's name, or the directory's name
+    std::string normalized_name;   // PEP 503 ("my-pkg"): the path component of logs and locks
+    std::vector<std::string> build_requires;
+    std::string build_backend;
+    WheelConfig config;  // the config no cibuildwheel override selects (the plan's: archs, python, skip)
+    std::shared_ptr<const ConfigInputs> inputs;
+    // The config of one build id: cibuildwheel's overrides that select it applied.
+    WheelConfig config_for(std::string_view build_id) const;
+    // What the build neither copies nor keys on: config.exclude under dir, and the output directory.
+    std::vector<std::filesystem::path> excluded;
+};
+
 // A valid project name (PEP 508): ASCII letters, digits, '.', '_' and '-', starting and ending with
 // a letter or digit. Only such names reach a path (logs/<normalized name>/ in the cache).
 bool is_valid_project_name(std::string_view name);
 
-// Reads dir/pyproject.toml (and falls back to setup.py's legacy defaults). Precedence:
-// config < command line < XBUILD_* environment (XBUILD_ARCHS, XBUILD_PYTHON, XBUILD_MANYLINUX,
+// Reads dir/pyproject.toml (and falls back to setup.py's legacy defaults). Precedence: cibuildwheel's
+// options ([tool.cibuildwheel], its overrides and CIBW_* variables: python/cibw_config.hpp) <
+// [tool.xbuild] < command line < XBUILD_* environment (XBUILD_ARCHS, XBUILD_PYTHON, XBUILD_MANYLINUX,
 // XBUILD_BUILD_PACKAGES, XBUILD_TEST_COMMAND, XBUILD_TEST_REQUIRES, XBUILD_BEFORE_BUILD,
 // XBUILD_ENVIRONMENT, XBUILD_SKIP). Throws Error naming the file and key on bad input (an invalid
 // project name or Debian package name included), or the directory when it is not a Python project.

@@ -267,7 +267,7 @@ void check_requirement_pins(const std::vector<std::string>& requires_list, const
 std::vector<std::string> debian_packages_for(
     const std::vector<std::string>& requires_list, const MarkerEnvironment& env,
     std::string_view target_debian_arch, const std::map<std::string, std::vector<std::string>>& project_map,
-    const std::string& pyproject) {
+    const std::string& pyproject, std::string_view what) {
     std::vector<std::string> packages;
     for (const std::string& text : requires_list) {
         Requirement requirement = parse_requirement(text);
@@ -275,9 +275,9 @@ std::vector<std::string> debian_packages_for(
         auto mapped = mapped_packages(requirement, project_map);
         if (!mapped)
             fail(
-                "{}: build requirement '{}' has no Debian package mapping (PyPI is not used); add it to "
+                "{}: {} '{}' has no Debian package mapping (PyPI is not used); add it to "
                 "[tool.xbuild.requirement-packages], e.g. {} = [\"python3-{}\"]",
-                pyproject, text, requirement.name, requirement.name);
+                pyproject, what, text, requirement.name, requirement.name);
         for (const std::string& package : *mapped) {
             if (!package.empty())
                 packages.push_back(expand_placeholders(package, env.python_version, target_debian_arch));

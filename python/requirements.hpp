@@ -30,11 +30,12 @@ struct MarkerEnvironment {
 bool evaluate_marker(std::string_view marker, const MarkerEnvironment& env);
 
 // Debian packages for the requirements that apply to env. "{target}" in a mapping is the
-// target's Debian arch. An unmapped requirement is an Error naming it and the config key.
+// target's Debian arch. An unmapped requirement is an Error naming pyproject, what the list is
+// ("build requirement", "test requirement") and the config key.
 std::vector<std::string> debian_packages_for(
     const std::vector<std::string>& requires_list, const MarkerEnvironment& env,
     std::string_view target_debian_arch, const std::map<std::string, std::vector<std::string>>& project_map,
-    const std::string& pyproject);
+    const std::string& pyproject, std::string_view what = "build requirement");
 
 // Pins the suite cannot honour: for each requirement that applies to env and has version
 // specifiers, the version of its first mapped Debian package (installed: package name → Debian

@@ -1,13 +1,12 @@
 #include "python/targets.hpp"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <regex>
 
 #include "builder/core/error.hpp"
 #include "builder/core/text.hpp"
 #include "builder/stage/stage.hpp"
+#include "python/cibw_config.hpp"
 #include "python/python_recipes.hpp"
 #include "python/requirements.hpp"
 
@@ -83,7 +82,15 @@ std::vector<std::string> default_pythons(const WheelConfig& config) {
 }
 
 bool matches_selector(std::string_view build_id, std::string_view selector) {
-    return ::fnmatch(std::string(selector).c_str(), std::string(build_id).c_str(), 0) == 0;
+    return cibw::selector_matches(selector, build_id);
+}
+
+bool selected(const WheelConfig& config, std::string_view build_id) {
+    auto any = [&](const std::vector<std::string>& selectors) {
+        return std::any_of(selectors.begin(), selectors.end(),
+                           [&](const std::string& selector) { return matches_selector(build_id, selector); });
+    };
+    return (config.build.empty() || any(config.build)) && !any(config.skip);
 }
 
 std::vector<WheelTarget> plan_targets(const WheelConfig& config, bool emulate) {
@@ -100,14 +107,13 @@ std::vector<WheelTarget> plan_targets(const WheelConfig& config, bool emulate) {
         std::string suite = suite_for_python(python);
         for (const Arch* arch : archs) {
             WheelTarget target{arch, python, suite, emulate && arch != &host_arch(), &floor};
-            bool skipped = std::any_of(
-                config.skip.begin(), config.skip.end(),
-                [&](const std::string& selector) { return matches_selector(target.build_id(), selector); });
-            if (!skipped) targets.push_back(target);
+            if (selected(config, target.build_id())) targets.push_back(target);
         }
     }
     if (targets.empty())
-        fail("nothing to build: every build id is skipped (skip = {})", fmt::join(config.skip, ", "));
+        fail("nothing to build: no build id is selected (build = {}, skip = {})",
+             config.build.empty() ? "*" : fmt::format("{}", fmt::join(config.build, " ")),
+             fmt::join(config.skip, " "));
     return targets;
 }
 

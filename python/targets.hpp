@@ -26,11 +26,13 @@ std::string suite_for_python(std::string_view python);
 std::string python_for_suite(std::string_view suite);
 // The Python of the default suite.
 std::string default_python();
-// fnmatch-style selector ("cp39-*", "*_aarch64", "cp313-manylinux_x86_64") against a build id.
 // Every Python of recipes/python.toml [suites] that the project's requires-python allows (all of
 // them without one), oldest first; Error when it allows none.
 std::vector<std::string> default_pythons(const WheelConfig& config);
+// cibuildwheel's selectors: fnmatch patterns separated by spaces, with {a,b} alternatives.
 bool matches_selector(std::string_view build_id, std::string_view selector);
+// Whether config's build selectors (none: every id) take build_id and no skip selector drops it.
+bool selected(const WheelConfig& config, std::string_view build_id);
 // archs × pythons from the config (host arch / default Python when empty), minus skip.
 // Errors name unknown archs and Pythons.
 std::vector<WheelTarget> plan_targets(const WheelConfig& config, bool emulate);

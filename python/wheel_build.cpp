@@ -34,6 +34,19 @@ std::vector<std::string> build_environment(const WheelTarget& target) {
     return env;
 }
 
+namespace {
+
+constexpr int k_no_config_settings = 97;  // the build script's exit status when pip has no --config-settings
+
+// {project} in a command of the build is its copy of the source.
+std::string with_source(std::string command) {
+    for (auto pos = command.find("{project}"); pos != std::string::npos; pos = command.find("{project}"))
+        command.replace(pos, 9, "/src");
+    return command;
+}
+
+}  // namespace
+
 stdfs::path build_wheel(const StageContext& context, const BuildRequest& request) {
     const auto& target = request.target;
     const auto& project = request.project;
@@ -45,9 +58,10 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     setup.ccache = request.ccache.has_value();
     toolchain::write_toolchain_files(tools, setup);
 
-    // python3 is the target's Python here (forky serves two): before-build and backends that run
-    // "python3" get the one the wheel is for.
+    // python3 (and python, as in cibuildwheel's virtualenvs) is the target's Python here (forky serves
+    // two): before-build and backends that run "python3" get the one the wheel is for.
     std::filesystem::create_symlink("/usr/bin/python" + target.python, tools / "bin/python3");
+    std::filesystem::create_symlink("/usr/bin/python" + target.python, tools / "bin/python");
 
     std::vector<std::string> env = build_environment(target);
     env.push_back(fmt::format("PATH={}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -61,6 +75,7 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     env.push_back("XBUILD_PYTHON_NODOT=" + target.cp_tag().substr(2));
     env.push_back("XBUILD_BUILD_ID=" + target.build_id());
     env.insert(env.end(), project.config.environment.begin(), project.config.environment.end());
+    const auto& config = project.config;
 
     // --use-pep517: projects without pyproject.toml go through setuptools' PEP 517 backend
     // too, not the legacy "setup.py bdist_wheel" path that pip is removing.
@@ -70,8 +85,16 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     if (project.build_backend == "mesonpy")
         pip += setup.cross ? " --config-settings=setup-args=--cross-file=/xbuild/meson-cross.ini"
                            : " --config-settings=setup-args=--native-file=/xbuild/meson-native.ini";
+    for (const std::string& setting : config.config_settings)
+        pip += " --config-settings=" + process::shell_quote(setting);
     std::string script = "set -e\ncd /src\n";
-    if (!project.config.before_build.empty()) script += project.config.before_build + "\n";
+    // cibuildwheel's environment: assignments the shell expands in order ($VAR, $(cmd)).
+    for (const std::string& assignment : config.exports) script += "export " + assignment + "\n";
+    if (!config.config_settings.empty())
+        script += fmt::format("python{} -m pip wheel --help | grep -q -- --config-settings || exit {}\n",
+                              target.python, k_no_config_settings);
+    if (!config.before_all.empty()) script += with_source(config.before_all) + "\n";
+    if (!config.before_build.empty()) script += with_source(config.before_build) + "\n";
     script += pip + "\n";
 
     sandbox::SandboxSpec spec = stage::build_run(context, request.toolchain);
@@ -91,6 +114,11 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
                     request.toolchain.description, request.ccache ? request.ccache->dir.string() : "off",
                     fmt::join(env, " "), script));
     int code = sandbox::run_sandbox(spec, context.launcher);
+    if (code == k_no_config_settings)
+        fail("{}: config-settings ({}): the pip of Python {} ({}) cannot pass config settings to the backend",
+             target.build_id(),
+             config.sources.count("config-settings") ? config.sources.at("config-settings") : "",
+             target.python, target.suite);
     if (code != 0) fail("{}: build failed (exit {})", target.build_id(), code);
 
     std::vector<stdfs::path> wheels;

@@ -95,20 +95,48 @@ void install_with_host_pip(const StageContext& context, const TestRequest& reque
 
 }  // namespace
 
-void test_wheel(const StageContext& context, const TestRequest& request) {
-    std::string command = request.test_command;
+namespace {
+
+std::string with_project(std::string command) {
     for (auto pos = command.find("{project}"); pos != std::string::npos; pos = command.find("{project}"))
         command.replace(pos, 9, "/project");
+    return command;
+}
+
+// The test's directory (/tmp/test, with cibuildwheel's test-sources copied in from the read-only
+// project), its environment and before-test, then the test command.
+std::string test_script(const WheelConfig& config, const std::string& command) {
+    std::string script = "mkdir -p /tmp/test\ncd /tmp/test\n";
+    for (const std::string& path : config.test_sources) {
+        const std::string quoted = process::shell_quote(path);
+        script += fmt::format("mkdir -p \"$(dirname {0})\"\ncp -R /project/{0} {0}\n", quoted);
+    }
+    for (const std::string& assignment : config.test_exports) script += "export " + assignment + "\n";
+    if (!config.before_test.empty()) script += with_project(config.before_test) + "\n";
+    return script + with_project(command) + "\n";
+}
+
+}  // namespace
+
+void test_wheel(const StageContext& context, const TestRequest& request) {
+    const std::string command = test_script(request.project.config, request.test_command);
     const std::string wheel_name = request.wheel.filename().string();
     const std::filesystem::path work = request.wheel.parent_path().parent_path();
     const std::string site_packages = "/usr/local/lib/python" + request.target.python + "/dist-packages";
     sandbox::SandboxSpec spec = stage::tool_run(context, request.runtime);
-    // python3 is the wheel's Python (forky serves two): the test command's "python3" runs it.
+    // python3 is the wheel's Python (forky serves two): the test command's "python3" runs it; so
+    // does "python" (cibuildwheel's commands run in a virtualenv, which has it).
     const std::filesystem::path bin = work / "test-bin";
     fs::make_dirs(bin);
     std::error_code ignored;
-    std::filesystem::remove(bin / "python3", ignored);
-    std::filesystem::create_symlink("/usr/bin/python" + request.target.python, bin / "python3");
+    for (const char* name : {"python3", "python"}) {
+        std::filesystem::remove(bin / name, ignored);
+        std::filesystem::create_symlink("/usr/bin/python" + request.target.python, bin / name);
+    }
+    // pytest as a command runs on the wheel's Python (Debian's /usr/bin/pytest runs the suite's
+    // default python3, not forky's second Python).
+    fs::write_file_atomic(bin / "pytest", "#!/bin/sh\nexec python3 -m pytest \"$@\"\n");
+    std::filesystem::permissions(bin / "pytest", std::filesystem::perms(0755));
     spec.binds = {{request.project.dir, "/project", true}, {bin, "/xbuild/bin", true}};
     std::string script;
     if (request.host_pip) {
@@ -119,14 +147,13 @@ void test_wheel(const StageContext& context, const TestRequest& request) {
         fs::make_dirs(site);
         install_with_host_pip(context, request, site);
         spec.binds.push_back({site, site_packages, true});
-        script = fmt::format("set -e\ncd /tmp\n{}\n", command);
+        script = "set -e\n" + command;
     } else {
         // pip as users run it; the test runs outside the source tree so that the installed copy
         // is imported. Old pips ignore the environment variables they do not know.
         spec.binds.push_back({request.wheel.parent_path(), "/wheels", true});
-        script =
-            fmt::format("set -e\npython{} -m pip install --no-index --no-deps -q /wheels/{}\ncd /tmp\n{}\n",
-                        request.target.python, wheel_name, command);
+        script = fmt::format("set -e\npython{} -m pip install --no-index --no-deps -q /wheels/{}\n{}",
+                             request.target.python, wheel_name, command);
     }
     std::vector<std::string> env = k_pip_environment;
     env.push_back("PATH=/xbuild/bin:" + site_packages +

@@ -26,6 +26,7 @@
 #include "builder/stage/key_lock.hpp"
 #include "builder/stage/parallel.hpp"
 #include "builder/stage/result_cache.hpp"
+#include "python/config_report.hpp"
 #include "python/repair.hpp"
 #include "python/wheel_build.hpp"
 #include "python/wheel_check.hpp"
@@ -58,6 +59,12 @@ bool is_sdist(const stdfs::path& path) {
     return false;
 }
 
+bool is_test_skipped(const WheelConfig& config, const WheelTarget& target) {
+    return std::any_of(config.test_skip.begin(), config.test_skip.end(), [&](const std::string& selector) {
+        return matches_selector(target.build_id(), selector);
+    });
+}
+
 // What every build id of one run shares.
 struct Run {
     const StageContext& context;
@@ -85,9 +92,14 @@ void test_abi3_wheel(const Run& run, const WheelTarget& target, const TargetStag
                            stage::binary_identity(), built.key, stages.runtime.key,
                            stages.host_pip ? stages.toolchain.key : "", target.build_id(),
                            built.test_command));
+    key.update(config_key(run.project.config));
     const std::string cache_key = key.hex_digest().substr(0, 32);
     const stdfs::path name = built.wheel.filename();
-    if (run.results.find(cache_key)) {
+    if (is_test_skipped(run.project.config, target)) {
+        run.context.reporter.info(fmt::format("{}: {} (abi3, from {}), not tested ({} selects it)",
+                                              target.build_id(), name.string(), built.build_id,
+                                              run.project.config.sources.at("test-skip")));
+    } else if (run.results.find(cache_key)) {
         outcome.cached = true;
         run.context.reporter.info(fmt::format("{}: {} (abi3, from {}), its test on CPython {} from the cache",
                                               target.build_id(), name.string(), built.build_id,
@@ -128,6 +140,8 @@ std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& t
                            runtime.key, target.build_id()));
     key.update(fmt::format("{}\n{}\n{}\n{}\n", target.emulate, project.config.before_build, test_command,
                            fmt::join(project.config.environment, "\n")));
+    const bool test_skipped = is_test_skipped(project.config, target);
+    key.update(fmt::format("{}\n{}\n", config_key(project.config), test_skipped));
     key.update(fmt::format("epoch {}\n", run.epoch));
     const std::string cache_key = key.hex_digest().substr(0, 32);
     stdfs::path cached_wheel;
@@ -149,25 +163,38 @@ std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& t
         build_step.done();
         auto checked = check_wheel(raw, *target.arch, work.path());
         if (test_command.empty()) test_command = default_test_command(checked.top_level_modules);
-        // Repair against the TARGET's libraries: those of the sysroot it was linked against.
-        Step repair_step(run.context.reporter, fmt::format("{}: repairing", target.build_id()));
-        elf::LibraryResolver resolver({toolchain.sysroot}, *target.arch);
-        RepairOptions repair{"", false, run.epoch, work.path()};
-        repair.floor = target.floor->manylinux();
-        repair.floor_source = project.config.manylinux_source;
-        auto repaired = repair_wheel(raw, *target.arch, resolver, work.path() / "final", repair);
-        repair_step.done();
-        for (const auto& graft : repaired.grafted)
-            run.context.reporter.info(
-                fmt::format("{}: grafted {} as {}", target.build_id(), graft.stage_path, graft.new_name));
-        const stdfs::path final_wheel = repaired.wheel;
-        Step test_step(run.context.reporter,
-                       fmt::format("{}: testing in {}", target.build_id(), runtime.description));
-        auto test_start = std::chrono::steady_clock::now();
-        test_wheel(run.context,
-                   {project, target, runtime, final_wheel, test_command, outcome.log, stages.host_pip});
-        outcome.test_seconds = seconds_since(test_start);
-        test_step.done();
+        stdfs::path final_wheel = work.path() / "final" / raw.filename();
+        if (project.config.repair) {
+            // Repair against the TARGET's libraries: those of the sysroot it was linked against.
+            Step repair_step(run.context.reporter, fmt::format("{}: repairing", target.build_id()));
+            elf::LibraryResolver resolver({toolchain.sysroot}, *target.arch);
+            RepairOptions repair{"", false, run.epoch, work.path()};
+            repair.floor = target.floor->manylinux();
+            repair.floor_source = project.config.manylinux_source;
+            auto repaired = repair_wheel(raw, *target.arch, resolver, work.path() / "final", repair);
+            repair_step.done();
+            for (const auto& graft : repaired.grafted)
+                run.context.reporter.info(
+                    fmt::format("{}: grafted {} as {}", target.build_id(), graft.stage_path, graft.new_name));
+            final_wheel = repaired.wheel;
+        } else {
+            run.context.reporter.info(fmt::format("{}: not repaired ({} is empty)", target.build_id(),
+                                                  project.config.sources.at("repair-wheel-command")));
+            fs::make_dirs(final_wheel.parent_path());
+            stdfs::copy_file(raw, final_wheel);
+        }
+        if (test_skipped) {
+            run.context.reporter.info(fmt::format("{}: not tested ({} selects it)", target.build_id(),
+                                                  project.config.sources.at("test-skip")));
+        } else {
+            Step test_step(run.context.reporter,
+                           fmt::format("{}: testing in {}", target.build_id(), runtime.description));
+            auto test_start = std::chrono::steady_clock::now();
+            test_wheel(run.context,
+                       {project, target, runtime, final_wheel, test_command, outcome.log, stages.host_pip});
+            outcome.test_seconds = seconds_since(test_start);
+            test_step.done();
+        }
         // Into the cache (atomically), then the wheelhouse.
         fs::TempDir staged = run.results.stage();
         stdfs::copy_file(final_wheel, staged.path() / final_wheel.filename());
@@ -202,6 +229,7 @@ struct LoadedProject {
     PythonProject project;
     std::string source_key;
     std::vector<WheelTarget> targets;  // the plan, or --only's one target
+    std::vector<WheelConfig> configs;  // each target's config (cibuildwheel's overrides applied)
 };
 
 LoadedProject load_wheels_project(const StageContext& context, const WheelsOptions& options) {
@@ -225,6 +253,9 @@ LoadedProject load_wheels_project(const StageContext& context, const WheelsOptio
         options.only.empty()
             ? plan_targets(loaded.project.config, options.emulate)
             : std::vector<WheelTarget>{only_target(loaded.project.config, options.only, options.emulate)};
+    // Resolved now: a bad value in an override is an error before anything is built.
+    for (const WheelTarget& target : loaded.targets)
+        loaded.configs.push_back(loaded.project.config_for(target.build_id()));
     return loaded;
 }
 
@@ -235,6 +266,11 @@ std::vector<std::string> build_identifiers(const StageContext& context, const Wh
     std::vector<std::string> ids;
     for (const WheelTarget& target : loaded.targets) ids.push_back(target.build_id());
     return ids;
+}
+
+std::string config_report(const StageContext& context, const WheelsOptions& options) {
+    const LoadedProject loaded = load_wheels_project(context, options);
+    return format_config(loaded.project, loaded.targets, loaded.configs);
 }
 
 std::vector<WheelOutcome> build_wheels(const StageContext& context, const WheelsOptions& options) {
@@ -251,7 +287,14 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
     stage::use_project_cache_registry(context, project.config.cache_registry);
     const long long epoch = stage::source_date_epoch(project_dir);
     const stage::ResultCache results(cache, "wheels");
-    const Run run{context, options, project, results, source_key, epoch};
+    std::vector<PythonProject> for_target(targets.size(), project);
+    std::vector<std::string> notes = project.config.notes;
+    for (size_t i = 0; i < targets.size(); ++i) {
+        for_target[i].config = loaded.configs[i];
+        for (const std::string& note : loaded.configs[i].notes)
+            if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+    }
+    for (const std::string& note : notes) context.reporter.info("note: " + note);
     fs::make_dirs(options.output_dir);
     // The project's name is checked (load_project) and normalized before it makes a path.
     const stdfs::path logs = cache.dir() / "logs" / project.normalized_name;
@@ -290,9 +333,12 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
             outcome.log = logs / (log_name + ".log");
             const stdfs::path lock = cache.lock_file("wheel-" + project.normalized_name + "-" + log_name);
             stage::run_build_id(context, lock, outcome.build_id, project.name, outcome, [&] {
+                // The build id's own config (cibuildwheel's overrides that select it).
+                const PythonProject& target_project = for_target[i];
+                const Run target_run{context, options, target_project, results, source_key, epoch};
                 const Arch* stage_multiarch = target.arch != &host_arch() ? target.arch : multiarch;
-                auto toolchain = options.stages.toolchain(context, project, target, stage_multiarch);
-                auto runtime = options.stages.test(context, project, target, toolchain);
+                auto toolchain = options.stages.toolchain(context, target_project, target, stage_multiarch);
+                auto runtime = options.stages.test(context, target_project, target, toolchain);
                 // A cross build's host-arch toolchain runs pip for the target (no pip under qemu).
                 const bool foreign = target.arch != &host_arch() && !target.emulate;
                 const TargetStages stages{toolchain, runtime, foreign ? &toolchain : nullptr};
@@ -304,8 +350,8 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
                         abi3 = found->second;
                 }
                 if (abi3 && python3_minor(target.python).value_or(0) >= abi3->oldest_minor) {
-                    test_abi3_wheel(run, target, stages, *abi3, outcome);
-                } else if (auto built = build_target_wheel(run, target, stages, outcome)) {
+                    test_abi3_wheel(target_run, target, stages, *abi3, outcome);
+                } else if (auto built = build_target_wheel(target_run, target, stages, outcome)) {
                     std::lock_guard lock(abi3_mutex);
                     abi3_wheels[{target.arch, target.emulate}] = *built;
                 }

@@ -48,6 +48,9 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
 // The plan's build ids ("cp313-manylinux_aarch64"), in build order, as cibuildwheel's
 // --print-build-identifiers prints them; nothing is built.
 std::vector<std::string> build_identifiers(const StageContext& context, const WheelsOptions& options);
+// --print-config: the resolved configuration, where each key came from, per-build-id overrides and
+// notes (python/config_report.hpp); nothing is built.
+std::string config_report(const StageContext& context, const WheelsOptions& options);
 // The JSON form of --json.
 std::string outcomes_json(const std::vector<WheelOutcome>& outcomes);
 

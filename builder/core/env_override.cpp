@@ -1,5 +1,6 @@
 #include "builder/core/env_override.hpp"
 
+#include <cctype>
 #include <cstdlib>
 
 #include "builder/core/error.hpp"
@@ -28,6 +29,17 @@ std::optional<std::vector<std::string>> assignments(const char* name) {
             fail("{}: '{}' is not KEY=VALUE", name, text::printable(item));
     }
     return items;
+}
+
+bool is_variable_name(std::string_view name) {
+    bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+    for (char c : name) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    return valid;
+}
+
+void check_variable_name(std::string_view name, const std::string& where) {
+    if (!is_variable_name(name))
+        fail("{}: '{}' is not an environment variable name", where, text::printable(std::string(name)));
 }
 
 }  // namespace xbuild::env_override

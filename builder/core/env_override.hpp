@@ -3,6 +3,7 @@
 // read the same way by every front end. A variable that is set, even to "", overrides.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xbuild::env_override {
@@ -13,5 +14,10 @@ std::optional<std::string> value(const char* name);
 std::optional<std::vector<std::string>> list(const char* name);
 // A list of KEY=VALUE items; an item without '=' (or with an empty KEY) is an Error naming name.
 std::optional<std::vector<std::string>> assignments(const char* name);
+
+// Whether name is a shell variable name (letters, digits and '_', not starting with a digit).
+bool is_variable_name(std::string_view name);
+// Throws Error "<where>: '<name>' is not an environment variable name" unless it is one.
+void check_variable_name(std::string_view name, const std::string& where);
 
 }  // namespace xbuild::env_override

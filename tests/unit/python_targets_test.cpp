@@ -155,9 +155,13 @@ TEST_SUITE("python targets") {
     TEST_CASE("everything skipped is an error naming the selectors") {
         CHECK_THROWS_WITH_AS(
             plan_targets(config({"x86_64", "arm64"}, {"3.13"}, {"*_x86_64", "*_aarch64"}), false),
-            contains("nothing to build: every build id is skipped (skip = *_x86_64, *_aarch64)"), Error);
-        CHECK_THROWS_WITH_AS(plan_targets(config({"arm64"}, {"3.9"}, {"*"}), false), contains("(skip = *)"),
+            contains("nothing to build: no build id is selected (build = *, skip = *_x86_64 *_aarch64)"),
+            Error);
+        CHECK_THROWS_WITH_AS(plan_targets(config({"arm64"}, {"3.9"}, {"*"}), false), contains("skip = *)"),
                              Error);
+        WheelConfig only_pypy = config({"arm64"}, {"3.13"}, {});
+        only_pypy.build = {"pp*"};
+        CHECK_THROWS_WITH_AS(plan_targets(only_pypy, false), contains("(build = pp*, skip = )"), Error);
     }
 
     TEST_CASE("unknown archs and Pythons are errors naming them") {
