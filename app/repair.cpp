@@ -50,6 +50,11 @@ std::vector<python::RepairResult> repair_wheels(const Session& session, const Re
         repair.strip = request.strip;
         repair.work_dir = work;
         repair.only_plat = request.only_plat;
+        repair.exclude = request.exclude;
+        repair.lib_sdir = request.lib_sdir;
+        // The SBOM's packages: those of the stage the libraries come from.
+        const python::PackageOwners owners(held.back().root, held.back().dir / "packages.tsv", suite);
+        repair.owners = &owners;
         if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch)
             repair.source_date_epoch = std::atoll(epoch);
         results.push_back(python::repair_wheel(std::move(read), arch, resolver,

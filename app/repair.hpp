@@ -18,6 +18,8 @@ struct RepairRequest {
     bool strip = false;
     std::string suite = default_suite();  // the stage's Debian suite; empty: the default build suite
     std::vector<std::string> packages;    // Debian packages providing the libraries to graft
+    std::vector<std::string> exclude;     // sonames (globs) left to the system
+    std::string lib_sdir = ".libs";       // the grafts' directory suffix
 };
 
 // One per wheel, in order. The epoch of the written files is $SOURCE_DATE_EPOCH, else 1980-01-01.

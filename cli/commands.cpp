@@ -265,6 +265,11 @@ const CommandEntry k_commands[] = {
                             "wheel meets is kept too");
          command.add_flag("--only-plat", o.only_plat, "tag only with --plat, not also the lowest policy");
          command.add_flag("--strip", o.strip, "strip the ELF files with the target's strip");
+         command.add_option("--exclude", o.exclude,
+                            "leave this soname (a glob: 'libcuda.so.*') to the system: not grafted, not "
+                            "counted against the policy (repeatable)");
+         command.add_option("--lib-sdir", o.lib_sdir, "suffix of the grafts' directory (<dist><suffix>/)")
+             ->capture_default_str();
          command.add_option("--suite", o.suite, "Debian suite of the stage the libraries come from")
              ->capture_default_str();
          command.add_option("--packages", o.packages, "Debian packages providing the libraries to graft")

@@ -96,6 +96,38 @@ void apply_images(const Settings& settings, WheelConfig& config) {
     config.sources["manylinux"] = where;
 }
 
+// auditwheel's repair command as xbuild's repair options: true when words are "auditwheel repair" with
+// only -w {dest_dir}, {wheel}, --exclude/-e, --lib-sdir/-L and --only-plat.
+bool read_auditwheel(const std::vector<std::string>& words, WheelConfig& config) {
+    if (words.size() < 2 || words[0] != "auditwheel" || words[1] != "repair") return false;
+    WheelConfig read;
+    for (std::size_t i = 2; i < words.size(); ++i) {
+        const std::string& word = words[i];
+        auto value = [&](std::string_view flag, std::string_view short_flag, std::string& out) {
+            if (word.starts_with(std::string(flag) + "=")) return out = word.substr(flag.size() + 1), true;
+            if ((word == flag || (!short_flag.empty() && word == short_flag)) && i + 1 < words.size())
+                return out = words[++i], true;
+            return false;
+        };
+        std::string got;
+        if (word == "{wheel}" || word == "--only-plat") {
+            read.only_plat = read.only_plat || word == "--only-plat";
+        } else if (value("--wheel-dir", "-w", got)) {
+            if (got != "{dest_dir}") return false;
+        } else if (value("--exclude", "-e", got)) {
+            read.repair_exclude.push_back(got);
+        } else if (value("--lib-sdir", "-L", got)) {
+            read.lib_sdir = got;
+        } else {
+            return false;
+        }
+    }
+    config.repair_exclude = read.repair_exclude;
+    config.lib_sdir = read.lib_sdir;
+    config.only_plat = read.only_plat;
+    return true;
+}
+
 void check_relative(const std::string& path, const std::string& where) {
     if (path.empty() || path.front() == '/' || path == ".." || path.starts_with("../") ||
         path.find("/../") != std::string::npos || path.ends_with("/.."))
@@ -172,14 +204,14 @@ void apply(const Settings& settings, const std::map<std::string, std::vector<std
             config.test_sources = shell_words(value, where);
             for (const std::string& path : config.test_sources) check_relative(path, where);
         } else if (name == "repair-wheel-command") {
-            static const std::regex auditwheel(
-                R"(\s*auditwheel\s+repair\s+-w\s+\{dest_dir\}\s+\{wheel\}\s*)");
             if (text::trim(value).empty())
                 config.repair = false;
-            else if (!std::regex_match(value, auditwheel))
-                note(setting,
-                     "xbuild repairs every wheel itself (as auditwheel repair -w {dest_dir} {wheel}); '" +
-                         text::printable(value) + "' is not run");
+            else if (!read_auditwheel(shell_words(value, where), config))
+                note(
+                    setting,
+                    "xbuild repairs every wheel itself (as auditwheel repair with -w, --exclude, --lib-sdir, "
+                    "--only-plat); '" +
+                        text::printable(value) + "' is not run");
         } else if (name == "build-frontend") {
             if (value != "default" && value != "pip")
                 note(

@@ -56,6 +56,13 @@ const std::vector<Key>& keys() {
          [](const WheelConfig& c) {
              return std::string(c.repair ? "(xbuild's repair)" : "(none: not repaired)");
          }},
+        {"repair-exclude",
+         {"repair-exclude", "repair-wheel-command"},
+         [](const WheelConfig& c) { return words(c.repair_exclude, ""); }},
+        {"lib-sdir", {"lib-sdir", "repair-wheel-command"}, [](const WheelConfig& c) { return c.lib_sdir; }},
+        {"only-plat",
+         {"only-plat", "repair-wheel-command"},
+         [](const WheelConfig& c) { return std::string(c.only_plat ? "true" : "false"); }},
         {"test-command",
          {"test-command"},
          [](const WheelConfig& c) {
@@ -114,10 +121,11 @@ std::string format_config(const PythonProject& project, const std::vector<WheelT
 }
 
 std::string config_key(const WheelConfig& c) {
-    return fmt::format("cibw 1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n", c.before_all,
+    return fmt::format("cibw 2\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n", c.before_all,
                        fmt::join(c.exports, "\n"), fmt::join(c.config_settings, "\n"), c.repair,
                        fmt::join(c.test_sources, "\n"), fmt::join(c.test_exports, "\n"), c.before_test,
-                       fmt::join(c.test_requirements, "\n"), fmt::join(c.test_skip, " "));
+                       fmt::join(c.test_requirements, "\n"), fmt::join(c.test_skip, " "),
+                       fmt::join(c.repair_exclude, " "), c.lib_sdir, c.only_plat);
 }
 
 }  // namespace xbuild::python

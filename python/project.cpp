@@ -81,13 +81,20 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
                     fail("{}.{}: unknown key (known: registry)", where, std::string(name.str()));
                 config.cache_registry = stage::toml_string(value, where + ".registry");
             }
+        } else if (key == "repair-exclude") {
+            config.repair_exclude = stage::toml_string_list(node, where);
+        } else if (key == "lib-sdir") {
+            config.lib_sdir = stage::toml_string(node, where);
+        } else if (key == "only-plat") {
+            config.only_plat = stage::toml_bool(node, where);
         } else if (key == "wheels" || key == "prebuild" || key == "image") {
             config.sources.erase(key);  // sections of other commands
         } else {
             fail(
                 "{}: unknown key (known: archs, python, manylinux, build-packages, test-command, "
                 "test-requires, "
-                "before-build, environment, skip, exclude, requirement-packages, cache)",
+                "before-build, environment, skip, exclude, requirement-packages, cache, repair-exclude, "
+                "lib-sdir, only-plat)",
                 where);
         }
     }

@@ -27,6 +27,9 @@ struct WheelConfig {
     std::vector<std::string> skip;            // build-id selectors: "cp39-*", "*_aarch64"
     std::vector<std::string> exclude;         // project paths not copied into the build nor keyed
     std::map<std::string, std::vector<std::string>> requirement_packages;  // name → Debian packages
+    std::vector<std::string> repair_exclude;  // sonames (globs) not grafted (auditwheel's --exclude)
+    std::string lib_sdir = ".libs";           // the grafts' directory suffix (auditwheel's --lib-sdir)
+    bool only_plat = false;                   // tag with the floor's policy alone (auditwheel's --only-plat)
     // Read from cibuildwheel's options ([tool.cibuildwheel], CIBW_*), which [tool.xbuild] has no key for:
     std::vector<std::string> build;              // build-id selectors to build; empty: every one
     std::vector<std::string> test_skip;          // build-id selectors whose wheels are not tested

@@ -1,5 +1,7 @@
 #include "python/repair.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <set>
 
@@ -49,8 +51,19 @@ RepairResult repair_wheel(Wheel wheel, const Arch& arch, const elf::LibraryResol
                     "it)",
                     label, path, needed);
 
-    const std::string libs_dir = escape_distribution(name.distribution) + ".libs";
-    auto is_system = [&](std::string_view soname) { return allowed.count(std::string(soname)) > 0; };
+    if (options.lib_sdir.empty() || options.lib_sdir.find('/') != std::string::npos ||
+        options.lib_sdir == "." || options.lib_sdir == "..")
+        fail("{}: --lib-sdir '{}' must be one directory name suffix (default .libs)", label,
+             options.lib_sdir);
+    const std::string libs_dir = escape_distribution(name.distribution) + options.lib_sdir;
+    auto excluded = [&](std::string_view soname) {
+        return std::any_of(options.exclude.begin(), options.exclude.end(), [&](const std::string& glob) {
+            return ::fnmatch(glob.c_str(), std::string(soname).c_str(), 0) == 0;
+        });
+    };
+    auto is_system = [&](std::string_view soname) {
+        return allowed.count(std::string(soname)) > 0 || excluded(soname);
+    };
     const stdfs::path work = wheel.work_dir();
     auto grafted = elf::graft_libraries(wheel.entries(), arch, resolver, {label, libs_dir, is_system, work});
     if (options.strip) elf::strip_elf_files(wheel.entries(), arch, label, work);
@@ -60,6 +73,7 @@ RepairResult repair_wheel(Wheel wheel, const Arch& arch, const elf::LibraryResol
     result.grafted = grafted;
     if (!evaluated.empty()) {
         auto evaluation = policies.evaluate(arch.uname, evaluated);
+        std::erase_if(evaluation.external_libraries, excluded);
         if (!evaluation.external_libraries.empty())
             fail("{}: still needs {} after repair", label, fmt::join(evaluation.external_libraries, ", "));
         if (evaluation.policy.empty()) {
@@ -102,6 +116,10 @@ RepairResult repair_wheel(Wheel wheel, const Arch& arch, const elf::LibraryResol
     } else {
         result.platform_tag = name.platform_tag;  // a pure wheel stays as it is
     }
+    if (options.owners && !grafted.empty())
+        wheel.add_text(
+            wheel.dist_info() + "/sboms/xbuild.cdx.json",
+            graft_sbom(name.filename(), name.distribution, name.version, grafted, *options.owners));
     fs::make_dirs(out_dir);
     result.wheel = out_dir / name.filename();
     wheel.write(result.wheel, options.source_date_epoch);

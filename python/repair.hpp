@@ -9,6 +9,7 @@
 #include "builder/core/arch.hpp"
 #include "builder/elf/graft.hpp"
 #include "builder/elf/resolver.hpp"
+#include "python/graft_sbom.hpp"
 #include "python/wheel_archive.hpp"
 
 namespace xbuild::python {
@@ -28,6 +29,13 @@ struct RepairOptions {
     std::string floor;
     std::string floor_source;  // how the floor was chosen, for the error: "--manylinux"
     bool only_plat = false;    // only the plat's (or the floor's) tag, not also the lowest policy's
+    // Sonames (fnmatch globs: "libcuda.so.*") left out of the wheel, to the system it is installed on
+    // (auditwheel's --exclude): not grafted, and not counted against the policy.
+    std::vector<std::string> exclude;
+    std::string lib_sdir = ".libs";  // grafts go to <distribution><lib_sdir>/ (auditwheel's --lib-sdir)
+    // Who shipped the grafted libraries: with it, a wheel that got grafts gets
+    // <dist-info>/sboms/xbuild.cdx.json (python/graft_sbom.hpp); nullptr: no SBOM.
+    const PackageOwners* owners = nullptr;
 };
 
 struct RepairResult {

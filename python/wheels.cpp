@@ -59,6 +59,18 @@ bool is_sdist(const stdfs::path& path) {
     return false;
 }
 
+// The packages.tsv of the extract-only stage a sysroot was made from (its stage.json names it).
+stdfs::path sysroot_packages(const stdfs::path& sysroot) {
+    const stdfs::path entry =
+        sysroot.has_filename() ? sysroot.parent_path() : sysroot.parent_path().parent_path();
+    try {
+        const auto meta = nlohmann::json::parse(fs::read_file(entry / "stage.json"));
+        return entry.parent_path() / meta.value("base", std::string()) / "packages.tsv";
+    } catch (const std::exception&) {
+        return entry / "packages.tsv";
+    }
+}
+
 bool is_test_skipped(const WheelConfig& config, const WheelTarget& target) {
     return std::any_of(config.test_skip.begin(), config.test_skip.end(), [&](const std::string& selector) {
         return matches_selector(target.build_id(), selector);
@@ -171,6 +183,12 @@ std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& t
             RepairOptions repair{"", false, run.epoch, work.path()};
             repair.floor = target.floor->manylinux();
             repair.floor_source = project.config.manylinux_source;
+            repair.exclude = project.config.repair_exclude;
+            repair.lib_sdir = project.config.lib_sdir;
+            repair.only_plat = project.config.only_plat;
+            const PackageOwners owners(toolchain.sysroot, sysroot_packages(toolchain.sysroot),
+                                       target.floor->suite);
+            repair.owners = &owners;
             auto repaired = repair_wheel(raw, *target.arch, resolver, work.path() / "final", repair);
             repair_step.done();
             for (const auto& graft : repaired.grafted)

@@ -54,6 +54,41 @@ expect_eq "$(ls "$WORK/e" | grep -o -- '-manylinux.*\.whl$')" "-manylinux_2_17_a
     "--plat manylinux_2_28_aarch64 adds its tag after the lowest policy's (as auditwheel does)"
 "$XBUILD" repair "$raw" --packages libyaml-0-2 --plat manylinux_2_28_aarch64 --only-plat -w "$WORK/f" >/dev/null
 expect_eq "$(ls "$WORK/f" | grep -o -- '-manylinux.*\.whl$')" "-manylinux_2_28_aarch64.whl" "--only-plat tags with --plat alone"
+
+# The SBOM (PEP 770, .dist-info/sboms/): the grafted library with its Debian package, version and the
+# SHA-256 of the file as the arm64 package ships it (read here in an arm64 stage by sha256sum).
+sbom=$(ls "$WORK"/unpacked/*/*.dist-info/sboms/xbuild.cdx.json) || fail "the repaired wheel has no SBOM"
+shipped=$("$XBUILD" sandbox run --arch arm64 --packages libyaml-0-2,coreutils -- sha256sum /usr/lib/aarch64-linux-gnu/libyaml-0.so.2 | cut -d' ' -f1)
+python3 - "$sbom" "$shipped" <<'PY' || fail "the SBOM does not describe the graft: $(cat "$sbom")"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["bomFormat"] == "CycloneDX", doc
+[c] = doc["components"]
+assert c["name"] == "libyaml-0-2" and c["version"].startswith("0.2.5"), c
+assert c["purl"].startswith("pkg:deb/debian/libyaml-0-2@0.2.5") and "arch=arm64" in c["purl"], c
+assert c["hashes"] == [{"alg": "SHA-256", "content": sys.argv[2]}], (c["hashes"], sys.argv[2])
+assert doc["dependencies"][0]["dependsOn"] == [c["bom-ref"]], doc["dependencies"]
+print("sbom:", c["purl"], c["hashes"][0]["content"][:16])
+PY
+pass "the SBOM lists the grafted libyaml-0.so.2 as Debian's libyaml-0-2 0.2.5 (arm64) with the shipped file's SHA-256"
+
+# --exclude: the library stays outside (DT_NEEDED as it was, no graft, no SBOM) and the tag still comes
+# from the symbols; --lib-sdir names the grafts' directory.
+"$XBUILD" repair "$raw" --exclude 'libyaml-0.so.*' -w "$WORK/ex" >/dev/null || fail "repair --exclude failed"
+ex=$(ls "$WORK"/ex/*.whl)
+expect_contains "$ex" "manylinux_2_17_aarch64.manylinux2014_aarch64.whl" "--exclude libyaml: still the honest manylinux_2_17 tag"
+python3 -m wheel unpack -d "$WORK/ex-unpacked" "$ex" >/dev/null || fail "wheel unpack rejects the --exclude wheel"
+ex_so=$(find "$WORK/ex-unpacked" -name '_yamlcount*.so')
+expect_contains "$(readelf -d "$ex_so")" "Shared library: [libyaml-0.so.2]" "the module still needs the system's libyaml-0.so.2"
+[[ -z $(find "$WORK/ex-unpacked" -name '*.libs' -o -name 'sboms') ]] || fail "--exclude still grafted something"
+pass "--exclude: nothing grafted, no SBOM"
+"$XBUILD" repair "$raw" --packages libyaml-0-2 --lib-sdir .vendored -w "$WORK/sd" >/dev/null || fail "repair --lib-sdir failed"
+python3 -m wheel unpack -d "$WORK/sd-unpacked" "$(ls "$WORK"/sd/*.whl)" >/dev/null
+[[ -n $(find "$WORK/sd-unpacked" -path '*/xbuild_yaml_sample.vendored/libyaml-0-*.so.2') ]] || fail "--lib-sdir: no graft in xbuild_yaml_sample.vendored/"
+expect_contains "$(readelf -d "$(find "$WORK/sd-unpacked" -name '_yamlcount*.so')")" "\$ORIGIN/../xbuild_yaml_sample.vendored" "--lib-sdir .vendored: the RUNPATH points there"
+expect_error "--lib-sdir with a slash" "--lib-sdir '/../x' must be one directory name suffix" \
+    "$XBUILD" repair "$raw" --packages libyaml-0-2 --lib-sdir /../x -w "$WORK/c"
+
 expect_error "missing library" "needs libyaml-0.so.2, which is not in the policy and was not found" "$XBUILD" repair "$raw" -w "$WORK/c"
 [[ ! -e $WORK/c ]] || [[ -z $(ls -A "$WORK/c") ]] || fail "a refused repair left files in $WORK/c"
 pass "refused repairs leave nothing behind"

@@ -74,7 +74,7 @@ cp -r "$proj" "$WORK/unsupported"
 cat >>"$WORK/unsupported/pyproject.toml" <<'EOF'
 [tool.cibuildwheel.linux]
 build-frontend = "build[uv]"
-repair-wheel-command = "auditwheel repair --exclude libcuda.so.1 -w {dest_dir} {wheel}"
+repair-wheel-command = "auditwheel repair -w {dest_dir} {wheel} && pipx run abi3audit --strict --report {wheel}"
 musllinux-x86_64-image = "musllinux_1_2"
 manylinux-x86_64-image = "manylinux2014"
 EOF

@@ -75,11 +75,18 @@ for py in 39 313 314; do
             if [[ $dist == xbuild_yaml_sample ]]; then
                 find "$WORK/unpack" -path '*xbuild_yaml_sample.libs/libyaml-0-*.so.2' | grep -q . ||
                     fail "libyaml is not grafted into $(basename "$wheel")"
+                # Its SBOM names the floor suite's package it came from (bullseye: libyaml 0.2.2).
+                deb=$([[ $arch == aarch64 ]] && echo arm64 || echo amd64)
+                grep -q "\"purl\": \"pkg:deb/debian/libyaml-0-2@0.2.2-1?arch=$deb&distro=bullseye\"" \
+                    "$WORK"/unpack/*/*.dist-info/sboms/xbuild.cdx.json ||
+                    fail "no SBOM entry for bullseye's libyaml-0-2 in $(basename "$wheel")"
+            else
+                [[ ! -e $(echo "$WORK"/unpack/*/*.dist-info)/sboms ]] || fail "an SBOM in $(basename "$wheel"), which grafted nothing"
             fi
         done
     done
 done
-pass "every wheel: RECORD verified by 'wheel unpack', .so files of the right machine, libyaml grafted"
+pass "every wheel: RECORD verified by 'wheel unpack', .so files of the right machine, libyaml grafted and in the SBOM"
 
 # The C++ module's tag is set by its GLIBCXX needs; the C module's by GLIBC only.
 tag_of() { ls "$out"/$1-1.0.0-cp313-cp313-*_aarch64*.whl | sed 's/.*-cp313-cp313-//; s/\.whl$//'; }

@@ -163,13 +163,24 @@ TEST_SUITE("cibuildwheel configuration") {
         config = applied("", {{"CIBW_REPAIR_WHEEL_COMMAND", "auditwheel repair -w {dest_dir} {wheel}"}}, "");
         CHECK(config.repair);
         CHECK(config.notes.empty());
+        // Its --exclude, --lib-sdir and --only-plat become xbuild's repair options.
+        config = applied(
+            "[tool.cibuildwheel.linux]\nrepair-wheel-command = \"auditwheel repair --exclude "
+            "libcuda.so.1 -e 'libnv*.so.*' --lib-sdir=.vendored --only-plat -w {dest_dir} {wheel}\"\n",
+            {}, "");
+        CHECK(config.notes.empty());
+        CHECK(config.repair_exclude == Strings{"libcuda.so.1", "libnv*.so.*"});
+        CHECK(config.lib_sdir == ".vendored");
+        CHECK(config.only_plat);
+        config = applied("", {{"CIBW_REPAIR_WHEEL_COMMAND", "auditwheel repair -w /tmp/x {wheel}"}}, "");
+        CHECK(config.notes.size() == 1);
     }
 
     TEST_CASE("options xbuild cannot honour are each named in a note") {
         const std::string text =
             "[tool.cibuildwheel]\ncontainer-engine = \"podman\"\nbuild-frontend = \"build[uv]\"\n"
             "enable = [\"pypy\"]\nmusllinux-x86_64-image = \"musllinux_1_2\"\n"
-            "repair-wheel-command = \"auditwheel repair --exclude libcuda.so.1 -w {dest_dir} {wheel}\"\n"
+            "repair-wheel-command = \"delocate-wheel -w {dest_dir} {wheel}\"\n"
             "dependency-versions = \"latest\"\ntest-groups = [\"test\"]\n";
         WheelConfig config = applied(text, {}, "");
         for (const char* option : {"container-engine", "build-frontend", "enable", "musllinux-x86_64-image",

@@ -11,6 +11,7 @@
 #include "builder/core/hash.hpp"
 #include "builder/elf/elf_file.hpp"
 #include "builder/elf/resolver.hpp"
+#include "python/graft_sbom.hpp"
 #include "python/repair.hpp"
 #include "python/wheel_archive.hpp"
 #include "tests/unit/test_support.hpp"
@@ -296,5 +297,29 @@ TEST_SUITE("python repair") {
                                       " links libpython3.13.so.1.0: extension modules must not link "
                                       "libpython"),
                              Error);
+    }
+
+    TEST_CASE("Debian's library package names and the SBOM's owners") {
+        CHECK(library_package_name("libyaml-0.so.2") == "libyaml-0-2");
+        CHECK(library_package_name("libssl.so.3") == "libssl3");
+        CHECK(library_package_name("libstdc++.so.6") == "libstdc++6");
+        CHECK(library_package_name("libfoo.so") == "libfoo");
+        CHECK(library_package_name("libGL_x.so.1") == "libgl-x1");
+        fs::TempDir dir(std::filesystem::temp_directory_path(), "xbuild-owners-");
+        fs::write_file_atomic(dir.path() / "packages.tsv",
+                              "libyaml-0-2\tarm64\t0.2.5-2\nlibssl3t64\tarm64\t3.5.1-1\n"
+                              "libjpeg62-turbo\tarm64\t1:2.1.5-4\nlibjpeg62-turbo-dev\tarm64\t1:2.1.5-4\n");
+        PackageOwners owners(dir.path() / "root", dir.path() / "packages.tsv", "trixie");
+        CHECK(owners.owner("/usr/lib/aarch64-linux-gnu/libyaml-0.so.2", "libyaml-0.so.2").version ==
+              "0.2.5-2");
+        CHECK(owners.owner("/usr/lib/aarch64-linux-gnu/libssl.so.3", "libssl.so.3").name == "libssl3t64");
+        CHECK(owners.owner("/usr/lib/aarch64-linux-gnu/libjpeg.so.62", "libjpeg.so.62").name ==
+              "libjpeg62-turbo");
+        CHECK(owners.owner("/usr/lib/x/libzz.so.1", "libzz.so.1").name.empty());
+        // dpkg's file lists win when the tree has them.
+        fs::make_dirs(dir.path() / "root/var/lib/dpkg/info");
+        fs::write_file_atomic(dir.path() / "root/var/lib/dpkg/info/libyaml-0-2:arm64.list",
+                              "/.\n/usr/lib/aarch64-linux-gnu/libzz.so.1\n");
+        CHECK(owners.owner("/lib/aarch64-linux-gnu/libzz.so.1", "libzz.so.1").name == "libyaml-0-2");
     }
 }
