@@ -24,6 +24,7 @@ struct WheelsResult {
     std::vector<python::WheelOutcome> outcomes;  // one per build id, in build order
 
     std::string json() const { return python::outcomes_json(outcomes); }
+    std::string table() const { return python::outcomes_table(outcomes); }
     // Throws Error naming the failed build id (or how many failed) and the log.
     void check() const { fail_on_failures(outcomes, "build ids"); }
 };

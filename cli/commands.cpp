@@ -18,6 +18,7 @@
 #include "app/wheels.hpp"
 #include "builder/core/duration.hpp"
 #include "builder/core/error.hpp"
+#include "builder/core/text.hpp"
 
 namespace xbuild::cli {
 
@@ -61,6 +62,9 @@ int print_wheels(const State& state) {
         return 0;
     }
     const auto result = app::build_wheels(state.session, state.wheels);
+    // The summary, as progress lines are: "xbuild: " first.
+    const std::string table = result.table();
+    for (std::string_view line : text::lines(table)) fmt::print(stderr, "xbuild: {}\n", line);
     if (state.wheels_json) std::puts(result.json().c_str());
     result.check();
     return 0;

@@ -51,6 +51,9 @@ std::vector<std::string> build_identifiers(const StageContext& context, const Wh
 // --print-config: the resolved configuration, where each key came from, per-build-id overrides and
 // notes (python/config_report.hpp); nothing is built.
 std::string config_report(const StageContext& context, const WheelsOptions& options);
+// The summary printed at the end of a run: one row per build id (build id, tag, size, cached, build
+// and test seconds; a failed one says FAILED).
+std::string outcomes_table(const std::vector<WheelOutcome>& outcomes);
 // The JSON form of --json.
 std::string outcomes_json(const std::vector<WheelOutcome>& outcomes);
 

@@ -18,6 +18,10 @@ python3 -c 'import json,sys; d=json.load(sys.stdin); assert [o["build_id"] for o
     fail "--json does not report the two build ids CIBW_BUILD and CIBW_ARCHS select: $OUT"
 pass "CIBW_BUILD=cp313-* CIBW_ARCHS='x86_64 aarch64': two build ids built"
 for id in cp313-manylinux_x86_64 cp313-manylinux_aarch64; do
+    printf '%s\n' "$ERR" | grep -Eq "^xbuild: $id +cp313-cp313-manylinux_2_[0-9]+_${id#*_}[^ ]* +[0-9.]+ KiB +no +[0-9.]+ s +[0-9.]+ s\$" ||
+        fail "the summary table has no built row for $id: $ERR"
+done
+for id in cp313-manylinux_x86_64 cp313-manylinux_aarch64; do
     grep -q '^pytest /project/tests$' "$logs/$id.log" || fail "$id: the test command is not pytest {project}/tests"
     grep -Eq '^=+ 4 passed' "$logs/$id.log" || fail "$id: pytest did not pass its 4 tests: $(tail -20 "$logs/$id.log")"
 done
@@ -40,6 +44,10 @@ for arch in x86_64 aarch64; do
     fi
 done
 pass "the [[overrides]] table (select *-manylinux_aarch64, inherit.environment append) changed the aarch64 build only"
+run_capture env CIBW_BUILD="cp313-*" CIBW_ARCHS="x86_64 aarch64" "$XBUILD" wheels "$proj" -o "$out"
+printf '%s\n' "$ERR" | grep -Eq '^xbuild: cp313-manylinux_aarch64 +cp313-cp313-manylinux[^ ]+ +[0-9.]+ KiB +yes +- +-$' ||
+    fail "the summary table of an unchanged rerun does not say cached: $ERR"
+pass "the summary table: build id, tag, size, cached, build and test seconds (a rerun: cached)"
 
 # 2. --print-config and --print-build-identifiers: CIBW_SKIP over the table, sources named.
 run_capture "$XBUILD" wheels "$proj" --print-build-identifiers
