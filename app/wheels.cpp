@@ -10,7 +10,7 @@ namespace {
 python::WheelsOptions wheels_options(const WheelsRequest& request) {
     python::WheelsOptions options;
     options.source = request.source;
-    options.overrides = {request.archs, request.pythons, request.manylinux};
+    options.overrides = {request.archs, request.pythons, request.manylinux, request.index_url};
     options.emulate = request.emulate;
     options.output_dir = std::filesystem::absolute(request.output);
     options.keep_going = request.keep_going;

@@ -16,8 +16,9 @@ struct WheelsRequest {
     bool emulate = false;              // compile under qemu in a target-arch toolchain stage
     std::string output = "wheelhouse";
     bool keep_going = false;
-    std::string only;  // one build id alone (cibuildwheel's --only): its arch and Python from the id
-    int jobs = 1;      // build ids at once; 0: the number of cores (the CLI's default)
+    std::string only;       // one build id alone (cibuildwheel's --only): its arch and Python from the id
+    int jobs = 1;           // build ids at once; 0: the number of cores (the CLI's default)
+    std::string index_url;  // a PEP 503 index for build requirements (--index-url)
 };
 
 struct WheelsResult {

@@ -178,6 +178,10 @@ const CommandEntry k_commands[] = {
          command.add_option("--manylinux", o.manylinux,
                             "glibc floor: 2_31 (default), 2_36 or 2_41 ([tool.xbuild] manylinux)");
          command.add_flag("--emulate", o.emulate, "compile in a target-arch toolchain stage under qemu");
+         command.add_option(
+             "--index-url", o.index_url,
+             "PEP 503 index for [build-system] requires (default: PIP_INDEX_URL, [tool.xbuild] "
+             "index-url; none: Debian's packages)");
          command.add_option("-o,--output", o.output, "wheelhouse directory")->capture_default_str();
          command.add_flag("--keep-going", o.keep_going, "build the other build ids after a failure");
          command.add_flag("--json", state.wheels_json, "print the outcomes as JSON on stdout");

@@ -36,6 +36,11 @@ const std::vector<Key>& keys() {
         {"build", {"build"}, [](const WheelConfig& c) { return words(c.build, "*"); }},
         {"skip", {"skip"}, [](const WheelConfig& c) { return words(c.skip, ""); }},
         {"test-skip", {"test-skip"}, [](const WheelConfig& c) { return words(c.test_skip, ""); }},
+        {"index-url",
+         {"index-url"},
+         [](const WheelConfig& c) {
+             return c.index_url.empty() ? "(none: Debian's packages)" : c.index_url;
+         }},
         {"build-packages",
          {"build-packages"},
          [](const WheelConfig& c) { return words(c.build_packages, ""); }},

@@ -15,6 +15,7 @@
 #include "builder/stage/stage.hpp"
 #include "builder/toolchain/floor.hpp"
 #include "python/cibw_config.hpp"
+#include "python/index_fetch.hpp"
 #include "python/wheel_name.hpp"
 
 namespace xbuild::python {
@@ -83,6 +84,9 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
             }
         } else if (key == "repair-exclude") {
             config.repair_exclude = stage::toml_string_list(node, where);
+        } else if (key == "index-url") {
+            config.index_url = stage::toml_string(node, where);
+            check_index_url(config.index_url, where);
         } else if (key == "lib-sdir") {
             config.lib_sdir = stage::toml_string(node, where);
         } else if (key == "only-plat") {
@@ -94,7 +98,7 @@ void read_tool_table(const toml::table& tool, const std::string& file, WheelConf
                 "{}: unknown key (known: archs, python, manylinux, build-packages, test-command, "
                 "test-requires, "
                 "before-build, environment, skip, exclude, requirement-packages, cache, repair-exclude, "
-                "lib-sdir, only-plat)",
+                "lib-sdir, only-plat, index-url)",
                 where);
         }
     }
@@ -183,6 +187,15 @@ WheelConfig resolve(const ConfigInputs& inputs, std::string_view build_id) {
         config.manylinux_source = config.sources["manylinux"] = "--manylinux";
     }
     apply_environment(config);
+    // pip's own variable, then the command line.
+    if (auto url = env_override::value("PIP_INDEX_URL"); url && !url->empty()) {
+        check_index_url(*url, "PIP_INDEX_URL");
+        config.index_url = *url, config.sources["index-url"] = "PIP_INDEX_URL";
+    }
+    if (!inputs.overrides.index_url.empty()) {
+        check_index_url(inputs.overrides.index_url, "--index-url");
+        config.index_url = inputs.overrides.index_url, config.sources["index-url"] = "--index-url";
+    }
     return config;
 }
 

@@ -29,7 +29,9 @@ struct WheelConfig {
     std::map<std::string, std::vector<std::string>> requirement_packages;  // name → Debian packages
     std::vector<std::string> repair_exclude;  // sonames (globs) not grafted (auditwheel's --exclude)
     std::string lib_sdir = ".libs";           // the grafts' directory suffix (auditwheel's --lib-sdir)
-    bool only_plat = false;                   // tag with the floor's policy alone (auditwheel's --only-plat)
+    // A PEP 503 index for [build-system] requires (python/index_fetch.hpp); empty: Debian's packages.
+    std::string index_url;
+    bool only_plat = false;  // tag with the floor's policy alone (auditwheel's --only-plat)
     // Read from cibuildwheel's options ([tool.cibuildwheel], CIBW_*), which [tool.xbuild] has no key for:
     std::vector<std::string> build;              // build-id selectors to build; empty: every one
     std::vector<std::string> test_skip;          // build-id selectors whose wheels are not tested
@@ -49,6 +51,7 @@ struct WheelOverrides {  // the command line
     std::vector<std::string> archs;
     std::vector<std::string> pythons;
     std::string manylinux;
+    std::string index_url;  // --index-url
 };
 
 // What a build id's WheelConfig is resolved from (python/project.cpp).

@@ -10,6 +10,7 @@
 #include "builder/stage/compile_cache.hpp"
 #include "builder/toolchain/cross.hpp"
 #include "builder/toolchain/sysroot.hpp"
+#include "python/index_fetch.hpp"
 
 namespace xbuild::python {
 
@@ -37,6 +38,7 @@ std::vector<std::string> build_environment(const WheelTarget& target) {
 namespace {
 
 constexpr int k_no_config_settings = 97;  // the build script's exit status when pip has no --config-settings
+constexpr const char* k_requirements_dir = "/xbuild-requirements";  // beside /xbuild (read-only)
 
 // {project} in a command of the build is its copy of the source.
 std::string with_source(std::string command) {
@@ -93,6 +95,17 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     if (!config.config_settings.empty())
         script += fmt::format("python{} -m pip wheel --help | grep -q -- --config-settings || exit {}\n",
                               target.python, k_no_config_settings);
+    if (!request.requirements.empty()) {
+        // Exactly the fetched wheels, offline, in an environment first on the build's sys.path.
+        script += fmt::format(
+            "env -u _PYTHON_HOST_PLATFORM -u _PYTHON_SYSCONFIGDATA_NAME python{} -m pip install -q "
+            "--no-index "
+            "--find-links {} --target /tmp/xbuild-build-env",
+            target.python, k_requirements_dir);
+        for (const std::string& requirement : applicable_build_requirements(project, target))
+            script += " " + process::shell_quote(requirement);
+        script += "\nexport PYTHONPATH=/tmp/xbuild-build-env\n";
+    }
     if (!config.before_all.empty()) script += with_source(config.before_all) + "\n";
     if (!config.before_build.empty()) script += with_source(config.before_build) + "\n";
     script += pip + "\n";
@@ -102,13 +115,14 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
                   {out, "/out", false},
                   {tools, toolchain::k_tools_dir, true},
                   {request.toolchain.sysroot, toolchain::k_sysroot_dir, true}};
+    if (!request.requirements.empty()) spec.binds.push_back({request.requirements, k_requirements_dir, true});
     std::unique_ptr<stage::RemoteRelay> relay;
     if (request.ccache) relay = stage::use_compile_cache(spec, env, *request.ccache, request.work);
     spec.env = sandbox::sandbox_environment(env);
     spec.workdir = "/src";
     spec.argv = {"sh", "-c", script};
     spec.log_file = request.log;
-    fs::write_file_atomic(
+    fs::append_file(
         request.log,
         fmt::format("# xbuild {} in {}\n# compile cache: {}\n# environment: {}\n$ {}\n", target.build_id(),
                     request.toolchain.description, request.ccache ? request.ccache->dir.string() : "off",

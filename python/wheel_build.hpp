@@ -30,6 +30,9 @@ struct BuildRequest {
     long long source_date_epoch;
     // The compile cache's directory (builder/stage/compile_cache.hpp); nullopt: none.
     std::optional<stage::CompileCache> ccache = std::nullopt;
+    // Wheels of the build requirements fetched from the project's index (python/index_fetch.hpp),
+    // installed into the build's own environment first; empty: the stage's Debian packages serve.
+    std::filesystem::path requirements = {};
 };
 
 // Builds and returns the raw wheel in work/out. Throws Error ("build failed (exit N)") with

@@ -81,9 +81,13 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
     auto base = context.cache.ensure(spec, variant, context.reporter);
 
     MarkerEnvironment marker_env{target.python, std::string(target.arch->uname)};
+    // With an index, [build-system] requires come from it (python/index_fetch.hpp), not from Debian.
+    const bool from_index = !project.config.index_url.empty();
     std::vector<std::string> extra =
-        debian_packages_for(project.build_requires, marker_env, target.arch->debian,
-                            project.config.requirement_packages, (project.dir / "pyproject.toml").string());
+        from_index ? std::vector<std::string>{}
+                   : debian_packages_for(project.build_requires, marker_env, target.arch->debian,
+                                         project.config.requirement_packages,
+                                         (project.dir / "pyproject.toml").string());
     auto layer_packages = recipe_strings("toolchain", "layer-packages", target.python, target.arch->debian);
     extra.insert(extra.end(), layer_packages.begin(), layer_packages.end());
     if (spec.cross()) {
@@ -104,7 +108,7 @@ PreparedStage prepare_toolchain(const StageContext& context, const PythonProject
                                      : fmt::format("{} + {}", spec.describe(), fmt::join(extra, " "));
     backport.mirror = context.mirror;
     auto top = stage::ensure_backport_layer(context.cache, backport, context.reporter);
-    check_pins(project, target, marker_env, top, base);
+    if (!from_index) check_pins(project, target, marker_env, top, base);
     prepared.layers = {top.root};
     if (layer.key != top.key) prepared.layers.push_back(layer.root);
     if (base.key != layer.key) prepared.layers.push_back(base.root);

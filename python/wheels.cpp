@@ -27,6 +27,7 @@
 #include "builder/stage/parallel.hpp"
 #include "builder/stage/result_cache.hpp"
 #include "python/config_report.hpp"
+#include "python/index_fetch.hpp"
 #include "python/repair.hpp"
 #include "python/wheel_build.hpp"
 #include "python/wheel_check.hpp"
@@ -155,6 +156,18 @@ std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& t
     const bool test_skipped = is_test_skipped(project.config, target);
     key.update(fmt::format("{}\n{}\n", config_key(project.config), test_skipped));
     key.update(fmt::format("epoch {}\n", run.epoch));
+    // With an index, its build requirements are fetched first (network on): the wheels it serves today
+    // are in the key, so a new release there builds again.
+    std::optional<fs::TempDir> requirements;
+    if (!project.config.index_url.empty()) {
+        requirements.emplace(run.context.cache.dir() / "work", target.build_id() + "-requirements-");
+        Step fetch_step(run.context.reporter, fmt::format("{}: build requirements from {}", target.build_id(),
+                                                          project.config.index_url));
+        fetch_build_requirements(run.context, project, target, toolchain, requirements->path(), outcome.log);
+        fetch_step.done();
+        key.update(fmt::format("index {}\n{}\n", project.config.index_url,
+                               fs::tree_digest(requirements->path(), {})));
+    }
     const std::string cache_key = key.hex_digest().substr(0, 32);
     stdfs::path cached_wheel;
     std::optional<stage::ResultEntry> cached = run.results.find(cache_key);
@@ -170,7 +183,8 @@ std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& t
         auto raw = build_wheel(
             run.context,
             {project, target, toolchain, work.path(), outcome.log, run.epoch,
-             stage::compile_cache_dir(run.context, toolchain, stdfs::absolute(run.options.source).string())});
+             stage::compile_cache_dir(run.context, toolchain, stdfs::absolute(run.options.source).string()),
+             requirements ? requirements->path() : stdfs::path()});
         outcome.build_seconds = seconds_since(build_start);
         build_step.done();
         auto checked = check_wheel(raw, *target.arch, work.path());

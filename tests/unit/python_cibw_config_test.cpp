@@ -243,4 +243,33 @@ TEST_SUITE("cibuildwheel configuration") {
         for (size_t i = 0; i < targets.size(); ++i)
             CHECK(configs[i].before_build == (targets[i].python == "3.11" ? "make old" : "make"));
     }
+
+    TEST_CASE("index-url: [tool.xbuild] < PIP_INDEX_URL < --index-url, each checked") {
+        fs::TempDir dir(stdfs::temp_directory_path(), "xbuild-index-test-");
+        fs::write_file_atomic(dir.path() / "pyproject.toml",
+                              "[build-system]\nrequires = [\"setuptools>=77\"]\n[project]\nname = \"p\"\n"
+                              "[tool.xbuild]\nindex-url = \"https://pypi.internal/simple\"\n");
+        ::unsetenv("PIP_INDEX_URL");
+        PythonProject project = load_project(dir.path(), {});
+        CHECK(project.config.index_url == "https://pypi.internal/simple");
+        ::setenv("PIP_INDEX_URL", "http://127.0.0.1:8080/simple", 1);
+        project = load_project(dir.path(), {});
+        CHECK(project.config.index_url == "http://127.0.0.1:8080/simple");
+        CHECK(project.config.sources.at("index-url") == "PIP_INDEX_URL");
+        project = load_project(dir.path(), {{}, {}, "", "https://mirror.example/simple/"});
+        CHECK(project.config.index_url == "https://mirror.example/simple/");
+        CHECK_THROWS_WITH_AS(
+            load_project(dir.path(), {{}, {}, "", "file:///etc"}),
+            "--index-url: 'file:///etc' is not an index URL (http:// or https://, as pip's --index-url)",
+            Error);
+        ::setenv("PIP_INDEX_URL", "not a url", 1);
+        CHECK_THROWS_WITH_AS(load_project(dir.path(), {}), doctest::Contains("PIP_INDEX_URL: 'not a url'"),
+                             Error);
+        ::unsetenv("PIP_INDEX_URL");
+        fs::write_file_atomic(
+            dir.path() / "pyproject.toml",
+            "[build-system]\nrequires = []\n[project]\nname = \"p\"\n[tool.xbuild]\nindex-url = 3\n");
+        CHECK_THROWS_WITH_AS(load_project(dir.path(), {}), doctest::Contains("[tool.xbuild] index-url"),
+                             Error);
+    }
 }

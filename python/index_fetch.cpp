@@ -1,0 +1,66 @@
+#include "python/index_fetch.hpp"
+
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "builder/core/error.hpp"
+#include "builder/core/fs.hpp"
+#include "builder/core/process.hpp"
+#include "builder/core/text.hpp"
+#include "builder/sandbox/spec.hpp"
+#include "python/requirements.hpp"
+
+namespace xbuild::python {
+
+void check_index_url(const std::string& url, const std::string& where) {
+    static const std::regex valid(R"(https?://[A-Za-z0-9._~:/?#@!$&'()*+,;=%\[\]-]+)");
+    if (!std::regex_match(url, valid))
+        fail("{}: '{}' is not an index URL (http:// or https://, as pip's --index-url)", where,
+             text::printable(url));
+}
+
+std::vector<std::string> applicable_build_requirements(const PythonProject& project,
+                                                       const WheelTarget& target) {
+    const MarkerEnvironment env{target.python, std::string(host_arch().uname)};
+    std::vector<std::string> applicable;
+    for (const std::string& text : project.build_requires)
+        if (evaluate_marker(parse_requirement(text).marker, env)) applicable.push_back(text);
+    return applicable;
+}
+
+void fetch_build_requirements(const StageContext& context, const PythonProject& project,
+                              const WheelTarget& target, const PreparedStage& toolchain,
+                              const std::filesystem::path& dir, const std::filesystem::path& log) {
+    const std::string& index = project.config.index_url;
+    const std::vector<std::string> requirements = applicable_build_requirements(project, target);
+    fs::make_dirs(dir);
+    if (requirements.empty()) return;
+    std::string script = fmt::format(
+        "set -e\npython{} -m pip download --only-binary=:all: --dest /reqs --index-url {} --no-cache-dir",
+        target.python, process::shell_quote(index));
+    for (const std::string& requirement : requirements) script += " " + process::shell_quote(requirement);
+    sandbox::SandboxSpec spec = stage::tool_run(context, toolchain);
+    spec.network = true;
+    spec.binds = {{dir, "/reqs", false}};
+    spec.env =
+        sandbox::sandbox_environment({"HOME=/tmp", "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1"});
+    spec.workdir = "/tmp";
+    spec.argv = {"sh", "-c", script};
+    spec.log_file = log;
+    fs::append_file(log, fmt::format("# {}: build requirements from {} in {} (network on)\n$ {}\n",
+                                     target.build_id(), index, toolchain.description, script));
+    const int code = sandbox::run_sandbox(spec, context.launcher);
+    if (code == 0) return;
+    // pip: "ERROR: No matching distribution found for setuptools>=99"
+    static const std::regex missing(R"(No matching distribution found for ([^\s]+))");
+    std::smatch match;
+    const std::string text = fs::read_file(log);
+    if (std::regex_search(text, match, missing))
+        fail("{}: {} [build-system] requires '{}': no release on the index {} satisfies it",
+             target.build_id(), (project.dir / "pyproject.toml").string(), text::printable(match[1].str()),
+             index);
+    fail("{}: downloading the build requirements from {} failed (exit {})", target.build_id(), index, code);
+}
+
+}  // namespace xbuild::python
