@@ -10,6 +10,7 @@
 #include "builder/core/text.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "python/requirements.hpp"
+#include "python/wheel_test.hpp"
 
 namespace xbuild::python {
 
@@ -29,18 +30,21 @@ std::vector<std::string> applicable_build_requirements(const PythonProject& proj
     return applicable;
 }
 
-void fetch_build_requirements(const StageContext& context, const PythonProject& project,
-                              const WheelTarget& target, const PreparedStage& toolchain,
-                              const std::filesystem::path& dir, const std::filesystem::path& log) {
+namespace {
+
+// pip download of requirements into dir (bound at /reqs) from the project's index, network on.
+void download(const StageContext& context, const PythonProject& project, const WheelTarget& target,
+              const PreparedStage& stage, const std::vector<std::string>& requirements,
+              const std::string& flags, const std::string& what, const std::filesystem::path& dir,
+              const std::filesystem::path& log) {
     const std::string& index = project.config.index_url;
-    const std::vector<std::string> requirements = applicable_build_requirements(project, target);
     fs::make_dirs(dir);
     if (requirements.empty()) return;
     std::string script = fmt::format(
-        "set -e\npython{} -m pip download --only-binary=:all: --dest /reqs --index-url {} --no-cache-dir",
-        target.python, process::shell_quote(index));
+        "set -e\npython{} -m pip download --only-binary=:all: --dest /reqs --index-url {} --no-cache-dir{}",
+        target.python, process::shell_quote(index), flags);
     for (const std::string& requirement : requirements) script += " " + process::shell_quote(requirement);
-    sandbox::SandboxSpec spec = stage::tool_run(context, toolchain);
+    sandbox::SandboxSpec spec = stage::tool_run(context, stage);
     spec.network = true;
     spec.binds = {{dir, "/reqs", false}};
     spec.env =
@@ -48,19 +52,50 @@ void fetch_build_requirements(const StageContext& context, const PythonProject& 
     spec.workdir = "/tmp";
     spec.argv = {"sh", "-c", script};
     spec.log_file = log;
-    fs::append_file(log, fmt::format("# {}: build requirements from {} in {} (network on)\n$ {}\n",
-                                     target.build_id(), index, toolchain.description, script));
+    std::error_code ignored;
+    const auto start = std::filesystem::exists(log, ignored) ? std::filesystem::file_size(log, ignored) : 0;
+    fs::append_file(log, fmt::format("# {}: {} from {} in {} (network on)\n$ {}\n", target.build_id(), what,
+                                     index, stage.description, script));
     const int code = sandbox::run_sandbox(spec, context.launcher);
     if (code == 0) return;
     // pip: "ERROR: No matching distribution found for setuptools>=99"
     static const std::regex missing(R"(No matching distribution found for ([^\s]+))");
     std::smatch match;
-    const std::string text = fs::read_file(log);
+    const std::string text = fs::read_file(log).substr(start);
     if (std::regex_search(text, match, missing))
-        fail("{}: {} [build-system] requires '{}': no release on the index {} satisfies it",
-             target.build_id(), (project.dir / "pyproject.toml").string(), text::printable(match[1].str()),
-             index);
-    fail("{}: downloading the build requirements from {} failed (exit {})", target.build_id(), index, code);
+        fail("{}: {} {} '{}': no release on the index {} satisfies it", target.build_id(),
+             (project.dir / "pyproject.toml").string(),
+             what == "build requirements" ? "[build-system] requires" : "test requirement",
+             text::printable(match[1].str()), index);
+    fail("{}: downloading the {} from {} failed (exit {})", target.build_id(), what, index, code);
+}
+
+}  // namespace
+
+void fetch_build_requirements(const StageContext& context, const PythonProject& project,
+                              const WheelTarget& target, const PreparedStage& toolchain,
+                              const std::filesystem::path& dir, const std::filesystem::path& log) {
+    download(context, project, target, toolchain, applicable_build_requirements(project, target), "",
+             "build requirements", dir, log);
+}
+
+std::vector<std::string> applicable_test_requirements(const PythonProject& project,
+                                                      const WheelTarget& target) {
+    const MarkerEnvironment env{target.python, std::string(target.arch->uname)};
+    std::vector<std::string> applicable;
+    for (const std::string& text : project.config.test_requirements)
+        if (evaluate_marker(parse_requirement(text).marker, env)) applicable.push_back(text);
+    return applicable;
+}
+
+void fetch_test_requirements(const StageContext& context, const PythonProject& project,
+                             const WheelTarget& target, const PreparedStage& host, const std::string& glibc,
+                             const std::filesystem::path& dir, const std::filesystem::path& log) {
+    std::string flags =
+        fmt::format(" --implementation cp --python-version {} --abi {}", target.python, target.cp_tag());
+    for (const std::string& platform : pip_platforms(*target.arch, glibc)) flags += " --platform " + platform;
+    download(context, project, target, host, applicable_test_requirements(project, target), flags,
+             "test requirements", dir, log);
 }
 
 }  // namespace xbuild::python

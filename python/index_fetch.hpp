@@ -27,5 +27,15 @@ void fetch_build_requirements(const StageContext& context, const PythonProject& 
 // The requirements of project.build_requires that apply to target (their markers evaluated).
 std::vector<std::string> applicable_build_requirements(const PythonProject& project,
                                                        const WheelTarget& target);
+// The test requirements (cibuildwheel's test-requires and test-extras) that apply to target.
+std::vector<std::string> applicable_test_requirements(const PythonProject& project,
+                                                      const WheelTarget& target);
+
+// Downloads the test requirements into dir for the target's Python and arch (pip download --platform
+// ... for a system of that glibc, --python-version, --abi, wheels only), from host: a stage of the build
+// machine's arch with that Python's pip (the build's toolchain stage). Errors as above.
+void fetch_test_requirements(const StageContext& context, const PythonProject& project,
+                             const WheelTarget& target, const PreparedStage& host, const std::string& glibc,
+                             const std::filesystem::path& dir, const std::filesystem::path& log);
 
 }  // namespace xbuild::python

@@ -155,11 +155,15 @@ PreparedStage prepare_test_stage(const StageContext& context, const PythonProjec
     auto runtime_packages = recipe_strings("runtime", "packages", target.python, target.arch->debian);
     runtime_packages.insert(runtime_packages.end(), project.config.test_requires.begin(),
                             project.config.test_requires.end());
-    // cibuildwheel's test-requires name PyPI projects: their Debian packages.
-    const auto test_packages = debian_packages_for(
-        project.config.test_requirements, {target.python, std::string(target.arch->uname)},
-        target.arch->debian, project.config.requirement_packages, (project.dir / "pyproject.toml").string(),
-        "test requirement");
+    // cibuildwheel's test-requires name PyPI projects: their Debian packages (with an index, pip
+    // installs them from there instead: python/index_fetch.hpp).
+    const auto test_packages =
+        project.config.index_url.empty()
+            ? debian_packages_for(project.config.test_requirements,
+                                  {target.python, std::string(target.arch->uname)}, target.arch->debian,
+                                  project.config.requirement_packages,
+                                  (project.dir / "pyproject.toml").string(), "test requirement")
+            : std::vector<std::string>{};
     runtime_packages.insert(runtime_packages.end(), test_packages.begin(), test_packages.end());
     const std::string variant = stage::set_stage_packages(spec, runtime_packages);
 

@@ -9,6 +9,7 @@
 #include "builder/core/process.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/stage/rootfs_cache.hpp"
+#include "python/index_fetch.hpp"
 
 namespace xbuild::python {
 
@@ -52,20 +53,14 @@ void log_step(const TestRequest& request, const std::string& where, const std::s
                     fmt::format("\n# test {} in {}\n$ {}\n", request.target.build_id(), where, script));
 }
 
-// The runtime stage's glibc: its libc6 version ("2.41-12" → "2.41").
-std::string runtime_glibc(const PreparedStage& runtime) {
-    stage::CacheEntry entry;
-    entry.root = runtime.layers.back();
-    if (!entry.root.has_filename()) entry.root = entry.root.parent_path();  // ".../root/"
-    entry.dir = entry.root.parent_path();
-    if (auto packages = stage::installed_packages(entry))
-        for (const auto& package : *packages)
-            if (package.name == "libc6") {
-                const auto dot = package.version.find('.');
-                const auto end = package.version.find_first_not_of("0123456789", dot + 1);
-                return package.version.substr(0, end);
-            }
-    fail("{}: no libc6 in its package list ({})", runtime.description, (entry.dir / "packages.tsv").string());
+constexpr const char* k_test_requirements_dir = "/xbuild-test-requirements";
+
+// The test requirements that apply to the target, shell-quoted.
+std::string requirement_words(const TestRequest& request) {
+    std::string words;
+    for (const std::string& requirement : applicable_test_requirements(request.project, request.target))
+        words += (words.empty() ? "" : " ") + process::shell_quote(requirement);
+    return words;
 }
 
 // pip of the host-arch toolchain installs the wheel for the target into site (bound at /xbuild/site).
@@ -75,12 +70,20 @@ void install_with_host_pip(const StageContext& context, const TestRequest& reque
     std::string platforms;
     for (const std::string& platform : pip_platforms(*request.target.arch, runtime_glibc(request.runtime)))
         platforms += " --platform " + platform;
-    std::string script = fmt::format(
-        "set -e\npython{0} -m pip install --no-index --no-deps --only-binary=:all: --implementation cp "
-        "--python-version {0} --abi {1}{2} --target /xbuild/site -q /wheels/{3}\n",
-        version, request.target.cp_tag(), platforms, request.wheel.filename().string());
+    const std::string target_flags = fmt::format(
+        "--no-index --only-binary=:all: --implementation cp --python-version {0} --abi {1}{2} --target "
+        "/xbuild/site -q",
+        version, request.target.cp_tag(), platforms);
+    std::string script = "set -e\n";
+    if (!request.requirements.empty())
+        script += fmt::format("python{} -m pip install {} --find-links {} {}\n", version, target_flags,
+                              k_test_requirements_dir, requirement_words(request));
+    script += fmt::format("python{} -m pip install {} --no-deps /wheels/{}\n", version, target_flags,
+                          request.wheel.filename().string());
     sandbox::SandboxSpec spec = stage::tool_run(context, *request.host_pip);
     spec.binds = {{request.wheel.parent_path(), "/wheels", true}, {site, "/xbuild/site", false}};
+    if (!request.requirements.empty())
+        spec.binds.push_back({request.requirements, k_test_requirements_dir, true});
     spec.env = sandbox::sandbox_environment(k_pip_environment);
     spec.argv = {"dash", "-c", script};
     spec.log_file = request.log;
@@ -118,6 +121,21 @@ std::string test_script(const WheelConfig& config, const std::string& command) {
 
 }  // namespace
 
+std::string runtime_glibc(const PreparedStage& runtime) {
+    stage::CacheEntry entry;
+    entry.root = runtime.layers.back();
+    if (!entry.root.has_filename()) entry.root = entry.root.parent_path();  // ".../root/"
+    entry.dir = entry.root.parent_path();
+    if (auto packages = stage::installed_packages(entry))
+        for (const auto& package : *packages)
+            if (package.name == "libc6") {
+                const auto dot = package.version.find('.');
+                const auto end = package.version.find_first_not_of("0123456789", dot + 1);
+                return package.version.substr(0, end);
+            }
+    fail("{}: no libc6 in its package list ({})", runtime.description, (entry.dir / "packages.tsv").string());
+}
+
 void test_wheel(const StageContext& context, const TestRequest& request) {
     const std::string command = test_script(request.project.config, request.test_command);
     const std::string wheel_name = request.wheel.filename().string();
@@ -152,8 +170,14 @@ void test_wheel(const StageContext& context, const TestRequest& request) {
         // pip as users run it; the test runs outside the source tree so that the installed copy
         // is imported. Old pips ignore the environment variables they do not know.
         spec.binds.push_back({request.wheel.parent_path(), "/wheels", true});
-        script = fmt::format("set -e\npython{} -m pip install --no-index --no-deps -q /wheels/{}\n{}",
-                             request.target.python, wheel_name, command);
+        script = "set -e\n";
+        if (!request.requirements.empty()) {
+            spec.binds.push_back({request.requirements, k_test_requirements_dir, true});
+            script += fmt::format("python{} -m pip install --no-index -q --find-links {} {}\n",
+                                  request.target.python, k_test_requirements_dir, requirement_words(request));
+        }
+        script += fmt::format("python{} -m pip install --no-index --no-deps -q /wheels/{}\n{}",
+                              request.target.python, wheel_name, command);
     }
     std::vector<std::string> env = k_pip_environment;
     env.push_back("PATH=/xbuild/bin:" + site_packages +

@@ -29,7 +29,13 @@ struct TestRequest {
     // A foreign arch's host-arch toolchain stage (python X.Y and pip) that installs the wheel for
     // the target; nullptr: pip runs in the runtime stage itself (native, and --emulate).
     const PreparedStage* host_pip = nullptr;
+    // Wheels of the test requirements from the project's index (python/index_fetch.hpp), installed
+    // (with pip, offline) before the wheel; empty: the test stage's Debian packages serve.
+    std::filesystem::path requirements = {};
 };
+
+// The glibc of a runtime stage: its libc6 version ("2.41-12" → "2.41").
+std::string runtime_glibc(const PreparedStage& runtime);
 
 // pip's --platform values for a target's arch and glibc ("2.41"), most specific first, as
 // packaging.tags lists them for a glibc system: manylinux_2_41_aarch64 ... manylinux_2_17_aarch64,

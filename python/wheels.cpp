@@ -96,6 +96,27 @@ struct TargetStages {
     const PreparedStage* host_pip = nullptr;
 };
 
+// With an index and test requirements: those wheels for the target, fetched (network on) into a
+// temporary directory whose digest goes into key; nullopt otherwise.
+std::optional<fs::TempDir> fetch_test_wheels(const Run& run, const WheelTarget& target,
+                                             const TargetStages& stages, const stdfs::path& log,
+                                             hash::Sha256& key) {
+    const auto& project = run.project;
+    if (project.config.index_url.empty() || applicable_test_requirements(project, target).empty() ||
+        is_test_skipped(project.config, target))
+        return std::nullopt;
+    std::optional<fs::TempDir> dir;
+    dir.emplace(run.context.cache.dir() / "work", target.build_id() + "-test-requirements-");
+    Step step(run.context.reporter,
+              fmt::format("{}: test requirements from {}", target.build_id(), project.config.index_url));
+    fetch_test_requirements(run.context, project, target, stages.toolchain, runtime_glibc(stages.runtime),
+                            dir->path(), log);
+    step.done();
+    key.update(
+        fmt::format("test index {}\n{}\n", project.config.index_url, fs::tree_digest(dir->path(), {})));
+    return dir;
+}
+
 // The stable-ABI wheel of an older Python of the plan, tested on target's Python, not rebuilt.
 void test_abi3_wheel(const Run& run, const WheelTarget& target, const TargetStages& stages,
                      const Abi3Wheel& built, WheelOutcome& outcome) {
@@ -106,6 +127,7 @@ void test_abi3_wheel(const Run& run, const WheelTarget& target, const TargetStag
                            stages.host_pip ? stages.toolchain.key : "", target.build_id(),
                            built.test_command));
     key.update(config_key(run.project.config));
+    const auto test_wheels = fetch_test_wheels(run, target, stages, outcome.log, key);
     const std::string cache_key = key.hex_digest().substr(0, 32);
     const stdfs::path name = built.wheel.filename();
     if (is_test_skipped(run.project.config, target)) {
@@ -125,8 +147,9 @@ void test_abi3_wheel(const Run& run, const WheelTarget& target, const TargetStag
                        fmt::format("{}: testing {} (abi3, built by {}) in {}", target.build_id(),
                                    name.string(), built.build_id, stages.runtime.description));
         auto test_start = std::chrono::steady_clock::now();
-        test_wheel(run.context, {run.project, target, stages.runtime, work.path() / "final" / name,
-                                 built.test_command, outcome.log, stages.host_pip});
+        test_wheel(run.context,
+                   {run.project, target, stages.runtime, work.path() / "final" / name, built.test_command,
+                    outcome.log, stages.host_pip, test_wheels ? test_wheels->path() : stdfs::path()});
         outcome.test_seconds = seconds_since(test_start);
         test_step.done();
         fs::TempDir staged = run.results.stage();
@@ -168,6 +191,7 @@ std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& t
         key.update(fmt::format("index {}\n{}\n", project.config.index_url,
                                fs::tree_digest(requirements->path(), {})));
     }
+    const auto test_wheels = fetch_test_wheels(run, target, stages, outcome.log, key);
     const std::string cache_key = key.hex_digest().substr(0, 32);
     stdfs::path cached_wheel;
     std::optional<stage::ResultEntry> cached = run.results.find(cache_key);
@@ -222,8 +246,8 @@ std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& t
             Step test_step(run.context.reporter,
                            fmt::format("{}: testing in {}", target.build_id(), runtime.description));
             auto test_start = std::chrono::steady_clock::now();
-            test_wheel(run.context,
-                       {project, target, runtime, final_wheel, test_command, outcome.log, stages.host_pip});
+            test_wheel(run.context, {project, target, runtime, final_wheel, test_command, outcome.log,
+                                     stages.host_pip, test_wheels ? test_wheels->path() : stdfs::path()});
             outcome.test_seconds = seconds_since(test_start);
             test_step.done();
         }
@@ -397,55 +421,6 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
     for (size_t i = 0; i < targets.size(); ++i)
         if (ran[i]) outcomes.push_back(std::move(planned[i]));
     return outcomes;
-}
-
-std::string outcomes_table(const std::vector<WheelOutcome>& outcomes) {
-    std::vector<std::vector<std::string>> rows = {{"build id", "tag", "size", "cached", "build", "test"}};
-    for (const WheelOutcome& outcome : outcomes) {
-        std::vector<std::string> row{outcome.build_id};
-        if (outcome.ok) {
-            const WheelName name = parse_wheel_name(outcome.wheel.filename().string());
-            std::error_code error;
-            const auto bytes = stdfs::file_size(outcome.wheel, error);
-            row.push_back(name.python_tag + "-" + name.abi_tag + "-" + name.platform_tag);
-            row.push_back(error ? "?" : fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024));
-        } else {
-            row.insert(row.end(), {"FAILED", "-"});
-        }
-        row.push_back(outcome.cached ? "yes" : "no");
-        row.push_back(outcome.cached ? "-" : fmt::format("{:.1f} s", outcome.build_seconds));
-        row.push_back(outcome.cached || !outcome.ok ? "-" : fmt::format("{:.1f} s", outcome.test_seconds));
-        rows.push_back(std::move(row));
-    }
-    std::vector<std::size_t> widths(rows.front().size(), 0);
-    for (const auto& row : rows)
-        for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-    std::string table;
-    for (const auto& row : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i)
-            line += (i >= 2 ? fmt::format("{:>{}}", row[i], widths[i])
-                            : fmt::format("{:<{}}", row[i], widths[i])) +
-                    (i + 1 < row.size() ? "  " : "");
-        while (!line.empty() && line.back() == ' ') line.pop_back();
-        table += line + "\n";
-    }
-    return table;
-}
-
-std::string outcomes_json(const std::vector<WheelOutcome>& outcomes) {
-    nlohmann::json array = nlohmann::json::array();
-    for (const auto& outcome : outcomes) {
-        nlohmann::json item = {{"build_id", outcome.build_id}};
-        stage::add_outcome_json(item, outcome);
-        if (!outcome.abi3_from.empty()) item["abi3_from"] = outcome.abi3_from;
-        if (outcome.ok) {
-            item["wheel"] = outcome.wheel.string();
-            item["tags"] = expanded_tags(parse_wheel_name(outcome.wheel.filename().string()));
-        }
-        array.push_back(item);
-    }
-    return array.dump(2);
 }
 
 }  // namespace xbuild::python

@@ -12,18 +12,25 @@ src=$(bash "$root/tests/fetch_fixture.sh" setuptools "$WORK/fixtures") || fail "
 (cd "$src" && python3 -m pip wheel -q --no-deps --no-build-isolation --no-index -w "$WORK/index/files" .) ||
     fail "cannot make the setuptools wheel"
 wheel=$(cd "$WORK/index/files" && ls setuptools-78.1.1-py3-none-any.whl) || fail "no setuptools 78.1.1 wheel"
-mkdir -p "$WORK/index/simple/setuptools"
-sha=$(sha256sum "$WORK/index/files/$wheel" | cut -d' ' -f1)
-printf '<!DOCTYPE html>\n<html><body>\n<a href="../../files/%s#sha256=%s" data-requires-python="&gt;=3.9">%s</a>\n</body></html>\n' \
-    "$wheel" "$sha" "$wheel" >"$WORK/index/simple/setuptools/index.html"
-printf '<!DOCTYPE html>\n<html><body>\n<a href="setuptools/">setuptools</a>\n</body></html>\n' >"$WORK/index/simple/index.html"
+cp -r "$root/recipes/samples/index-helper" "$WORK/index-helper"
+(cd "$WORK/index-helper" && python3 -m pip wheel -q --no-deps --no-build-isolation --no-index -w "$WORK/index/files" .) ||
+    fail "cannot make the index-helper wheel"
+helper=xbuild_index_helper-2.0.0-py3-none-any.whl
+for project in setuptools:$wheel xbuild-index-helper:$helper; do
+    name=${project%%:*} file=${project#*:}
+    mkdir -p "$WORK/index/simple/$name"
+    sha=$(sha256sum "$WORK/index/files/$file" | cut -d' ' -f1)
+    printf '<!DOCTYPE html>\n<html><body>\n<a href="../../files/%s#sha256=%s" data-requires-python="&gt;=3.9">%s</a>\n</body></html>\n' \
+        "$file" "$sha" "$file" >"$WORK/index/simple/$name/index.html"
+    echo "<a href=\"$name/\">$name</a>" >>"$WORK/index/simple/index.html"
+done
 port=$(free_port)
 python3 -m http.server --bind 127.0.0.1 --directory "$WORK/index" "$port" >"$WORK/http.log" 2>&1 &
 server=$!
 cleanup_hooks+=("kill $server")
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/simple/setuptools/" >/dev/null && break; sleep 0.1; done
 index="http://127.0.0.1:$port/simple"
-pass "a PEP 503 index with setuptools 78.1.1 at $index"
+pass "a PEP 503 index with setuptools 78.1.1 and xbuild-index-helper 2.0.0 at $index"
 
 proj="$WORK/index-sample"
 cp -r "$root/recipes/samples/index-sample" "$proj"
@@ -35,7 +42,10 @@ expect_error "setuptools>=77 from Debian for Python 3.11" "serves setuptools 66"
 
 # With it: fetched, then built offline with exactly that setuptools, both arches.
 out="$WORK/wheelhouse"
-run_capture "$XBUILD" wheels "$proj" --python 3.11 --arch x86_64,arm64 --index-url "$index" -o "$out"
+# The test requirement (cibuildwheel's variable) is on the index only.
+run_capture env CIBW_TEST_REQUIRES="xbuild-index-helper>=2" \
+    CIBW_TEST_COMMAND="python -c 'import index_helper, index_sample; print(\"helper\", index_helper.VERSION, index_sample.square(12))'" \
+    "$XBUILD" wheels "$proj" --python 3.11 --arch x86_64,arm64 --index-url "$index" -o "$out"
 [[ $CODE -eq 0 ]] || fail "the build with --index-url failed: $ERR"
 expect_contains "$ERR" "cp311-manylinux_aarch64: build requirements from $index: done" "the fetch step ran for arm64"
 grep -q "GET /files/$wheel" "$WORK/http.log" || fail "the index's wheel was never downloaded: $(cat "$WORK/http.log")"
@@ -56,6 +66,13 @@ print(sys.argv[1].rsplit("/", 1)[1], "METADATA 2.4, License-Expression: MIT, Gen
 PY
 done
 pass "the wheels (x86_64, arm64) carry PEP 639 metadata written by the index's setuptools 78.1.1"
+for id in cp311-manylinux_x86_64 cp311-manylinux_aarch64; do
+    log="$XBUILD_CACHE/logs/xbuild-index-sample/$id.log"
+    grep -q -- "--python-version 3.11 --abi cp311 --platform manylinux_2_36_${id#*_}.* 'xbuild-index-helper>=2'" "$log" ||
+        fail "$id: the test requirement was not downloaded for the target: $log"
+    grep -qx 'helper 2.0.0 144' "$log" || fail "$id: the test did not import the index's helper: $(tail -5 "$log")"
+done
+pass "the test requirement came from the index for each target (x86_64, and aarch64 under qemu)"
 
 # PIP_INDEX_URL configures it too, and --print-config says where it came from.
 run_capture env PIP_INDEX_URL="$index" "$XBUILD" wheels "$proj" --print-config
