@@ -1,6 +1,7 @@
 #include "python/cibw_config.hpp"
 
 #include <fnmatch.h>
+#include <unistd.h>  // environ
 
 #include <algorithm>
 #include <cstdlib>
@@ -15,8 +16,6 @@
 #include "builder/core/text.hpp"
 #include "builder/toolchain/floor.hpp"
 #include "python/requirements.hpp"
-
-extern char** environ;
 
 namespace xbuild::python::cibw {
 
@@ -232,22 +231,47 @@ Config::Config(const toml::table* tool, const std::string& file,
         }
     }
     for (const auto& [name, value] : env) {
+        bool known = false;
         for (const Option& option : k_options) {
-            if (name == variable_of(option.name)) variables.values[std::string(option.name)] = {value, name};
+            if (name == variable_of(option.name))
+                variables.values[std::string(option.name)] = {value, name}, known = true;
             if (!option.whole_run && name == variable_of(option.name) + "_LINUX")
-                linux_variables.values[std::string(option.name)] = {value, name};
+                linux_variables.values[std::string(option.name)] = {value, name}, known = true;
         }
         for (std::string_view arch : k_image_archs)
             for (std::string_view family : {"manylinux", "musllinux"}) {
                 const std::string option = fmt::format("{}-{}-image", family, arch);
                 if (name == variable_of(option) || name == variable_of(option) + "_LINUX")
-                    (name.ends_with("_LINUX") ? linux_variables : variables).values[option] = {value, name};
+                    (name.ends_with("_LINUX") ? linux_variables : variables).values[option] = {value, name},
+                                                                  known = true;
             }
+        if (!known) note_variable(name, value);
     }
     m_layers.push_back(std::move(variables));
     m_layers.push_back(std::move(linux_variables));
-    if (std::all_of(m_layers.begin(), m_layers.end(), [](const Layer& l) { return l.values.empty(); }))
+    if (std::all_of(m_layers.begin(), m_layers.end(), [](const Layer& l) { return l.values.empty(); }) &&
+        m_notes.empty())
         m_layers.clear();
+}
+
+void Config::note_variable(const std::string& name, const std::string& value) {
+    // Options of the other platforms: cibuildwheel on Linux does not read them either.
+    for (const char* platform : {"_MACOS", "_WINDOWS", "_IOS", "_ANDROID", "_PYODIDE"})
+        if (name.ends_with(platform)) return;
+    if (name == "CIBW_PLATFORM") {
+        if (value != "linux" && value != "auto")
+            m_notes.push_back(fmt::format("CIBW_PLATFORM={}: not honoured: xbuild builds Linux wheels",
+                                          text::printable(value)));
+    } else if (name == "CIBW_OUTPUT_DIR") {
+        m_notes.push_back(
+            "CIBW_OUTPUT_DIR: not honoured: the wheelhouse is -o/--output (default wheelhouse)");
+    } else if (name == "CIBW_ALLOW_EMPTY") {
+        m_notes.push_back("CIBW_ALLOW_EMPTY: not honoured: a plan that selects no build id is an error");
+    } else if (name == "CIBW_CONFIG_FILE") {
+        m_notes.push_back("CIBW_CONFIG_FILE: not honoured: xbuild reads the project's pyproject.toml");
+    } else {
+        m_notes.push_back(name + ": not honoured: not a cibuildwheel option xbuild knows");
+    }
 }
 
 Settings Config::resolve(std::string_view build_id) const {
@@ -287,6 +311,46 @@ std::map<std::string, std::string> environment_variables() {
 namespace {
 
 // Splits text into words; raw keeps each word as written (quotes included).
+std::size_t quote_end(std::string_view text, std::size_t i);
+
+// The index of the ')' that closes the "$(" at text[i] (quotes and nested parentheses inside skipped),
+// or npos.
+std::size_t substitution_end(std::string_view text, std::size_t i) {
+    int depth = 0;
+    for (std::size_t j = i + 1; j < text.size(); ++j) {
+        const char c = text[j];
+        if (c == '\\') {
+            ++j;
+        } else if (c == '\'') {
+            if ((j = text.find('\'', j + 1)) == std::string_view::npos) return j;
+        } else if (c == '"') {
+            if ((j = quote_end(text, j)) == std::string_view::npos) return j;
+        } else if (c == '(') {
+            ++depth;
+        } else if (c == ')' && --depth == 0) {
+            return j;
+        }
+    }
+    return std::string_view::npos;
+}
+
+// The index of the '"' that closes the one at text[i] (backslash escapes and "$(...)" inside skipped),
+// or npos.
+std::size_t quote_end(std::string_view text, std::size_t i) {
+    for (std::size_t j = i + 1; j < text.size(); ++j) {
+        if (text[j] == '\\') {
+            ++j;
+        } else if (text[j] == '$' && j + 1 < text.size() && text[j + 1] == '(') {
+            if ((j = substitution_end(text, j)) == std::string_view::npos) return j;
+        } else if (text[j] == '"') {
+            return j;
+        }
+    }
+    return std::string_view::npos;
+}
+
+// Splits text into words as a shell does (quotes, backslashes, "$(...)" and `...` kept together); raw
+// keeps each word as written, quotes included, for the shell to expand later.
 std::vector<std::string> split_words(std::string_view text, const std::string& where, bool raw) {
     std::vector<std::string> words;
     std::string word;
@@ -300,18 +364,28 @@ std::vector<std::string> split_words(std::string_view text, const std::string& w
             continue;
         }
         in_word = true;
-        if (c == '\'' || c == '"') {
-            const std::size_t end = text.find(c, i + 1);
-            if (end == std::string_view::npos)
-                fail("{}: unterminated {} quote in '{}'", where, c, text::printable(std::string(text)));
-            word += raw ? text.substr(i, end - i + 1) : text.substr(i + 1, end - i - 1);
-            i = end;
+        std::size_t end = i;
+        if (c == '\'' || c == '`') {
+            end = text.find(c, i + 1);
+        } else if (c == '"') {
+            end = quote_end(text, i);
+        } else if (c == '$' && i + 1 < text.size() && text[i + 1] == '(') {
+            end = substitution_end(text, i);
         } else if (c == '\\' && i + 1 < text.size()) {
             if (raw) word += c;
             word += text[++i];
+            continue;
         } else {
             word += c;
+            continue;
         }
+        if (end == std::string_view::npos)
+            fail("{}: unterminated {} in '{}'", where,
+                 c == '$' ? std::string("$(") : std::string(1, c) + " quote",
+                 text::printable(std::string(text)));
+        const bool quote = c == '\'' || c == '"';
+        word += raw || !quote ? text.substr(i, end - i + 1) : text.substr(i + 1, end - i - 1);
+        i = end;
     }
     if (in_word) words.push_back(std::move(word));
     return words;

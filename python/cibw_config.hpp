@@ -25,24 +25,29 @@ class Config {
     // tool: the [tool.cibuildwheel] table (nullptr: none); env: the CIBW_* variables. Throws Error
     // naming the file and key for an unknown option, a value of the wrong type, or a bad override.
     Config(const toml::table* tool, const std::string& file, const std::map<std::string, std::string>& env);
-    bool empty() const { return m_layers.empty(); }
+    bool empty() const { return m_layers.empty() && m_notes.empty(); }
     // The settings of build_id ("" : no override applies).
     Settings resolve(std::string_view build_id) const;
+    // One line for each CIBW_* variable that is no option xbuild reads (CIBW_OUTPUT_DIR, a misspelt
+    // one), saying why it is not honoured; variables of the other platforms (_MACOS, ...) aside.
+    const std::vector<std::string>& notes() const { return m_notes; }
 
   private:
+    void note_variable(const std::string& name, const std::string& value);
     struct Layer {
         std::string select;  // an override's selector; "" applies to every build id
         std::map<std::string, Setting> values;
         std::map<std::string, std::string> inherit;  // option → "append" | "prepend"
     };
     std::vector<Layer> m_layers;
+    std::vector<std::string> m_notes;
 };
 
 // The CIBW_* variables of this process's environment.
 std::map<std::string, std::string> environment_variables();
 
-// Shell words: quotes ('...', "...") and backslashes removed ("a 'b c'" → {"a", "b c"}). Throws
-// Error naming where for an unterminated quote.
+// Shell words: quotes ('...', "...") and backslashes removed ("a 'b c'" → {"a", "b c"}); "$(...)" and
+// `...` kept whole. Throws Error naming where for an unterminated quote or substitution.
 std::vector<std::string> shell_words(std::string_view text, const std::string& where);
 // cibuildwheel's environment syntax ('A=1 B="$A x" PATH=$PATH:/opt/bin'): the assignments as
 // written, for the build's shell to expand in order. Throws Error naming where for a word that is

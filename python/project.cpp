@@ -161,7 +161,10 @@ WheelConfig resolve(const ConfigInputs& inputs, std::string_view build_id) {
     WheelConfig config;
     config.requires_python = inputs.requires_python;
     config.requires_python_where = inputs.requires_python_where;
-    if (inputs.cibw) cibw::apply(inputs.cibw->resolve(build_id), inputs.extras, config);
+    if (inputs.cibw) {
+        cibw::apply(inputs.cibw->resolve(build_id), inputs.extras, config);
+        config.notes.insert(config.notes.begin(), inputs.cibw->notes().begin(), inputs.cibw->notes().end());
+    }
     const std::map<std::string, std::string> from_cibw = config.sources;
     if (inputs.xbuild) {
         read_tool_table(*inputs.xbuild, inputs.file, config);

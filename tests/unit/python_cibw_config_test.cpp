@@ -124,6 +124,31 @@ TEST_SUITE("cibuildwheel configuration") {
         CHECK(config.config_settings == Strings{"a=1", "b=3"});
     }
 
+    TEST_CASE("CIBW_* variables xbuild does not read are named; other platforms' are not") {
+        Parsed parsed("");
+        const cibw::Config config(parsed.tool(), "pyproject.toml",
+                                  {{"CIBW_TEST_COMAND", "pytest"},
+                                   {"CIBW_OUTPUT_DIR", "dist"},
+                                   {"CIBW_PLATFORM", "linux"},
+                                   {"CIBW_ARCHS_MACOS", "universal2"},
+                                   {"CIBW_BUILD_LINUX", "cp313-*"}});
+        CHECK(config.notes() ==
+              Strings{"CIBW_BUILD_LINUX: not honoured: not a cibuildwheel option xbuild knows",
+                      "CIBW_OUTPUT_DIR: not honoured: the wheelhouse is -o/--output (default "
+                      "wheelhouse)",
+                      "CIBW_TEST_COMAND: not honoured: not a cibuildwheel option xbuild knows"});
+        CHECK_FALSE(config.empty());
+    }
+
+    TEST_CASE("environment: $(...) and quotes stay whole, for the build's shell") {
+        CHECK(cibw::environment_assignments(
+                  "V=$(python -c \"print(1 + 2)\") B=\"$(echo \"a b\")-x\" C=`uname -m` PATH=$PATH:/opt/bin",
+                  "e") == Strings{"V=$(python -c \"print(1 + 2)\")", "B=\"$(echo \"a b\")-x\"",
+                                  "C=`uname -m`", "PATH=$PATH:/opt/bin"});
+        CHECK_THROWS_WITH_AS(cibw::environment_assignments("V=$(echo", "CIBW_ENVIRONMENT"),
+                             doctest::Contains("CIBW_ENVIRONMENT: unterminated $("), Error);
+    }
+
     TEST_CASE("selectors: spaces, globs and {a,b}") {
         CHECK(cibw::selector_matches("cp3{11,13}-*", "cp311-manylinux_x86_64"));
         CHECK(cibw::selector_matches("cp3{11,13}-*", "cp313-manylinux_x86_64"));
