@@ -207,11 +207,7 @@ void apply(const Settings& settings, const std::map<std::string, std::vector<std
             if (text::trim(value).empty())
                 config.repair = false;
             else if (!read_auditwheel(shell_words(value, where), config))
-                note(
-                    setting,
-                    "xbuild repairs every wheel itself (as auditwheel repair with -w, --exclude, --lib-sdir, "
-                    "--only-plat); '" +
-                        text::printable(value) + "' is not run");
+                config.repair_command = with_project(value);  // run instead of xbuild's repair
         } else if (name == "build-frontend") {
             if (value != "default" && value != "pip")
                 note(

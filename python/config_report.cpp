@@ -59,7 +59,9 @@ const std::vector<Key>& keys() {
         {"repair-wheel-command",
          {"repair-wheel-command"},
          [](const WheelConfig& c) {
-             return std::string(c.repair ? "(xbuild's repair)" : "(none: not repaired)");
+             return !c.repair_command.empty() ? c.repair_command
+                    : c.repair                ? std::string("(xbuild's repair)")
+                                              : std::string("(none: not repaired)");
          }},
         {"repair-exclude",
          {"repair-exclude", "repair-wheel-command"},
@@ -126,11 +128,11 @@ std::string format_config(const PythonProject& project, const std::vector<WheelT
 }
 
 std::string config_key(const WheelConfig& c) {
-    return fmt::format("cibw 2\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n", c.before_all,
+    return fmt::format("cibw 3\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n", c.before_all,
                        fmt::join(c.exports, "\n"), fmt::join(c.config_settings, "\n"), c.repair,
                        fmt::join(c.test_sources, "\n"), fmt::join(c.test_exports, "\n"), c.before_test,
                        fmt::join(c.test_requirements, "\n"), fmt::join(c.test_skip, " "),
-                       fmt::join(c.repair_exclude, " "), c.lib_sdir, c.only_plat);
+                       fmt::join(c.repair_exclude, " "), c.lib_sdir, c.only_plat, c.repair_command);
 }
 
 }  // namespace xbuild::python

@@ -43,6 +43,7 @@ struct WheelConfig {
     std::vector<std::string> exports;            // environment: shell assignments, exported in the build
     std::vector<std::string> config_settings;    // KEY=VALUE for the PEP 517 backend (pip --config-settings)
     bool repair = true;                          // false: repair-wheel-command = "" (a linux_ tagged wheel)
+    std::string repair_command;                  // a repair-wheel-command run instead of xbuild's repair
     std::map<std::string, std::string> sources;  // key → where its value came from (--print-config)
     std::vector<std::string> notes;              // options read but not honoured: one line each
 };

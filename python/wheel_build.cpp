@@ -47,6 +47,23 @@ std::string with_source(std::string command) {
     return command;
 }
 
+// The one wheel a sandboxed step left in dir (named `where` in errors); anything but a regular file is
+// refused: a symlink would make xbuild read a host file on the step's behalf.
+stdfs::path only_wheel(const WheelTarget& target, const stdfs::path& dir, const std::string& where,
+                       const char* count_error) {
+    std::vector<stdfs::path> wheels;
+    for (const auto& entry : stdfs::directory_iterator(dir)) {
+        if (entry.path().extension() != ".whl") continue;
+        if (!stdfs::is_regular_file(entry.symlink_status()))
+            fail("{}: {}/{} is not a regular file", target.build_id(), where,
+                 text::printable(entry.path().filename().string()));
+        wheels.push_back(entry.path());
+    }
+    if (wheels.size() != 1)
+        fail("{}: {}", target.build_id(), fmt::format(fmt::runtime(count_error), wheels.size()));
+    return wheels.front();
+}
+
 }  // namespace
 
 stdfs::path build_wheel(const StageContext& context, const BuildRequest& request) {
@@ -106,7 +123,6 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
             script += " " + process::shell_quote(requirement);
         script += "\nexport PYTHONPATH=/tmp/xbuild-build-env\n";
     }
-    if (!config.before_all.empty()) script += with_source(config.before_all) + "\n";
     if (!config.before_build.empty()) script += with_source(config.before_build) + "\n";
     script += pip + "\n";
 
@@ -135,18 +151,47 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
              target.python, target.suite);
     if (code != 0) fail("{}: build failed (exit {})", target.build_id(), code);
 
-    std::vector<stdfs::path> wheels;
-    for (const auto& entry : stdfs::directory_iterator(out)) {
-        if (entry.path().extension() != ".whl") continue;
-        // Written by the sandbox: a symlink would make xbuild read a host file on the build's behalf.
-        if (!stdfs::is_regular_file(entry.symlink_status()))
-            fail("{}: the build's /out/{} is not a regular file", target.build_id(),
-                 text::printable(entry.path().filename().string()));
-        wheels.push_back(entry.path());
-    }
-    if (wheels.size() != 1)
-        fail("{}: the build produced {} wheels in /out (expected one)", target.build_id(), wheels.size());
-    return wheels.front();
+    return only_wheel(target, out, "the build's /out", "the build produced {} wheels in /out (expected one)");
+}
+
+stdfs::path run_repair_command(const StageContext& context, const BuildRequest& request,
+                               const stdfs::path& wheel) {
+    const auto& target = request.target;
+    const stdfs::path dest = request.work / "repair-out";
+    fs::make_dirs(dest);
+    std::string command = with_source(request.project.config.repair_command);
+    auto replace = [&](std::string_view placeholder, const std::string& value) {
+        for (auto pos = command.find(placeholder); pos != std::string::npos;
+             pos = command.find(placeholder, pos + value.size()))
+            command.replace(pos, placeholder.size(), value);
+    };
+    replace("{wheel}", process::shell_quote("/xbuild-repair-in/" + wheel.filename().string()));
+    replace("{dest_dir}", "/xbuild-repair-out");
+    std::vector<std::string> env = build_environment(target);
+    env.push_back(fmt::format("PATH={}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                              toolchain::k_tools_dir));
+    env.push_back(fmt::format("SOURCE_DATE_EPOCH={}", request.source_date_epoch));
+    const std::string script = "set -e\ncd /src\n" + command + "\n";
+    sandbox::SandboxSpec spec = stage::build_run(context, request.toolchain);
+    spec.binds = {{request.work / "src", "/src", false},
+                  {wheel.parent_path(), "/xbuild-repair-in", true},
+                  {dest, "/xbuild-repair-out", false},
+                  {request.work / "xbuild", toolchain::k_tools_dir, true},
+                  {request.toolchain.sysroot, toolchain::k_sysroot_dir, true}};
+    spec.env = sandbox::sandbox_environment(env);
+    spec.workdir = "/src";
+    spec.argv = {"sh", "-c", script};
+    spec.log_file = request.log;
+    fs::append_file(request.log,
+                    fmt::format("\n# {}: repair-wheel-command ({}) in {}\n$ {}", target.build_id(),
+                                request.project.config.sources.count("repair-wheel-command")
+                                    ? request.project.config.sources.at("repair-wheel-command")
+                                    : "",
+                                request.toolchain.description, script));
+    const int code = sandbox::run_sandbox(spec, context.launcher);
+    if (code != 0) fail("{}: repair-wheel-command failed (exit {})", target.build_id(), code);
+    return only_wheel(target, dest, "repair-wheel-command's {dest_dir}",
+                      "repair-wheel-command left {} wheels in {{dest_dir}} (expected one)");
 }
 
 }  // namespace xbuild::python

@@ -39,4 +39,12 @@ struct BuildRequest {
 // the log path; the caller prints the log's tail.
 std::filesystem::path build_wheel(const StageContext& context, const BuildRequest& request);
 
+// cibuildwheel's repair-wheel-command (project.config.repair_command), instead of xbuild's repair: run
+// by sh in the build's sandbox (its stage, sysroot and source copy at /src, network off) with {wheel} the
+// built wheel (read-only) and {dest_dir} an empty directory; it must leave exactly one wheel (a regular
+// file) there, whose path is returned: the caller checks it as it checks a built wheel. Throws Error
+// naming the build id when the command fails or leaves no wheel or several.
+std::filesystem::path run_repair_command(const StageContext& context, const BuildRequest& request,
+                                         const std::filesystem::path& wheel);
+
 }  // namespace xbuild::python

@@ -26,6 +26,7 @@
 #include "builder/stage/key_lock.hpp"
 #include "builder/stage/parallel.hpp"
 #include "builder/stage/result_cache.hpp"
+#include "python/before_all.hpp"
 #include "python/config_report.hpp"
 #include "python/index_fetch.hpp"
 #include "python/repair.hpp"
@@ -214,7 +215,19 @@ std::optional<Abi3Wheel> build_target_wheel(const Run& run, const WheelTarget& t
         auto checked = check_wheel(raw, *target.arch, work.path());
         if (test_command.empty()) test_command = default_test_command(checked.top_level_modules);
         stdfs::path final_wheel = work.path() / "final" / raw.filename();
-        if (project.config.repair) {
+        if (!project.config.repair_command.empty()) {
+            // cibuildwheel's repair-wheel-command instead of xbuild's repair; its wheel is checked as a
+            // built one is (every ELF file of the target's machine).
+            Step repair_step(run.context.reporter,
+                             fmt::format("{}: repairing with repair-wheel-command", target.build_id()));
+            const stdfs::path repaired = run_repair_command(
+                run.context, {project, target, toolchain, work.path(), outcome.log, run.epoch}, raw);
+            check_wheel(repaired, *target.arch, work.path());
+            repair_step.done();
+            final_wheel = work.path() / "final" / repaired.filename();
+            fs::make_dirs(final_wheel.parent_path());
+            stdfs::copy_file(repaired, final_wheel);
+        } else if (project.config.repair) {
             // Repair against the TARGET's libraries: those of the sysroot it was linked against.
             Step repair_step(run.context.reporter, fmt::format("{}: repairing", target.build_id()));
             elf::LibraryResolver resolver({toolchain.sysroot}, *target.arch);
@@ -395,6 +408,9 @@ std::vector<WheelOutcome> build_wheels(const StageContext& context, const Wheels
                 const Arch* stage_multiarch = target.arch != &host_arch() ? target.arch : multiarch;
                 auto toolchain = options.stages.toolchain(context, target_project, target, stage_multiarch);
                 auto runtime = options.stages.test(context, target_project, target, toolchain);
+                // cibuildwheel's before-all: once per toolchain stage, a layer the build ids share.
+                toolchain =
+                    with_before_all(context, target_project, target, toolchain, source_key, outcome.log);
                 // A cross build's host-arch toolchain runs pip for the target (no pip under qemu).
                 const bool foreign = target.arch != &host_arch() && !target.emulate;
                 const TargetStages stages{toolchain, runtime, foreign ? &toolchain : nullptr};

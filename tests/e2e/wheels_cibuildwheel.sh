@@ -77,23 +77,57 @@ pass "CIBW_TEST_COMMAND ran its pytest on the tests CIBW_TEST_SOURCES copied, an
 expect_contains "$ERR" "xbuild: note: CIBW_CONTAINER_ENGINE: not honoured: xbuild runs no containers" \
     "CIBW_CONTAINER_ENGINE's note"
 
+# 3b. A repair-wheel-command that is not auditwheel's runs instead of xbuild's repair, in the build's
+# sandbox; one that leaves no wheel in {dest_dir} fails the build id.
+run_capture env CIBW_BUILD="cp313-*" CIBW_ARCHS=x86_64 \
+    CIBW_REPAIR_WHEEL_COMMAND='cp {wheel} {dest_dir}/ && echo "custom repair of $(basename {wheel})"' \
+    "$XBUILD" wheels "$proj" -o "$WORK/custom-repair"
+[[ $CODE -eq 0 ]] || fail "the build with a custom repair-wheel-command failed: $ERR"
+ls "$WORK/custom-repair"/xbuild_cibw_example-0.1.0-cp313-cp313-linux_x86_64.whl >/dev/null ||
+    fail "the custom repair's wheel (kept linux_x86_64) is not in the wheelhouse: $(ls "$WORK/custom-repair")"
+grep -q '^custom repair of xbuild_cibw_example-0.1.0-cp313-cp313-linux_x86_64.whl$' "$logs/cp313-manylinux_x86_64.log" ||
+    fail "the repair-wheel-command did not run on the built wheel"
+pass "CIBW_REPAIR_WHEEL_COMMAND ran instead of xbuild's repair; its wheel was tested and kept"
+run_capture env CIBW_BUILD="cp313-*" CIBW_ARCHS=x86_64 CIBW_REPAIR_WHEEL_COMMAND=true "$XBUILD" wheels "$proj" -o "$WORK/no-repair-out"
+errors=$(printf '%s\n' "$ERR" | grep '^xbuild: error: ' || true)
+[[ $CODE -ne 0 && $(grep -c . <<<"$errors") -eq 1 && $errors == *"repair-wheel-command left 0 wheels in {dest_dir} (expected one)"* ]] ||
+    fail "a repair-wheel-command leaving no wheel is not one error: $ERR"
+[[ -z $(ls -A "$WORK/no-repair-out" 2>/dev/null) ]] || fail "the failed repair wrote $(ls "$WORK/no-repair-out")"
+pass "a repair-wheel-command that leaves no wheel -> $errors"
+
+# 3c. before-all runs once per toolchain stage and what it writes outside the source stays for every build
+# of that stage (and for later runs: a cached layer); before-build reads it.
+before_all='mkdir -p /usr/local/share/cibw && echo "made by before-all" >/usr/local/share/cibw/marker'
+run_capture env CIBW_BUILD="cp313-*" CIBW_ARCHS="x86_64 aarch64" CIBW_BEFORE_ALL="$before_all" \
+    CIBW_BEFORE_BUILD='cat /usr/local/share/cibw/marker' "$XBUILD" wheels "$proj" -o "$WORK/before-all"
+[[ $CODE -eq 0 ]] || fail "the build with CIBW_BEFORE_ALL failed: $ERR"
+expect_eq "$(printf '%s\n' "$ERR" | grep -c 'building before-all of xbuild-cibw-example over .*: done')" 2 \
+    "before-all runs once per toolchain stage (x86_64's and the arm64 cross stage)"
+for id in cp313-manylinux_x86_64 cp313-manylinux_aarch64; do
+    grep -qx 'made by before-all' "$logs/$id.log" || fail "$id: before-build did not see before-all's file"
+done
+run_capture env CIBW_BUILD="cp313-*" CIBW_ARCHS="x86_64 aarch64" CIBW_BEFORE_ALL="$before_all" \
+    CIBW_BEFORE_BUILD='cat /usr/local/share/cibw/marker; echo again' "$XBUILD" wheels "$proj" -o "$WORK/before-all"
+[[ $CODE -eq 0 && $ERR != *"building before-all"* ]] || fail "before-all ran again for an unchanged stage: $ERR"
+grep -qx 'made by before-all' "$logs/cp313-manylinux_aarch64.log" || fail "the cached before-all layer is not there"
+pass "before-all: once per toolchain stage, its files seen by every build of the stage, cached for the next run"
+
 # 4. More options xbuild cannot honour, each one line in --print-config.
 cp -r "$proj" "$WORK/unsupported"
 cat >>"$WORK/unsupported/pyproject.toml" <<'EOF'
 [tool.cibuildwheel.linux]
 build-frontend = "build[uv]"
-repair-wheel-command = "auditwheel repair -w {dest_dir} {wheel} && pipx run abi3audit --strict --report {wheel}"
 musllinux-x86_64-image = "musllinux_1_2"
 manylinux-x86_64-image = "manylinux2014"
 EOF
 run_capture "$XBUILD" wheels "$WORK/unsupported" --print-config
-for option in build-frontend repair-wheel-command musllinux-x86_64-image manylinux-x86_64-image; do
+for option in build-frontend musllinux-x86_64-image manylinux-x86_64-image; do
     [[ $(printf '%s\n' "$OUT" | grep -c "^note: .*\[tool.cibuildwheel.linux\] $option: ") -eq 1 ]] ||
         fail "no note names $option: $OUT"
 done
 expect_contains "$OUT" "glibc 2.17 is older than xbuild's oldest floor, so the floor is manylinux_2_31" \
     "manylinux2014 maps to the oldest floor"
-pass "build-frontend, repair-wheel-command, musllinux and manylinux images: one note each"
+pass "build-frontend, musllinux and manylinux images: one note each"
 
 # 5. [tool.xbuild] beside [tool.cibuildwheel]: it wins key by key, and says so.
 cp -r "$proj" "$WORK/both"

@@ -197,25 +197,31 @@ TEST_SUITE("cibuildwheel configuration") {
         CHECK(config.repair_exclude == Strings{"libcuda.so.1", "libnv*.so.*"});
         CHECK(config.lib_sdir == ".vendored");
         CHECK(config.only_plat);
+        // Any other command runs instead of xbuild's repair ({package} as {project}).
         config = applied("", {{"CIBW_REPAIR_WHEEL_COMMAND", "auditwheel repair -w /tmp/x {wheel}"}}, "");
-        CHECK(config.notes.size() == 1);
+        CHECK(config.repair_command == "auditwheel repair -w /tmp/x {wheel}");
+        config = applied(
+            "[tool.cibuildwheel.linux]\nrepair-wheel-command = [\"cp {wheel} {dest_dir}\", "
+            "\"ls {package}\"]\n",
+            {}, "");
+        CHECK(config.repair_command == "cp {wheel} {dest_dir} && ls {project}");
+        CHECK(config.notes.empty());
     }
 
     TEST_CASE("options xbuild cannot honour are each named in a note") {
         const std::string text =
             "[tool.cibuildwheel]\ncontainer-engine = \"podman\"\nbuild-frontend = \"build[uv]\"\n"
             "enable = [\"pypy\"]\nmusllinux-x86_64-image = \"musllinux_1_2\"\n"
-            "repair-wheel-command = \"delocate-wheel -w {dest_dir} {wheel}\"\n"
             "dependency-versions = \"latest\"\ntest-groups = [\"test\"]\n";
         WheelConfig config = applied(text, {}, "");
         for (const char* option : {"container-engine", "build-frontend", "enable", "musllinux-x86_64-image",
-                                   "repair-wheel-command", "dependency-versions", "test-groups"}) {
+                                   "dependency-versions", "test-groups"}) {
             CAPTURE(option);
             CHECK(std::count_if(config.notes.begin(), config.notes.end(), [&](const std::string& note) {
                       return contains(note, std::string("[tool.cibuildwheel] ") + option + ":");
                   }) == 1);
         }
-        CHECK(config.notes.size() == 7);
+        CHECK(config.notes.size() == 6);
     }
 
     TEST_CASE("bad input is one error naming the file and the key") {
