@@ -1,5 +1,7 @@
 #include "python/before_all.hpp"
 
+#include <unistd.h>  // rmdir
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
