@@ -20,10 +20,8 @@ namespace stdfs = std::filesystem;
 PreparedStage with_before_all(const StageContext& context, const PythonProject& project,
                               const WheelTarget& target, const PreparedStage& toolchain,
                               const std::string& source_key, const stdfs::path& log) {
-    std::string command = project.config.before_all;
-    if (command.empty()) return toolchain;
-    for (auto pos = command.find("{project}"); pos != std::string::npos; pos = command.find("{project}"))
-        command.replace(pos, 9, "/src");
+    if (project.config.before_all.empty()) return toolchain;
+    const std::string command = source_command(project.config.before_all);
     const std::string key =
         hash::sha256_hex(fmt::format("xbuild-before-all 1\n{}\n{}\n{}\n{}\n{}\n", toolchain.key,
                                      toolchain.sysroot_key, target.arch->debian, command, source_key))
@@ -34,12 +32,8 @@ PreparedStage with_before_all(const StageContext& context, const PythonProject& 
         for (const char* dir : {"root", "work", "src"}) fs::make_dirs(temp / dir);
         fs::copy_tree(project.dir, temp / "src" / "tree", project.excluded);
         const stdfs::path tools = temp / "xbuild";
-        toolchain::write_toolchain_files(tools, toolchain_setup(target));
-        for (const char* name : {"python3", "python"})
-            stdfs::create_symlink("/usr/bin/python" + target.python, tools / "bin" / name);
-        std::vector<std::string> env = build_environment(target);
-        env.push_back(fmt::format("PATH={}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                  toolchain::k_tools_dir));
+        write_build_tools(tools, target, false);
+        std::vector<std::string> env = build_shell_environment(target);
         env.insert(env.end(), project.config.environment.begin(), project.config.environment.end());
         std::string script = "set -e\ncd /src\n";
         for (const std::string& assignment : project.config.exports) script += "export " + assignment + "\n";

@@ -19,10 +19,8 @@ namespace xbuild::python::cibw {
 namespace {
 
 // "{package}" is the project here (xbuild builds the project directory it is given).
-std::string with_project(std::string command) {
-    for (auto pos = command.find("{package}"); pos != std::string::npos; pos = command.find("{package}"))
-        command.replace(pos, 9, "{project}");
-    return command;
+std::string with_project(const std::string& command) {
+    return text::replace_all(command, "{package}", "{project}");
 }
 
 std::vector<std::string> archs_of(const Setting& setting, std::vector<std::string>& notes) {

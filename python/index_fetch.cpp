@@ -23,11 +23,7 @@ void check_index_url(const std::string& url, const std::string& where) {
 
 std::vector<std::string> applicable_build_requirements(const PythonProject& project,
                                                        const WheelTarget& target) {
-    const MarkerEnvironment env{target.python, std::string(host_arch().uname)};
-    std::vector<std::string> applicable;
-    for (const std::string& text : project.build_requires)
-        if (evaluate_marker(parse_requirement(text).marker, env)) applicable.push_back(text);
-    return applicable;
+    return applicable_requirements(project.build_requires, {target.python, std::string(host_arch().uname)});
 }
 
 namespace {
@@ -81,11 +77,8 @@ void fetch_build_requirements(const StageContext& context, const PythonProject& 
 
 std::vector<std::string> applicable_test_requirements(const PythonProject& project,
                                                       const WheelTarget& target) {
-    const MarkerEnvironment env{target.python, std::string(target.arch->uname)};
-    std::vector<std::string> applicable;
-    for (const std::string& text : project.config.test_requirements)
-        if (evaluate_marker(parse_requirement(text).marker, env)) applicable.push_back(text);
-    return applicable;
+    return applicable_requirements(project.config.test_requirements,
+                                   {target.python, std::string(target.arch->uname)});
 }
 
 void fetch_test_requirements(const StageContext& context, const PythonProject& project,

@@ -233,6 +233,14 @@ std::optional<std::vector<std::string>> mapped_packages(
 
 }  // namespace
 
+std::vector<std::string> applicable_requirements(const std::vector<std::string>& requires_list,
+                                                 const MarkerEnvironment& env) {
+    std::vector<std::string> applicable;
+    for (const std::string& text : requires_list)
+        if (evaluate_marker(parse_requirement(text).marker, env)) applicable.push_back(text);
+    return applicable;
+}
+
 std::string debian_upstream_version(std::string_view version) {
     if (auto colon = version.find(':'); colon != std::string_view::npos) version.remove_prefix(colon + 1);
     if (auto dash = version.rfind('-'); dash != std::string_view::npos) version = version.substr(0, dash);

@@ -28,6 +28,9 @@ struct MarkerEnvironment {
 // platform_python_implementation, joined by "and"/"or", with parentheses.
 // Throws Error for anything else.
 bool evaluate_marker(std::string_view marker, const MarkerEnvironment& env);
+// The requirements of requires_list whose markers hold in env, as written.
+std::vector<std::string> applicable_requirements(const std::vector<std::string>& requires_list,
+                                                 const MarkerEnvironment& env);
 
 // Debian packages for the requirements that apply to env. "{target}" in a mapping is the
 // target's Debian arch. An unmapped requirement is an Error naming pyproject, what the list is

@@ -40,13 +40,6 @@ namespace {
 constexpr int k_no_config_settings = 97;  // the build script's exit status when pip has no --config-settings
 constexpr const char* k_requirements_dir = "/xbuild-requirements";  // beside /xbuild (read-only)
 
-// {project} in a command of the build is its copy of the source.
-std::string with_source(std::string command) {
-    for (auto pos = command.find("{project}"); pos != std::string::npos; pos = command.find("{project}"))
-        command.replace(pos, 9, "/src");
-    return command;
-}
-
 // The one wheel a sandboxed step left in dir (named `where` in errors); anything but a regular file is
 // refused: a symlink would make xbuild read a host file on the step's behalf.
 stdfs::path only_wheel(const WheelTarget& target, const stdfs::path& dir, const std::string& where,
@@ -66,6 +59,27 @@ stdfs::path only_wheel(const WheelTarget& target, const stdfs::path& dir, const 
 
 }  // namespace
 
+void write_build_tools(const stdfs::path& tools, const WheelTarget& target, bool ccache) {
+    auto setup = toolchain_setup(target);
+    setup.ccache = ccache;
+    toolchain::write_toolchain_files(tools, setup);
+    // python3 (and python, as in cibuildwheel's virtualenvs) is the target's Python here (forky serves
+    // two): before-build and backends that run "python3" get the one the wheel is for.
+    for (const char* name : {"python3", "python"})
+        stdfs::create_symlink("/usr/bin/python" + target.python, tools / "bin" / name);
+}
+
+std::vector<std::string> build_shell_environment(const WheelTarget& target) {
+    std::vector<std::string> env = build_environment(target);
+    env.push_back(fmt::format("PATH={}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                              toolchain::k_tools_dir));
+    return env;
+}
+
+std::string source_command(const std::string& command) {
+    return text::replace_all(command, "{project}", "/src");
+}
+
 stdfs::path build_wheel(const StageContext& context, const BuildRequest& request) {
     const auto& target = request.target;
     const auto& project = request.project;
@@ -73,18 +87,8 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
     fs::make_dirs(out);
     // Builds write into their source tree (build/, *.egg-info): they get a copy.
     fs::copy_tree(project.dir, src, project.excluded);
-    auto setup = toolchain_setup(target);
-    setup.ccache = request.ccache.has_value();
-    toolchain::write_toolchain_files(tools, setup);
-
-    // python3 (and python, as in cibuildwheel's virtualenvs) is the target's Python here (forky serves
-    // two): before-build and backends that run "python3" get the one the wheel is for.
-    std::filesystem::create_symlink("/usr/bin/python" + target.python, tools / "bin/python3");
-    std::filesystem::create_symlink("/usr/bin/python" + target.python, tools / "bin/python");
-
-    std::vector<std::string> env = build_environment(target);
-    env.push_back(fmt::format("PATH={}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                              toolchain::k_tools_dir));
+    write_build_tools(tools, target, request.ccache.has_value());
+    std::vector<std::string> env = build_shell_environment(target);
     env.push_back(fmt::format("SOURCE_DATE_EPOCH={}", request.source_date_epoch));
     env.push_back("PIP_NO_INDEX=1");
     env.push_back("PIP_DISABLE_PIP_VERSION_CHECK=1");
@@ -102,8 +106,9 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
         "python" + target.python +
         " -m pip wheel --use-pep517 --no-deps --no-build-isolation --no-index --wheel-dir /out /src";
     if (project.build_backend == "mesonpy")
-        pip += setup.cross ? " --config-settings=setup-args=--cross-file=/xbuild/meson-cross.ini"
-                           : " --config-settings=setup-args=--native-file=/xbuild/meson-native.ini";
+        pip += toolchain_setup(target).cross
+                   ? " --config-settings=setup-args=--cross-file=/xbuild/meson-cross.ini"
+                   : " --config-settings=setup-args=--native-file=/xbuild/meson-native.ini";
     for (const std::string& setting : config.config_settings)
         pip += " --config-settings=" + process::shell_quote(setting);
     std::string script = "set -e\ncd /src\n";
@@ -123,7 +128,7 @@ stdfs::path build_wheel(const StageContext& context, const BuildRequest& request
             script += " " + process::shell_quote(requirement);
         script += "\nexport PYTHONPATH=/tmp/xbuild-build-env\n";
     }
-    if (!config.before_build.empty()) script += with_source(config.before_build) + "\n";
+    if (!config.before_build.empty()) script += source_command(config.before_build) + "\n";
     script += pip + "\n";
 
     sandbox::SandboxSpec spec = stage::build_run(context, request.toolchain);
@@ -159,17 +164,11 @@ stdfs::path run_repair_command(const StageContext& context, const BuildRequest& 
     const auto& target = request.target;
     const stdfs::path dest = request.work / "repair-out";
     fs::make_dirs(dest);
-    std::string command = with_source(request.project.config.repair_command);
-    auto replace = [&](std::string_view placeholder, const std::string& value) {
-        for (auto pos = command.find(placeholder); pos != std::string::npos;
-             pos = command.find(placeholder, pos + value.size()))
-            command.replace(pos, placeholder.size(), value);
-    };
-    replace("{wheel}", process::shell_quote("/xbuild-repair-in/" + wheel.filename().string()));
-    replace("{dest_dir}", "/xbuild-repair-out");
-    std::vector<std::string> env = build_environment(target);
-    env.push_back(fmt::format("PATH={}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                              toolchain::k_tools_dir));
+    std::string command = source_command(request.project.config.repair_command);
+    command = text::replace_all(command, "{wheel}",
+                                process::shell_quote("/xbuild-repair-in/" + wheel.filename().string()));
+    command = text::replace_all(command, "{dest_dir}", "/xbuild-repair-out");
+    std::vector<std::string> env = build_shell_environment(target);
     env.push_back(fmt::format("SOURCE_DATE_EPOCH={}", request.source_date_epoch));
     const std::string script = "set -e\ncd /src\n" + command + "\n";
     sandbox::SandboxSpec spec = stage::build_run(context, request.toolchain);

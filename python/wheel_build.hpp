@@ -21,6 +21,16 @@ toolchain::ToolchainSetup toolchain_setup(const WheelTarget& target);
 // and, cross, the target's sysconfig data and platform.
 std::vector<std::string> build_environment(const WheelTarget& target);
 
+// The build's /xbuild (toolchain::k_tools_dir): target's toolchain files (compiler wrappers through
+// ccache when ccache) and bin/python3 and bin/python naming the target's Python.
+void write_build_tools(const std::filesystem::path& tools, const WheelTarget& target, bool ccache);
+// The environment of a shell of the build: build_environment(target) with the tools first on PATH.
+std::vector<std::string> build_shell_environment(const WheelTarget& target);
+
+// A command of the build (before-build, before-all, repair-wheel-command): "{project}" is the build's
+// copy of the source, /src.
+std::string source_command(const std::string& command);
+
 struct BuildRequest {
     const PythonProject& project;
     const WheelTarget& target;

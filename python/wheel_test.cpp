@@ -7,6 +7,7 @@
 #include "builder/core/error.hpp"
 #include "builder/core/fs.hpp"
 #include "builder/core/process.hpp"
+#include "builder/core/text.hpp"
 #include "builder/sandbox/spec.hpp"
 #include "builder/stage/rootfs_cache.hpp"
 #include "python/index_fetch.hpp"
@@ -100,10 +101,8 @@ void install_with_host_pip(const StageContext& context, const TestRequest& reque
 
 namespace {
 
-std::string with_project(std::string command) {
-    for (auto pos = command.find("{project}"); pos != std::string::npos; pos = command.find("{project}"))
-        command.replace(pos, 9, "/project");
-    return command;
+std::string with_project(const std::string& command) {
+    return text::replace_all(command, "{project}", "/project");
 }
 
 // The test's directory (/tmp/test, with cibuildwheel's test-sources copied in from the read-only

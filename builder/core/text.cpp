@@ -63,4 +63,11 @@ std::vector<std::string> split_list(std::string_view text) {
     return items;
 }
 
+std::string replace_all(std::string text, std::string_view from, std::string_view to) {
+    if (from.empty()) return text;
+    for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+        text.replace(pos, from.size(), to);
+    return text;
+}
+
 }  // namespace xbuild::text

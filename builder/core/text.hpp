@@ -28,4 +28,8 @@ std::vector<std::string_view> split(std::string_view text, char separator);
 // XBUILD_ARCHS and the list keys of the configuration files that also take a string.
 std::vector<std::string> split_list(std::string_view text);
 
+// text with every `from` replaced by `to`, left to right; a `to` that contains `from` is not replaced
+// again ("{project}" → "/src" in commands).
+std::string replace_all(std::string text, std::string_view from, std::string_view to);
+
 }  // namespace xbuild::text

@@ -53,3 +53,11 @@ TEST_CASE("split cuts at every separator") {
     CHECK(split("", '/') == std::vector<std::string_view>{""});
     CHECK(split("pkg/mod.py", '/') == std::vector<std::string_view>{"pkg", "mod.py"});
 }
+
+TEST_CASE("replace_all replaces every occurrence, left to right, never its own output") {
+    CHECK(text::replace_all("cd {project} && ls {project}/t", "{project}", "/src") == "cd /src && ls /src/t");
+    CHECK(text::replace_all("x {package}", "{package}", "{project}") == "x {project}");
+    CHECK(text::replace_all("aa", "a", "aa") == "aaaa");
+    CHECK(text::replace_all("none here", "{wheel}", "w") == "none here");
+    CHECK(text::replace_all("abc", "", "x") == "abc");
+}
